@@ -1,0 +1,80 @@
+// swift-tools-version: 6.1
+//
+// The package layout is the architecture (DESIGN.md §1). Each target lists only what it may
+// import, so the compiler enforces the layering:
+//
+//   MediaCore ◀── PipelineLanguage ◀── MediaTesting
+//       ▲               ▲
+//   Plugins/*           │          (processors import MediaCore + their C shim only)
+//       ▲               │
+//   CallwireBuiltins ◀── CallwireCLI ◀── callwire (executable, thin)
+//
+// SIP modules (added by later work) never import media modules; Endpoint is the only glue.
+import PackageDescription
+
+/// Swift settings shared by every target: Swift 6 language mode is the default for tools 6.1,
+/// and we keep upcoming-feature flags explicit so the code reads the same on every toolchain.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Callwire",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "callwire", targets: ["callwire"]),
+        .library(name: "MediaCore", targets: ["MediaCore"]),
+        .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
+        .library(name: "MediaTesting", targets: ["MediaTesting"]),
+        .library(name: "CallwireCLI", targets: ["CallwireCLI"]),
+        .library(name: "CallwireBuiltins", targets: ["CallwireBuiltins"]),
+        .library(name: "G711", targets: ["G711"]),
+        .library(name: "SoundFile", targets: ["SoundFile"]),
+        .library(name: "Generators", targets: ["Generators"]),
+        .library(name: "BasicElements", targets: ["BasicElements"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)
+        .target(name: "MediaCore", swiftSettings: strict),
+        .target(name: "PipelineLanguage", dependencies: ["MediaCore"], swiftSettings: strict),
+        .target(name: "MediaTesting", dependencies: ["MediaCore", "PipelineLanguage"], swiftSettings: strict),
+
+        // MARK: Plugins: one processor family per folder, C libraries behind system-library targets
+        .systemLibrary(name: "CSndFile", path: "Plugins/CSndFile", pkgConfig: "sndfile",
+                       providers: [.apt(["libsndfile1-dev"])]),
+        .target(name: "SoundFile", dependencies: ["MediaCore", "CSndFile"], path: "Plugins/SoundFile",
+                swiftSettings: strict),
+        .target(name: "G711", dependencies: ["MediaCore"], path: "Plugins/G711", swiftSettings: strict),
+        .target(name: "Generators", dependencies: ["MediaCore"], path: "Plugins/Generators",
+                swiftSettings: strict),
+        .target(name: "BasicElements", dependencies: ["MediaCore"], path: "Plugins/BasicElements",
+                swiftSettings: strict),
+
+        // MARK: Command line
+        .target(name: "CallwireBuiltins",
+                dependencies: ["MediaCore", "G711", "SoundFile", "Generators", "BasicElements"],
+                swiftSettings: strict),
+        .target(name: "CallwireCLI",
+                dependencies: ["MediaCore", "PipelineLanguage",
+                               .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                swiftSettings: strict),
+        .executableTarget(name: "callwire", dependencies: ["CallwireCLI", "CallwireBuiltins"],
+                          swiftSettings: strict),
+
+        // MARK: Tests (Swift Testing), one target per module
+        .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MediaTesting"], swiftSettings: strict),
+        .testTarget(name: "PipelineLanguageTests",
+                    dependencies: ["PipelineLanguage", "MediaTesting", "CallwireBuiltins"], swiftSettings: strict),
+        .testTarget(name: "MediaTestingTests", dependencies: ["MediaTesting"], swiftSettings: strict),
+        .testTarget(name: "PluginTests",
+                    dependencies: ["MediaTesting", "G711", "SoundFile", "Generators", "BasicElements"],
+                    swiftSettings: strict),
+        .testTarget(name: "CallwireCLITests",
+                    dependencies: ["CallwireCLI", "CallwireBuiltins", "MediaTesting", "SoundFile", "callwire"],
+                    swiftSettings: strict),
+    ]
+)

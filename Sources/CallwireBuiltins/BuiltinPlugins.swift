@@ -1,0 +1,24 @@
+public import MediaCore
+import BasicElements
+import G711
+import Generators
+import SoundFile
+
+/// The one list of plugins built into `callwire` (≈ GStreamer's `plugin_init`, baresip's
+/// `static.c`). A package that adds its own processors runs
+/// `CallwireCLI.main(plugins: BuiltinPlugins.all + [TheirPlugin.self])`.
+public enum BuiltinPlugins {
+    /// Every built-in plugin.
+    public static let all: [any MediaPlugin.Type] = [
+        GeneratorsPlugin.self,
+        BasicElementsPlugin.self,
+        G711Plugin.self,
+        SoundFilePlugin.self,
+    ]
+
+    /// A registry of the built-in node types.
+    public static func registry() -> NodeRegistry {
+        // The built-in names are distinct by construction (a test checks it).
+        (try? NodeRegistry(plugins: all)) ?? NodeRegistry()
+    }
+}

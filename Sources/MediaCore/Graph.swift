@@ -1,0 +1,347 @@
+import Synchronization
+
+/// A built, negotiated media graph, ready to run.
+///
+/// ```
+///            tick n (driven by a MediaClock)
+///   ┌────────┐  frame   ┌──────┐  frame   ┌─────────────┐  frame   ┌───────────────┐
+///   │ sine   │ ───────▶ │ gain │ ───────▶ │ pcmu-encoder│ ───────▶ │ null-sink     │
+///   └────────┘          └──────┘          └─────────────┘          └───────────────┘
+///     produce()          process()          process()                process()
+/// ```
+///
+/// Each tick, every source produces one period of media and pushes it; pushes run synchronously
+/// through the downstream nodes (depth first). When a source ends it sends end-of-stream down each
+/// path; a node sees it once per input, and by default forwards it when all inputs have ended. ``finish()`` ends any remaining
+/// sources and stops every node, so files are finalized whether the graph ended or was stopped.
+///
+/// Threading: the graph is confined to one thread at a time (its executor) for ``start()``,
+/// ``step()``, ``finish()`` and ``run(clock:limit:)``. ``requestStop()`` and
+/// ``send(_:to:)`` may be called from any thread.
+public final class Graph: @unchecked Sendable {
+    /// What the graph knows about one node.
+    public struct NodeInfo: Sendable {
+        /// The instance name.
+        public var name: String
+        /// The node type name (`sine`, `wav-recorder`).
+        public var type: String
+        /// Where the node was written, if it came from text.
+        public var location: SourceLocation?
+        /// Negotiated input formats, by port.
+        public var inputFormats: [MediaFormat]
+        /// Negotiated output formats, by port.
+        public var outputFormats: [MediaFormat]
+    }
+
+    @usableFromInline
+    struct Route {
+        @usableFromInline var node: Int
+        @usableFromInline var port: Int
+    }
+
+    @usableFromInline let nodes: ContiguousArray<any MediaNode>
+    /// Per-node information, in topological order (sources first).
+    public let nodeInfo: [NodeInfo]
+    /// The duration of one tick.
+    public let period: Duration
+
+    @usableFromInline let portBase: [Int]
+    @usableFromInline let routeStart: [Int]
+    @usableFromInline let routes: ContiguousArray<Route>
+    private let inputCounts: [Int]
+    private var endedInputs: [Int]
+    private let sources: [(index: Int, node: any SourceNode)]
+    private var sourceEnded: [Bool]
+    private var stopped = false
+    private var started = false
+
+    @usableFromInline var currentTick: Int64 = 0
+    private let periodNanoseconds: Int64
+    private var failure: (node: Int, error: NodeError)?
+
+    private let inbox = Mutex<[(node: Int, event: MediaEvent)]>([])
+    private let stopRequested = Atomic<Bool>(false)
+    private let messageHandler = Mutex<(@Sendable (GraphMessage) -> Void)?>(nil)
+
+    /// Creates a graph from nodes in topological order and their links.
+    ///
+    /// Normally built by ``GraphPlan/makeGraph(period:)``; exposed for tests and embedders.
+    /// - Parameters:
+    ///   - nodes: node instances with their information, sources first.
+    ///   - links: `(from node, output port) → (to node, input port)` pairs (node indexes into `nodes`).
+    ///   - period: the tick duration.
+    public init(nodes: [(node: any MediaNode, info: NodeInfo)],
+                links: [(from: (node: Int, port: Int), to: (node: Int, port: Int))],
+                period: Duration = .milliseconds(20)) {
+        self.nodes = ContiguousArray(nodes.map(\.node))
+        nodeInfo = nodes.map(\.info)
+        self.period = period
+        let (s, a) = period.components
+        periodNanoseconds = s * 1_000_000_000 + a / 1_000_000_000
+
+        var base: [Int] = []
+        var total = 0
+        for (_, info) in nodes {
+            base.append(total)
+            total += info.outputFormats.count
+        }
+        base.append(total)
+        portBase = base
+        var buckets = [[Route]](repeating: [], count: total)
+        var inCounts = [Int](repeating: 0, count: nodes.count)
+        for link in links {
+            buckets[base[link.from.node] + link.from.port].append(Route(node: link.to.node, port: link.to.port))
+            inCounts[link.to.node] += 1
+        }
+        var starts: [Int] = []
+        var flat = ContiguousArray<Route>()
+        for bucket in buckets {
+            starts.append(flat.count)
+            flat.append(contentsOf: bucket)
+        }
+        starts.append(flat.count)
+        routeStart = starts
+        routes = flat
+        inputCounts = inCounts
+        endedInputs = [Int](repeating: 0, count: nodes.count)
+        sources = nodes.enumerated().compactMap { index, entry in
+            (entry.node as? any SourceNode).map { (index, $0) }
+        }
+        sourceEnded = [Bool](repeating: false, count: sources.count)
+    }
+
+    // MARK: - Control from any thread
+
+    /// Asks a running graph to stop at the next tick boundary. Thread-safe.
+    public func requestStop() { stopRequested.store(true, ordering: .releasing) }
+
+    /// Whether ``requestStop()`` was called.
+    public var isStopRequested: Bool { stopRequested.load(ordering: .acquiring) }
+
+    /// Queues `event` for the node named `name`; it is handled at the start of the next tick.
+    /// Thread-safe.
+    /// - Returns: `false` when no node has that name.
+    @discardableResult
+    public func send(_ event: MediaEvent, to name: String) -> Bool {
+        guard let index = nodeInfo.firstIndex(where: { $0.name == name }) else { return false }
+        inbox.withLock { $0.append((index, event)) }
+        return true
+    }
+
+    /// Sets the function that receives events posted by nodes. It is called on the graph's
+    /// executor, so it must return quickly (hand the message to a stream or a queue).
+    public func setMessageHandler(_ handler: (@Sendable (GraphMessage) -> Void)?) {
+        messageHandler.withLock { $0 = handler }
+    }
+
+    /// The node instance named `name`, for embedders that configure nodes directly.
+    public func node(named name: String) -> (any MediaNode)? {
+        nodeInfo.firstIndex { $0.name == name }.map { nodes[$0] }
+    }
+
+    /// All node instances in topological order.
+    public var allNodes: [any MediaNode] { Array(nodes) }
+
+    // MARK: - Running (on the graph's executor)
+
+    /// The tick about to run (the number of ticks run so far).
+    public var tick: Int64 { currentTick }
+
+    /// Media time covered so far.
+    public var elapsed: Duration { period * Int(currentTick) }
+
+    /// Whether every source has ended.
+    public var isFinished: Bool { sourceEnded.allSatisfy { $0 } }
+
+    /// The sources' longest expected duration, or `nil` if one of them is open-ended.
+    public var expectedDuration: Duration? {
+        var longest = Duration.zero
+        for (_, source) in sources {
+            guard let d = source.expectedDuration else { return nil }
+            longest = max(longest, d)
+        }
+        return longest
+    }
+
+    /// Starts every node (sources last, so sinks are ready before media flows).
+    public func start() throws(GraphRunError) {
+        guard !started else { return }
+        started = true
+        for index in nodes.indices.reversed() {
+            do {
+                try nodes[index].start(NodeContext(graph: self, nodeIndex: index))
+            } catch {
+                throw runError(index, error)
+            }
+        }
+    }
+
+    /// Runs one tick: delivers queued application events, then lets every live source produce.
+    /// - Returns: `false` once every source has ended.
+    @discardableResult
+    public func step() throws(GraphRunError) -> Bool {
+        let pending = inbox.withLock { queue -> [(node: Int, event: MediaEvent)] in
+            if queue.isEmpty { return [] }
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        for (index, event) in pending {
+            do {
+                try nodes[index].handle(event, from: .application, context: NodeContext(graph: self, nodeIndex: index))
+            } catch {
+                throw runError(failure?.node ?? index, failure?.error ?? error)
+            }
+        }
+        var live = false
+        for i in sources.indices where !sourceEnded[i] {
+            let (index, source) = sources[i]
+            let result: FlowResult
+            do {
+                result = try source.produce(NodeContext(graph: self, nodeIndex: index))
+            } catch {
+                throw runError(failure?.node ?? index, failure?.error ?? error)
+            }
+            if result == .endOfStream {
+                try endSource(i)
+            } else {
+                live = true
+            }
+        }
+        currentTick += 1
+        return live
+    }
+
+    /// Ends remaining sources (end-of-stream flows down) and stops every node. Idempotent.
+    public func finish() throws(GraphRunError) {
+        guard !stopped else { return }
+        var firstError: GraphRunError?
+        for i in sources.indices where !sourceEnded[i] {
+            do { try endSource(i) } catch { firstError = firstError ?? error }
+        }
+        stopped = true
+        for index in nodes.indices {
+            nodes[index].stop(NodeContext(graph: self, nodeIndex: index))
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Runs the graph on `clock` until every source ends, `limit` of media time has run, or
+    /// ``requestStop()`` is called; then finishes it. Blocks the calling thread.
+    /// - Returns: what ran, with each node's summary.
+    public func run(clock: some MediaClock, limit: Duration? = nil) throws(GraphRunError) -> GraphRunReport {
+        var clock = clock
+        let wallStart = RealtimeClock.monotonicNanoseconds()
+        let maxTicks = limit.map { Int64(($0.secondsDouble / period.secondsDouble).rounded(.up)) }
+        var runError: GraphRunError?
+        do {
+            try start()
+            while !isStopRequested {
+                if let maxTicks, currentTick >= maxTicks { break }
+                clock.waitUntilDue(tick: currentTick, period: period)
+                if isStopRequested { break }
+                if try !step() { break }
+            }
+        } catch {
+            runError = error
+        }
+        do { try finish() } catch { runError = runError ?? error }
+        if let runError { throw runError }
+        let wall = RealtimeClock.monotonicNanoseconds() - wallStart
+        return GraphRunReport(mediaDuration: elapsed, wallTime: .nanoseconds(wall),
+                              stoppedEarly: isStopRequested,
+                              summaries: nodeInfo.indices.compactMap { i in nodes[i].summary.map { (nodeInfo[i].name, $0) } })
+    }
+
+    // MARK: - Internals used by NodeContext
+
+    @usableFromInline
+    func sampleBoundary(tick: Int64, rate: Int) -> Int {
+        // floor(tick · period · rate) in exact integer arithmetic: 128-bit product, then divide.
+        let product = tick.multipliedFullWidth(by: periodNanoseconds * Int64(rate))
+        return Int(Int64(1_000_000_000).dividingFullWidth(product).quotient)
+    }
+
+    @usableFromInline
+    func outputCount(of node: Int) -> Int { portBase[node + 1] - portBase[node] }
+
+    func allInputsEnded(_ node: Int) -> Bool { endedInputs[node] >= inputCounts[node] }
+
+    @inlinable
+    func deliver(_ frame: Frame, from node: Int, port: Int) throws(NodeError) -> FlowResult {
+        let slot = portBase[node] + port
+        let start = routeStart[slot], end = routeStart[slot + 1]
+        if start == end { return .notLinked }
+        var result = FlowResult.notLinked
+        for r in start..<end {
+            let route = routes[r]
+            do {
+                let outcome = try nodes[route.node].process(frame, port: route.port,
+                                                           context: NodeContext(graph: self, nodeIndex: route.node))
+                result = result.combined(with: outcome)
+            } catch {
+                noteFailure(route.node, error)
+                throw error
+            }
+        }
+        return result
+    }
+
+    func deliver(event: MediaEvent, from node: Int, port: Int) throws(NodeError) {
+        let slot = portBase[node] + port
+        for r in routeStart[slot]..<routeStart[slot + 1] {
+            let route = routes[r]
+            if event == .endOfStream { endedInputs[route.node] += 1 }
+            do {
+                try nodes[route.node].handle(event, from: .input(route.port),
+                                             context: NodeContext(graph: self, nodeIndex: route.node))
+            } catch {
+                noteFailure(route.node, error)
+                throw error
+            }
+        }
+    }
+
+    func post(_ message: GraphMessage) {
+        let handler = messageHandler.withLock { $0 }
+        handler?(message)
+    }
+
+    @usableFromInline
+    func noteFailure(_ node: Int, _ error: NodeError) {
+        if failure == nil { failure = (node, error) }
+    }
+
+    private func endSource(_ i: Int) throws(GraphRunError) {
+        sourceEnded[i] = true
+        let index = sources[i].index
+        do {
+            for port in 0..<outputCount(of: index) {
+                try deliver(event: .endOfStream, from: index, port: port)
+            }
+        } catch {
+            throw runError(failure?.node ?? index, failure?.error ?? error)
+        }
+    }
+
+    private func runError(_ index: Int, _ error: NodeError) -> GraphRunError {
+        GraphRunError(node: nodeInfo[index].name, location: nodeInfo[index].location, underlying: error)
+    }
+}
+
+/// What a finished run did.
+public struct GraphRunReport: Sendable {
+    /// Media time processed.
+    public var mediaDuration: Duration
+    /// Wall-clock time the run took.
+    public var wallTime: Duration
+    /// Whether the run was stopped by ``Graph/requestStop()`` before its sources ended.
+    public var stoppedEarly: Bool
+    /// Each node's one-line summary, by instance name, in graph order.
+    public var summaries: [(node: String, summary: String)]
+
+    /// How many times faster than real time the graph ran.
+    public var speedFactor: Double {
+        let wall = wallTime.secondsDouble
+        return wall > 0 ? mediaDuration.secondsDouble / wall : .infinity
+    }
+}

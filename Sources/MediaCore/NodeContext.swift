@@ -1,0 +1,89 @@
+/// A node's handle on its graph during a call to `start`, `process`, `produce` or `handle`:
+/// push frames and events downstream, post events to the application, read the clock.
+///
+/// A context is only valid for the duration of the call it was passed to.
+public struct NodeContext {
+    @usableFromInline
+    unowned(unsafe) let graph: Graph
+    /// The node's index in its graph.
+    public let nodeIndex: Int
+
+    @usableFromInline
+    init(graph: Graph, nodeIndex: Int) {
+        self.graph = graph
+        self.nodeIndex = nodeIndex
+    }
+
+    /// The node's instance name (its `name=`, or its type with a number when there are several).
+    public var name: String { graph.nodeInfo[nodeIndex].name }
+
+    /// The negotiated format of each input port.
+    public var inputFormats: [MediaFormat] { graph.nodeInfo[nodeIndex].inputFormats }
+
+    /// The negotiated format of each output port.
+    public var outputFormats: [MediaFormat] { graph.nodeInfo[nodeIndex].outputFormats }
+
+    /// The graph's tick counter: tick `n` covers media time `n·period ..< (n+1)·period`.
+    @inlinable
+    public var tick: Int64 { graph.currentTick }
+
+    /// The duration of one tick (the graph's frame duration, 20 ms by default).
+    public var period: Duration { graph.period }
+
+    /// The number of samples at `rate` Hz that belong to the current tick. Over many ticks the
+    /// counts add up exactly (44.1 kHz at 20 ms alternates nothing: 882 each; 11025 Hz
+    /// alternates 220 and 221).
+    @inlinable
+    public func samplesThisTick(rate: Int) -> Int {
+        graph.sampleBoundary(tick: graph.currentTick + 1, rate: rate)
+            - graph.sampleBoundary(tick: graph.currentTick, rate: rate)
+    }
+
+    /// The media time at which the current tick starts, at `rate` Hz.
+    @inlinable
+    public func tickStart(rate: Int) -> MediaTime {
+        MediaTime(sample: Int64(graph.sampleBoundary(tick: graph.currentTick, rate: rate)), clockRate: rate)
+    }
+
+    /// Whether end-of-stream has arrived on every input (true for sources).
+    public var allInputsEnded: Bool { graph.allInputsEnded(nodeIndex) }
+
+    /// Pushes a frame out of output `port` to every node linked to it.
+    /// - Returns: the combined flow result of the receivers (``FlowResult/notLinked`` if none).
+    @inlinable
+    public func push(_ frame: Frame, port: Int = 0) throws(NodeError) -> FlowResult {
+        try graph.deliver(frame, from: nodeIndex, port: port)
+    }
+
+    /// Sends an event out of output `port`.
+    public func push(event: MediaEvent, port: Int) throws(NodeError) {
+        try graph.deliver(event: event, from: nodeIndex, port: port)
+    }
+
+    /// Sends an event out of every output port.
+    public func forward(_ event: MediaEvent) throws(NodeError) {
+        for port in 0..<graph.outputCount(of: nodeIndex) {
+            try graph.deliver(event: event, from: nodeIndex, port: port)
+        }
+    }
+
+    /// Posts an event for the application (a level reading, recognized text, a detected digit).
+    /// It is delivered to the graph's message handler with this node's name.
+    public func post(_ event: MediaEvent) {
+        graph.post(GraphMessage(node: name, event: event))
+    }
+}
+
+/// An event posted by a node for the application.
+public struct GraphMessage: Sendable, Equatable {
+    /// The instance name of the node that posted it.
+    public var node: String
+    /// The event.
+    public var event: MediaEvent
+
+    /// Creates a message.
+    public init(node: String, event: MediaEvent) {
+        self.node = node
+        self.event = event
+    }
+}
