@@ -17,12 +17,16 @@ public final class SineSource: SourceNode {
         parameters: [
             ParameterSpec("freq", .frequency, default: .frequency(440), range: 0...96_000,
                           doc: "Tone frequency in Hz (must be below half the sample rate)."),
-            ParameterSpec("level", .decibels, default: .decibels(-6), range: -120...0,
-                          doc: "Peak level in dBFS (0dB = full scale)."),
+            ParameterSpec("level", .decibels, default: .decibels(SineSource.testToneLevel), range: -120...0,
+                          doc: "Peak level in dBFS; the default is 0 dBm0, the telephony test-tone level."),
             GeneratorParameters.rate, GeneratorParameters.channels, GeneratorParameters.duration,
         ],
         examples: ["sine freq=1000 rate=8000 duration=10s ! wav-recorder path=tone.wav",
                    "sine freq=440 level=-12dB rate=16kHz ! null-sink"])
+
+    /// 0 dBm0 in dBFS: G.711's overload point is +3.14 dBm0 (ITU-T G.711 §3), so the standard
+    /// telephony test tone peaks 3.14 dB below digital full scale.
+    public static let testToneLevel = -3.14
 
     private var schedule: ToneSchedule
     private let channels: Int
@@ -59,7 +63,7 @@ public final class SineSource: SourceNode {
         var re = phaseRe, im = phaseIm
         let sr = stepRe, si = stepIm, amp = amplitude
         for i in 0..<count {
-            let value = Int16(amp * im)
+            let value = Int16((amp * im).rounded())
             for c in 0..<channels { out[i * channels + c] = value }
             let nextRe = re * sr - im * si
             im = re * si + im * sr

@@ -4,7 +4,7 @@
 /// Every problem becomes a ``Diagnostic`` at the place it was written; a format mismatch names
 /// both nodes and both formats:
 /// ```
-/// x.pipeline:1:23: error: format mismatch: sine (x.pipeline:1:1) produces PCM 16000 Hz mono s16,
+/// x.pipeline:1:23: error: format mismatch: sine (1:1) produces PCM 16000 Hz mono s16,
 ///   but pcmu-encoder accepts PCM 8000 Hz mono s16; put `resample` between them
 /// ```
 public struct GraphBuilder {
@@ -88,11 +88,11 @@ private struct PlanState {
         diagnostics.append(Diagnostic(at: location, message))
     }
 
-    /// `pcmu-encoder (x.pipeline:1:23)`.
+    /// `sine (1:1)`: the diagnostic line already names the file.
     func label(_ i: Int) -> String {
         let entry = entries[i]
         guard let location = entry.spec.location else { return entry.name }
-        return "\(entry.name) (\(location))"
+        return "\(entry.name) (\(location.line):\(location.column))"
     }
 
     // MARK: Instantiation

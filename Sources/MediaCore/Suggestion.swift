@@ -9,8 +9,12 @@ public enum Suggestion {
             if distance < (best?.1 ?? .max) { best = (candidate, distance) }
         }
         guard let (candidate, distance) = best else { return nil }
-        let limit = max(2, min(target.count, candidate.count) / 3)
-        let isPrefix = candidate.lowercased().hasPrefix(word.lowercased()) && target.count >= 3
+        // Short words: one edit at most, or every two-letter word "suggests" every other.
+        let shortest = min(target.count, candidate.count)
+        let limit = shortest <= 3 ? 1 : max(2, shortest / 3)
+        let lowerWord = word.lowercased(), lowerCandidate = candidate.lowercased()
+        let isPrefix = min(target.count, candidate.count) >= 3
+            && (lowerCandidate.hasPrefix(lowerWord) || lowerWord.hasPrefix(lowerCandidate))
         return distance <= limit || isPrefix ? candidate : nil
     }
 

@@ -18,8 +18,10 @@ extension PipelineAST {
     /// `name=` is taken out of the parameters; a reference links to the named node's next free
     /// port (`t.`) or to a port by name (`t.src_1`). A chain like `a ! b ! c` becomes the links
     /// `a→b`, `b→c`.
+    /// - Parameter extraSlots: slot names (without `@`) accepted besides the standard
+    ///   ``PipelineSlot`` ones, for embedders and tests that bind their own.
     /// - Throws: ``GraphBuildError`` listing every unresolved reference or unknown slot.
-    public func lower() throws(GraphBuildError) -> GraphSpec {
+    public func lower(extraSlots: Set<String> = []) throws(GraphBuildError) -> GraphSpec {
         var spec = GraphSpec()
         var diagnostics: [Diagnostic] = []
         var named: [String: Int] = [:]
@@ -34,7 +36,7 @@ extension PipelineAST {
                     var isSlot = false
                     if case .slot = element { isSlot = true }
                     var node = GraphSpec.Node(type: isSlot ? "@" + type : type, location: location)
-                    if isSlot, PipelineSlot(rawValue: type) == nil {
+                    if isSlot, PipelineSlot(rawValue: type) == nil, !extraSlots.contains(type) {
                         let hint = Suggestion.closest(to: type, in: PipelineSlot.allCases.map(\.rawValue))
                             .map { " (did you mean '@\($0)'?)" } ?? ""
                         diagnostics.append(Diagnostic(at: location, "unknown slot '@\(type)'\(hint); slots are "

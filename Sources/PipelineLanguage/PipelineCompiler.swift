@@ -33,7 +33,7 @@ public struct PipelineCompiler {
             throw GraphBuildError([Diagnostic(at: SourceLocation(file: file, line: 1, column: 1),
                                               "the pipeline is empty; write e.g. `sine ! null-sink`")])
         }
-        let spec = try ast.lower()
+        let spec = try ast.lower(extraSlots: Set(slots.keys.map { String($0.dropFirst()) }))
         return try GraphBuilder(registry: registry, slots: slots).plan(spec)
     }
 

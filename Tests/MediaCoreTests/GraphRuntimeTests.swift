@@ -1,0 +1,158 @@
+import MediaCore
+import Synchronization
+import Testing
+
+@Suite("Graph runtime")
+struct GraphRuntimeTests {
+    /// Builds `ramp → recording-sink` with the ramp's parameters.
+    func rampGraph(rate: Int, samples: Int = 0, period: Duration = .milliseconds(20),
+                   sink: RecordingSink = RecordingSink()) throws -> (Graph, RecordingSink) {
+        var spec = GraphSpec()
+        let source = spec.add(.init(type: "ramp", parameters: ["rate": .int(rate), "samples": .int(samples)]))
+        let output = spec.add(.init(type: "@sink"))
+        spec.link(source, to: output)
+        let graph = try GraphBuilder(registry: try testRegistry(), slots: ["@sink": .instance(sink)])
+            .build(spec, period: period)
+        return (graph, sink)
+    }
+
+    @Test("sample counts per tick add up exactly over long runs", arguments: [8000, 11025, 44100, 48000, 22050])
+    func exactSampleCounts(rate: Int) throws {
+        let (graph, sink) = try rampGraph(rate: rate)
+        let report = try graph.run(clock: VirtualClock(), limit: .seconds(60))
+        #expect(report.mediaDuration == .seconds(60))
+        #expect(sink.samples[0].count == rate * 60)
+        // Timestamps are contiguous: each frame starts where the previous one ended.
+        for i in 1..<sink.timestamps.count {
+            #expect(sink.timestamps[i].sample == sink.timestamps[i - 1].sample + Int64(sink.frameSizes[i - 1]))
+        }
+        // Frame sizes never differ by more than one sample (44.1 kHz: 882 each; 11025 Hz: 220/221).
+        #expect(sink.frameSizes.max()! - sink.frameSizes.min()! <= 1)
+    }
+
+    @Test("a source that ends sends end-of-stream; finish stops every node once")
+    func endOfStreamAndStop() throws {
+        let (graph, sink) = try rampGraph(rate: 8000, samples: 1000)
+        let report = try graph.run(clock: VirtualClock())
+        #expect(sink.samples[0] == (0..<1000).map { Int16($0) })
+        #expect(sink.events.count == 1)
+        #expect(sink.events.first?.0 == .endOfStream)
+        #expect(sink.stopCount == 1)
+        #expect(!report.stoppedEarly)
+        try graph.finish()
+        #expect(sink.stopCount == 1, "finish is idempotent")
+    }
+
+    @Test("requestStop from another thread ends a never-ending graph and still finalizes")
+    func requestStop() async throws {
+        let (graph, sink) = try rampGraph(rate: 8000)
+        let run = Task.detached { try graph.run(clock: RealtimeClock()) }
+        try await Task.sleep(for: .milliseconds(100))
+        graph.requestStop()
+        let report = try await run.value
+        #expect(report.stoppedEarly)
+        #expect(sink.stopCount == 1)
+        #expect(sink.events.contains { $0.0 == .endOfStream }, "end-of-stream reaches sinks on a stop")
+    }
+
+    @Test("a stop requested before the run ends it at once, cleanly")
+    func stopBeforeRun() throws {
+        let (graph, sink) = try rampGraph(rate: 8000)
+        graph.requestStop()
+        let report = try graph.run(clock: VirtualClock())
+        #expect(report.stoppedEarly && report.mediaDuration == .zero)
+        #expect(sink.stopCount == 1)
+    }
+
+    @Test("application events reach the named node at the next tick")
+    func applicationEvents() throws {
+        let (graph, sink) = try rampGraph(rate: 8000)
+        try graph.start()
+        #expect(graph.send(.text("hello"), to: "@sink"))
+        #expect(!graph.send(.text("nobody"), to: "missing"))
+        try graph.step()
+        #expect(sink.events.count == 1)
+        #expect(sink.events.first?.0 == .text("hello"))
+        #expect(sink.events.first?.1 == .application)
+        try graph.finish()
+    }
+
+    @Test("a node error stops the run and names the failing node, not the source")
+    func errorsNameTheNode() throws {
+        let sink = RecordingSink()
+        sink.failAfter = 3
+        let (graph, _) = try rampGraph(rate: 8000, sink: sink)
+        #expect {
+            try graph.run(clock: VirtualClock(), limit: .seconds(1))
+        } throws: { error in
+            let runError = try #require(error as? GraphRunError)
+            return runError.node == "@sink" && runError.underlying.message == "disk full"
+        }
+        #expect(sink.stopCount == 1, "nodes are stopped after a failure")
+    }
+
+    @Test("pooled storage is reused, and grows instead of overwriting a retained frame")
+    func poolReuse() throws {
+        var pool = FramePool(byteCapacity: 64, count: 2)
+        let a = pool.acquire()
+        let b = pool.acquire()
+        #expect(a !== b)
+        let c = pool.acquire()  // a and b are still held here
+        #expect(pool.blockCount == 3)
+        #expect(c !== a && c !== b)
+        _ = (a, b, c)
+        var released = FramePool(byteCapacity: 64, count: 2)
+        let first = ObjectIdentifier(released.acquire())
+        let second = ObjectIdentifier(released.acquire())
+        let third = ObjectIdentifier(released.acquire())
+        #expect(third == first && second != first, "released blocks come back in turn")
+        #expect(released.blockCount == 2)
+    }
+
+    @Test("a sink that keeps frames never sees them overwritten")
+    func retainedFramesStayIntact() throws {
+        let sink = RecordingSink()
+        sink.keepFrames = true
+        let (graph, _) = try rampGraph(rate: 8000, samples: 1600, sink: sink)
+        _ = try graph.run(clock: VirtualClock())
+        let kept = sink.kept.flatMap { Array($0.int16Samples) }
+        #expect(kept == (0..<1600).map { Int16($0) })
+    }
+
+    @Test("posted messages reach the message handler with the node's name")
+    func postedMessages() throws {
+        final class Poster: SourceNode {
+            static let descriptor = NodeDescriptor(name: "poster", category: .source, summary: "",
+                                                   outputs: [PortSpec("src", .anyPCM(), presence: .optional)])
+            init(parameters: NodeParameters) {}
+            init() {}
+            func negotiate(_ negotiation: FormatNegotiation) throws(NodeError) -> [MediaFormat] {
+                Array(repeating: .mono16(8000), count: negotiation.outputCount)
+            }
+            func produce(_ context: NodeContext) throws(NodeError) -> FlowResult {
+                context.post(.text("tick \(context.tick)"))
+                return context.tick == 2 ? .endOfStream : .ok
+            }
+        }
+        var spec = GraphSpec()
+        spec.add(.init(type: "@poster", name: "p"))
+        let graph = try GraphBuilder(registry: NodeRegistry(), slots: ["@poster": .instance(Poster())]).build(spec)
+        let seen = Mutex<[GraphMessage]>([])
+        graph.setMessageHandler { message in seen.withLock { $0.append(message) } }
+        _ = try graph.run(clock: VirtualClock())
+        #expect(seen.withLock { $0 } == [GraphMessage(node: "p", event: .text("tick 0")),
+                                         GraphMessage(node: "p", event: .text("tick 1")),
+                                         GraphMessage(node: "p", event: .text("tick 2"))])
+    }
+
+    @Test("the real-time clock never runs ahead of media time")
+    func realtimePacing() throws {
+        let (graph, _) = try rampGraph(rate: 8000)
+        let start = RealtimeClock.monotonicNanoseconds()
+        let report = try graph.run(clock: RealtimeClock(), limit: .milliseconds(200))
+        let wall = RealtimeClock.monotonicNanoseconds() - start
+        #expect(report.mediaDuration == .milliseconds(200))
+        // Tick n cannot start before epoch + n·20 ms, so 10 ticks take at least 9 periods.
+        #expect(wall >= 180_000_000)
+    }
+}
