@@ -21,7 +21,7 @@ public final class Gain: MediaNode {
 
     /// The gain factor in Q16 fixed point.
     public let factorQ16: Int64
-    private var pool = FramePool(byteCapacity: 4096)
+    private let pool = FramePool(byteCapacity: 4096)
 
     public init(parameters: NodeParameters) {
         factorQ16 = Int64((pow(10, parameters.double("gain") / 20) * 65_536).rounded())
@@ -30,19 +30,17 @@ public final class Gain: MediaNode {
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         let count = frame.byteCount / 2
         let storage = pool.acquire(minimumCapacity: frame.byteCount)
-        Self.apply(factorQ16, frame.storage.int16, into: storage.int16, count: count)
-        var out = frame
-        out.storage = storage
-        return try context.push(out)
+        Self.apply(factorQ16, frame.int16, into: storage.int16, count: count)
+        return try context.push(Frame(buffer: storage, byteCount: frame.byteCount, sampleCount: frame.sampleCount,
+                                      timestamp: frame.timestamp, flags: frame.flags))
     }
 
     /// Scales `count` samples by a Q16 factor with rounding and saturation.
-    @inlinable
     public static func apply(_ factorQ16: Int64, _ input: UnsafePointer<Int16>,
                              into output: UnsafeMutablePointer<Int16>, count: Int) {
         for i in 0..<count {
             let scaled = (Int64(input[i]) &* factorQ16 &+ 32_768) >> 16
-            output[i] = Int16(clamping: scaled)
+            output[i] = Int16(truncatingIfNeeded: min(max(scaled, -32_768), 32_767))
         }
     }
 }

@@ -21,7 +21,7 @@ public final class Mixer: MediaNode {
     private var channels = 1
     private var produced: Int64 = 0
     private var rate = 8_000
-    private var pool = FramePool(byteCapacity: 4096)
+    private let pool = FramePool(byteCapacity: 4096)
     private var mix: UnsafeMutablePointer<Int32>?
     private var mixCapacity = 0
 
@@ -82,7 +82,7 @@ public final class Mixer: MediaNode {
             let out = storage.int16
             for s in 0..<chunk { out[s] = Int16(clamping: mix[s]) }
             let frames = chunk / channels
-            let frame = Frame(storage: storage, byteCount: chunk * 2, sampleCount: frames,
+            let frame = Frame(buffer: storage, byteCount: chunk * 2, sampleCount: frames,
                               timestamp: MediaTime(sample: produced, clockRate: rate))
             produced += Int64(frames)
             result = try context.push(frame)

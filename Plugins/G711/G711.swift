@@ -66,28 +66,24 @@ public enum G711 {
     // MARK: Buffers (table driven)
 
     /// Encodes `count` samples as µ-law.
-    @inlinable
     public static func encodeMuLaw(_ input: UnsafePointer<Int16>, into output: UnsafeMutablePointer<UInt8>, count: Int) {
         let table = G711Tables.shared.muLawEncode
         for i in 0..<count { output[i] = table[Int(UInt16(bitPattern: input[i]) >> 2)] }
     }
 
     /// Decodes `count` µ-law codes.
-    @inlinable
     public static func decodeMuLaw(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Int16>, count: Int) {
         let table = G711Tables.shared.muLawDecode
         for i in 0..<count { output[i] = table[Int(input[i])] }
     }
 
     /// Encodes `count` samples as A-law.
-    @inlinable
     public static func encodeALaw(_ input: UnsafePointer<Int16>, into output: UnsafeMutablePointer<UInt8>, count: Int) {
         let table = G711Tables.shared.aLawEncode
         for i in 0..<count { output[i] = table[Int(UInt16(bitPattern: input[i]) >> 4)] }
     }
 
     /// Decodes `count` A-law codes.
-    @inlinable
     public static func decodeALaw(_ input: UnsafePointer<UInt8>, into output: UnsafeMutablePointer<Int16>, count: Int) {
         let table = G711Tables.shared.aLawDecode
         for i in 0..<count { output[i] = table[Int(input[i])] }

@@ -18,7 +18,7 @@ let g711PCM = MediaFormat.mono16(g711Rate)
 final class G711Coder {
     let law: G711Law
     let encoding: Bool
-    private var pool = FramePool(byteCapacity: 2 * 160 * 12)
+    private let pool = FramePool(byteCapacity: 2 * 160 * 12)
 
     init(law: G711Law, encoding: Bool) {
         self.law = law
@@ -31,10 +31,10 @@ final class G711Coder {
             let count = frame.byteCount / 2
             let out = pool.acquire(minimumCapacity: count)
             switch law {
-            case .muLaw: G711.encodeMuLaw(frame.storage.int16, into: out.uint8, count: count)
-            case .aLaw: G711.encodeALaw(frame.storage.int16, into: out.uint8, count: count)
+            case .muLaw: G711.encodeMuLaw(frame.int16, into: out.uint8, count: count)
+            case .aLaw: G711.encodeALaw(frame.int16, into: out.uint8, count: count)
             }
-            return try context.push(Frame(storage: out, byteCount: count, sampleCount: count,
+            return try context.push(Frame(buffer: out, byteCount: count, sampleCount: count,
                                           timestamp: frame.timestamp, flags: frame.flags))
         }
         let count = frame.flags.contains(.missing) ? frame.sampleCount : frame.byteCount
@@ -47,11 +47,11 @@ final class G711Coder {
             flags.insert(.concealed)
         } else {
             switch law {
-            case .muLaw: G711.decodeMuLaw(frame.storage.uint8, into: out.int16, count: count)
-            case .aLaw: G711.decodeALaw(frame.storage.uint8, into: out.int16, count: count)
+            case .muLaw: G711.decodeMuLaw(frame.uint8, into: out.int16, count: count)
+            case .aLaw: G711.decodeALaw(frame.uint8, into: out.int16, count: count)
             }
         }
-        return try context.push(Frame(storage: out, byteCount: count * 2, sampleCount: count,
+        return try context.push(Frame(buffer: out, byteCount: count * 2, sampleCount: count,
                                       timestamp: frame.timestamp, flags: flags))
     }
 }

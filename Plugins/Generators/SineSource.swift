@@ -6,9 +6,6 @@ import Darwin
 #endif
 
 /// `sine`: a pure tone, the test signal of choice.
-///
-/// The oscillator is a rotating phasor (one complex multiply per sample) re-normalized every
-/// frame, so it is exact to ~1e-12 over hours and costs about a nanosecond per sample.
 public final class SineSource: SourceNode {
     public static let descriptor = NodeDescriptor(
         name: "sine", category: .source,
@@ -28,12 +25,12 @@ public final class SineSource: SourceNode {
     /// telephony test tone peaks 3.14 dB below digital full scale.
     public static let testToneLevel = -3.14
 
-    private var schedule: ToneSchedule
+    // Per-frame state, touched only by this node on the graph's executor: no runtime
+    // exclusivity check needed.
+    @exclusivity(unchecked) private var schedule: ToneSchedule
+    @exclusivity(unchecked) private var oscillator: SineOscillator
     private let channels: Int
-    private let amplitude: Double
-    private let stepRe: Double, stepIm: Double
-    private var phaseRe = 1.0, phaseIm = 0.0
-    private var pool = FramePool(byteCapacity: 4096)
+    private let pool = FramePool(byteCapacity: 4096)
 
     public init(parameters: NodeParameters) throws(NodeError) {
         let rate = parameters.int("rate")
@@ -43,10 +40,8 @@ public final class SineSource: SourceNode {
         }
         schedule = ToneSchedule(rate: rate, duration: parameters.duration("duration"))
         channels = parameters.int("channels")
-        amplitude = 32767 * pow(10, parameters.double("level") / 20)
-        let omega = 2 * Double.pi * freq / Double(rate)
-        stepRe = cos(omega)
-        stepIm = sin(omega)
+        oscillator = SineOscillator(frequency: freq, sampleRate: rate,
+                                    amplitude: 32767 * pow(10, parameters.double("level") / 20))
     }
 
     public func negotiate(_ negotiation: FormatNegotiation) throws(NodeError) -> [MediaFormat] {
@@ -59,20 +54,8 @@ public final class SineSource: SourceNode {
         let count = schedule.count(for: context)
         if count == 0 { return .endOfStream }
         let storage = pool.acquire(minimumCapacity: count * channels * 2)
-        let out = storage.int16
-        var re = phaseRe, im = phaseIm
-        let sr = stepRe, si = stepIm, amp = amplitude
-        for i in 0..<count {
-            let value = Int16((amp * im).rounded())
-            for c in 0..<channels { out[i * channels + c] = value }
-            let nextRe = re * sr - im * si
-            im = re * si + im * sr
-            re = nextRe
-        }
-        let norm = 1 / (re * re + im * im).squareRoot()
-        phaseRe = re * norm
-        phaseIm = im * norm
-        let frame = Frame(storage: storage, byteCount: count * channels * 2, sampleCount: count,
+        oscillator.render(into: storage.int16, count: count, channels: channels)
+        let frame = Frame(buffer: storage, byteCount: count * channels * 2, sampleCount: count,
                           timestamp: schedule.timestamp)
         schedule.advance(by: count)
         let result = try context.push(frame)
@@ -91,7 +74,7 @@ public final class SilenceSource: SourceNode {
 
     private var schedule: ToneSchedule
     private let channels: Int
-    private var pool = FramePool(byteCapacity: 4096)
+    private let pool = FramePool(byteCapacity: 4096)
 
     public init(parameters: NodeParameters) throws(NodeError) {
         schedule = ToneSchedule(rate: parameters.int("rate"), duration: parameters.duration("duration"))
@@ -110,7 +93,7 @@ public final class SilenceSource: SourceNode {
         let bytes = count * channels * 2
         let storage = pool.acquire(minimumCapacity: bytes)
         storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        let frame = Frame(storage: storage, byteCount: bytes, sampleCount: count, timestamp: schedule.timestamp,
+        let frame = Frame(buffer: storage, byteCount: bytes, sampleCount: count, timestamp: schedule.timestamp,
                           flags: .silence)
         schedule.advance(by: count)
         let result = try context.push(frame)
@@ -122,4 +105,38 @@ public final class SilenceSource: SourceNode {
 public enum GeneratorsPlugin: MediaPlugin {
     public static let name = "generators"
     public static let nodeTypes: [any MediaNode.Type] = [SineSource.self, SilenceSource.self]
+}
+
+/// A sine oscillator: a rotating phasor (one complex multiply per sample) re-normalized after
+/// every block, so it stays exact to ~1e-12 over hours and costs about a nanosecond per sample.
+public struct SineOscillator: Sendable {
+    private let stepRe: Double, stepIm: Double
+    private let amplitude: Double
+    private var re = 1.0, im = 0.0
+
+    /// Creates an oscillator starting at phase 0 with `amplitude` in 16-bit units.
+    public init(frequency: Double, sampleRate: Int, amplitude: Double) {
+        let omega = 2 * Double.pi * frequency / Double(sampleRate)
+        stepRe = cos(omega)
+        stepIm = sin(omega)
+        self.amplitude = amplitude
+    }
+
+    /// Writes the next `count` samples (rounded to nearest), repeated on `channels` interleaved channels.
+    public mutating func render(into out: UnsafeMutablePointer<Int16>, count: Int, channels: Int = 1) {
+        var re = self.re, im = self.im
+        let sr = stepRe, si = stepIm, amp = amplitude
+        for i in 0..<count {
+            // Round half away from zero with a truncating conversion (no libm call).
+            let scaled = amp * im
+            let value = Int16(scaled + (scaled < 0 ? -0.5 : 0.5))
+            for c in 0..<channels { out[i * channels + c] = value }
+            let nextRe = re * sr - im * si
+            im = re * si + im * sr
+            re = nextRe
+        }
+        let norm = 1 / (re * re + im * im).squareRoot()
+        self.re = re * norm
+        self.im = im * norm
+    }
 }

@@ -20,7 +20,7 @@ public final class WAVPlayer: SourceNode {
     private let loop: Bool
     private let rate: Int
     private let channels: Int
-    private var pool = FramePool(byteCapacity: 4096)
+    private let pool = FramePool(byteCapacity: 4096)
     private var produced: Int64 = 0
 
     public init(parameters: NodeParameters) throws(NodeError) {
@@ -51,7 +51,7 @@ public final class WAVPlayer: SourceNode {
             got += file.read(into: storage.int16 + got * channels, frames: wanted - got)
         }
         guard got > 0 else { return .endOfStream }
-        let frame = Frame(storage: storage, byteCount: got * channels * 2, sampleCount: got,
+        let frame = Frame(buffer: storage, byteCount: got * channels * 2, sampleCount: got,
                           timestamp: MediaTime(sample: produced, clockRate: rate))
         produced += Int64(got)
         let result = try context.push(frame)

@@ -64,7 +64,7 @@ public final class WAVRecorder: MediaNode {
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         guard let file else { return .endOfStream }
         do {
-            try file.write(frame.storage.int16, frames: frame.sampleCount)
+            try file.write(frame.int16, frames: frame.sampleCount)
         } catch {
             throw .io(error.message)
         }

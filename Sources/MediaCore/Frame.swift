@@ -1,13 +1,16 @@
 /// One unit of media on a link: a run of PCM samples or one encoded packet payload.
 ///
-/// A frame points into pooled ``FrameStorage``; it carries no format (the format of a link is
-/// fixed when the graph is built). `timestamp` is in samples of the link's clock rate, and
-/// `sampleCount` is the duration the frame covers, per channel, in that clock.
+/// A frame is a *view*: it points into memory owned by the node that produced it (a
+/// ``FramePool`` block) and is valid only for the duration of the call it is passed to. Frames
+/// carry no reference counting, so passing one down a chain of nodes costs nothing; a node that
+/// needs the data later (a jitter buffer, a test capture) keeps a ``copy()`` — an
+/// ``OwnedFrame`` — instead. (``FrameStorage`` is the owned memory of such copies.) A frame carries no format: the format of a link is fixed when the
+/// graph is built.
 ///
-/// Frames passed to ``MediaNode/process(_:port:context:)`` are read-only for the receiver:
-/// the same frame may have been handed to several branches by a tee. A node that transforms
-/// audio writes its result into storage from its own ``FramePool``.
-public struct Frame: @unchecked Sendable {
+/// `timestamp` is in samples of the link's clock rate, and `sampleCount` is the duration the
+/// frame covers, per channel, in that clock. Frames passed to ``MediaNode/process(_:port:context:)``
+/// are read-only for the receiver: a tee hands the same frame to several branches.
+public struct Frame {
     /// Properties of a frame beyond its samples.
     public struct Flags: OptionSet, Hashable, Sendable {
         public let rawValue: UInt8
@@ -24,9 +27,9 @@ public struct Frame: @unchecked Sendable {
         public static let silence = Flags(rawValue: 1 << 4)
     }
 
-    /// The memory the frame's bytes live in.
-    public var storage: FrameStorage
-    /// The number of valid bytes at the start of `storage`.
+    /// The first byte of the frame's data.
+    public let baseAddress: UnsafeRawPointer
+    /// The number of valid bytes.
     public var byteCount: Int
     /// The duration of the frame in samples per channel of the link's clock.
     public var sampleCount: Int
@@ -35,11 +38,27 @@ public struct Frame: @unchecked Sendable {
     /// Flags such as ``Flags/missing`` or ``Flags/marker``.
     public var flags: Flags
 
-    /// Creates a frame over `byteCount` bytes of `storage`.
+    /// Creates a frame over the first `byteCount` bytes of `storage` (which the caller keeps
+    /// alive for as long as the frame is in use — pooled storage is).
     @inlinable
     public init(storage: FrameStorage, byteCount: Int, sampleCount: Int, timestamp: MediaTime,
                 flags: Flags = []) {
-        self.storage = storage
+        self.init(baseAddress: UnsafeRawPointer(storage.bytes), byteCount: byteCount, sampleCount: sampleCount,
+                  timestamp: timestamp, flags: flags)
+    }
+
+    /// Creates a frame over the first `byteCount` bytes of a pooled buffer.
+    @inlinable
+    public init(buffer: FrameBuffer, byteCount: Int, sampleCount: Int, timestamp: MediaTime, flags: Flags = []) {
+        self.init(baseAddress: UnsafeRawPointer(buffer.bytes), byteCount: byteCount, sampleCount: sampleCount,
+                  timestamp: timestamp, flags: flags)
+    }
+
+    /// Creates a frame over memory the caller keeps valid while the frame is in use.
+    @inlinable
+    public init(baseAddress: UnsafeRawPointer, byteCount: Int, sampleCount: Int, timestamp: MediaTime,
+                flags: Flags = []) {
+        self.baseAddress = baseAddress
         self.byteCount = byteCount
         self.sampleCount = sampleCount
         self.timestamp = timestamp
@@ -48,21 +67,61 @@ public struct Frame: @unchecked Sendable {
 
     /// The frame's bytes.
     @inlinable
-    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage.bytes, count: byteCount) }
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: baseAddress, count: byteCount) }
+
+    /// The frame's data as 16-bit samples (interleaved when multichannel).
+    @inlinable
+    public var int16: UnsafePointer<Int16> { baseAddress.assumingMemoryBound(to: Int16.self) }
+
+    /// The frame's data as octets.
+    @inlinable
+    public var uint8: UnsafePointer<UInt8> { baseAddress.assumingMemoryBound(to: UInt8.self) }
 
     /// The frame's 16-bit samples (interleaved when multichannel).
     @inlinable
-    public var int16Samples: UnsafeBufferPointer<Int16> {
-        UnsafeBufferPointer(start: storage.int16, count: byteCount / 2)
-    }
+    public var int16Samples: UnsafeBufferPointer<Int16> { UnsafeBufferPointer(start: int16, count: byteCount / 2) }
 
     /// The frame's 32-bit float samples (interleaved when multichannel).
     @inlinable
     public var float32Samples: UnsafeBufferPointer<Float> {
-        UnsafeBufferPointer(start: storage.float32, count: byteCount / 4)
+        UnsafeBufferPointer(start: baseAddress.assumingMemoryBound(to: Float.self), count: byteCount / 4)
     }
 
     /// The media time just after the frame's last sample.
     @inlinable
     public var endTime: MediaTime { timestamp.advanced(by: sampleCount) }
+
+    /// A copy that owns its bytes, for a node that keeps media beyond the current call.
+    /// (It allocates: keep it off the per-frame path where you can.)
+    public func copy() -> OwnedFrame {
+        let storage = FrameStorage(capacity: byteCount)
+        storage.bytes.copyMemory(from: baseAddress, byteCount: byteCount)
+        return OwnedFrame(storage: storage, byteCount: byteCount, sampleCount: sampleCount,
+                          timestamp: timestamp, flags: flags)
+    }
+}
+
+/// A frame that owns its bytes; made by ``Frame/copy()``.
+public struct OwnedFrame: @unchecked Sendable {
+    /// The memory holding the bytes (owned).
+    public let storage: FrameStorage
+    /// The number of valid bytes.
+    public var byteCount: Int
+    /// The duration in samples per channel.
+    public var sampleCount: Int
+    /// The position of the first sample.
+    public var timestamp: MediaTime
+    /// The frame's flags.
+    public var flags: Frame.Flags
+
+    /// A borrowed view, valid while this owned frame is alive.
+    @inlinable
+    public var frame: Frame {
+        Frame(storage: storage, byteCount: byteCount, sampleCount: sampleCount, timestamp: timestamp, flags: flags)
+    }
+
+    /// Calls `body` with a view of this frame, keeping the bytes alive throughout.
+    public func withFrame<T, E: Error>(_ body: (Frame) throws(E) -> T) throws(E) -> T {
+        try withExtendedLifetime(storage) { () throws(E) -> T in try body(frame) }
+    }
 }

@@ -1,42 +1,99 @@
-/// A small ring of ``FrameStorage`` blocks owned by one node, so that steady-state processing
-/// allocates nothing.
+/// Writable memory for one frame, handed out by a ``FramePool``.
+public struct FrameBuffer {
+    /// The start of the block (16-byte aligned).
+    public let bytes: UnsafeMutableRawPointer
+    /// The block's size in bytes.
+    public let capacity: Int
+
+    /// The block as 16-bit samples.
+    @inlinable
+    public var int16: UnsafeMutablePointer<Int16> { bytes.assumingMemoryBound(to: Int16.self) }
+    /// The block as 32-bit float samples.
+    @inlinable
+    public var float32: UnsafeMutablePointer<Float> { bytes.assumingMemoryBound(to: Float.self) }
+    /// The block as octets.
+    @inlinable
+    public var uint8: UnsafeMutablePointer<UInt8> { bytes.assumingMemoryBound(to: UInt8.self) }
+
+    @inlinable
+    init(bytes: UnsafeMutableRawPointer, capacity: Int) {
+        self.bytes = bytes
+        self.capacity = capacity
+    }
+}
+
+/// A small ring of memory blocks owned by one node, so that steady-state processing allocates
+/// nothing and counts no references.
 ///
-/// `acquire()` returns a block that no frame references any more. When every block is still
-/// held downstream (a node kept a frame), the pool grows by one block instead of overwriting it:
-/// correctness first, and the allocation shows up in the benchmarks' malloc counts.
+/// Blocks are handed out round-robin. A ``Frame`` built on a block is a borrowed view, valid for
+/// the duration of the push that carries it; pushes are synchronous, so by the time a node asks
+/// for its next block every consumer of the previous one has returned. (A node that keeps media
+/// takes a ``Frame/copy()``.) Several blocks in the ring cover nodes that emit more than one
+/// frame per input, and nested pushes.
 ///
-/// A pool is confined to its node (and so to the graph's executor); it is not thread-safe.
-public struct FramePool {
-    private var blocks: [FrameStorage]
-    private var next = 0
-    /// The size of each block in bytes.
-    public private(set) var blockCapacity: Int
+/// ```
+/// let out = pool.acquire(minimumCapacity: count * 2)
+/// encode(frame.int16, into: out.int16, count: count)
+/// return try context.push(Frame(buffer: out, byteCount: count * 2, sampleCount: count, timestamp: frame.timestamp))
+/// ```
+///
+/// Hold a pool in a `let` property. A pool is confined to its node (and so to the graph's
+/// executor); it is not thread-safe.
+public final class FramePool {
+    @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutableRawPointer>
+    @usableFromInline let count: Int
+    // The cursor and capacity are only touched by the owning node on the graph's executor, never
+    // re-entrantly, so the per-access exclusivity check (a runtime call) is switched off.
+    @exclusivity(unchecked) @usableFromInline var next = 0
+    @exclusivity(unchecked) @usableFromInline var capacity: Int
 
     /// Creates a pool of `count` blocks of `byteCapacity` bytes each.
-    public init(byteCapacity: Int, count: Int = 3) {
-        blockCapacity = max(byteCapacity, 16)
-        blocks = (0..<max(count, 1)).map { _ in FrameStorage(capacity: max(byteCapacity, 16)) }
+    public init(byteCapacity: Int, count: Int = 4) {
+        capacity = max(byteCapacity, 16)
+        self.count = max(count, 1)
+        blocks = .allocate(capacity: self.count)
+        for i in 0..<self.count { (blocks + i).initialize(to: Self.allocateBlock(capacity)) }
     }
 
-    /// The number of blocks the pool owns (grows only when frames are retained downstream).
-    public var blockCount: Int { blocks.count }
+    deinit {
+        for i in 0..<count { blocks[i].deallocate() }
+        blocks.deallocate()
+    }
 
-    /// Returns a block of at least `byteCount` bytes that no frame references. When frames grow
-    /// past the blocks' size (a longer ptime, a bigger file chunk) the pool is rebuilt once.
-    public mutating func acquire(minimumCapacity byteCount: Int) -> FrameStorage {
-        if byteCount > blockCapacity { self = FramePool(byteCapacity: byteCount, count: blocks.count) }
+    /// The number of blocks in the ring.
+    public var blockCount: Int { count }
+
+    /// The size of each block in bytes.
+    public var blockCapacity: Int { capacity }
+
+    /// Returns the next block, at least `byteCount` bytes long. When frames grow past the blocks'
+    /// size (a longer ptime, a bigger file chunk) the blocks are replaced once.
+    @inlinable @inline(__always)
+    public func acquire(minimumCapacity byteCount: Int) -> FrameBuffer {
+        if byteCount > capacity { resize(to: byteCount) }
         return acquire()
     }
 
-    /// Returns a block that is not referenced by any frame.
-    public mutating func acquire() -> FrameStorage {
-        for _ in 0..<blocks.count {
-            let index = next
-            next = next + 1 == blocks.count ? 0 : next + 1
-            if isKnownUniquelyReferenced(&blocks[index]) { return blocks[index] }
+    /// Returns the next block.
+    @inlinable @inline(__always)
+    public func acquire() -> FrameBuffer {
+        let index = next
+        next = index + 1 == count ? 0 : index + 1
+        return FrameBuffer(bytes: blocks[index], capacity: capacity)
+    }
+
+    @usableFromInline
+    func resize(to byteCount: Int) {
+        capacity = byteCount
+        for i in 0..<count {
+            blocks[i].deallocate()
+            blocks[i] = Self.allocateBlock(byteCount)
         }
-        let block = FrameStorage(capacity: blockCapacity)
-        blocks.append(block)
+    }
+
+    static func allocateBlock(_ capacity: Int) -> UnsafeMutableRawPointer {
+        let block = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        block.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)
         return block
     }
 }

@@ -33,10 +33,30 @@ public final class Graph: @unchecked Sendable {
         public var outputFormats: [MediaFormat]
     }
 
+    /// One link as the hot path sees it: the receiving node, its input port, and where its own
+    /// output slots start (for the context it is called with), side by side in one object.
+    /// Routes are reached through `Unmanaged` references borrowed at +0 (``routeObjects`` keeps
+    /// them alive), so a hop does no reference counting.
     @usableFromInline
-    struct Route {
-        @usableFromInline var node: Int
-        @usableFromInline var port: Int
+    final class Route {
+        @usableFromInline let target: any MediaNode
+        @usableFromInline let node: Int
+        @usableFromInline let port: Int
+        @usableFromInline let targetSlotBase: Int
+
+        init(target: any MediaNode, node: Int, port: Int, targetSlotBase: Int) {
+            self.target = target
+            self.node = node
+            self.port = port
+            self.targetSlotBase = targetSlotBase
+        }
+    }
+
+    /// The routes leaving one output port: `routes[start..<end]`.
+    @usableFromInline
+    struct SlotRange {
+        @usableFromInline let start: Int
+        @usableFromInline let end: Int
     }
 
     @usableFromInline let nodes: ContiguousArray<any MediaNode>
@@ -45,22 +65,42 @@ public final class Graph: @unchecked Sendable {
     /// The duration of one tick.
     public let period: Duration
 
-    @usableFromInline let portBase: [Int]
-    @usableFromInline let routeStart: [Int]
-    @usableFromInline let routes: ContiguousArray<Route>
+    @usableFromInline let portBase: UnsafeMutablePointer<Int>
+    @usableFromInline let slots: UnsafeMutablePointer<SlotRange>
+    private let routeObjects: [Route]
+    @usableFromInline let routes: UnsafeMutablePointer<Unmanaged<Route>>
     private let inputCounts: [Int]
-    private var endedInputs: [Int]
-    private let sources: [(index: Int, node: any SourceNode)]
-    private var sourceEnded: [Bool]
+    @exclusivity(unchecked) private var endedInputs: [Int]
+    /// A source as the tick loop sees it (borrowed at +0 through `Unmanaged`, like routes).
+    final class SourceEntry {
+        let node: any SourceNode
+        let index: Int
+        let slotBase: Int
+
+        init(node: any SourceNode, index: Int, slotBase: Int) {
+            self.node = node
+            self.index = index
+            self.slotBase = slotBase
+        }
+    }
+
+    private let sourceObjects: [SourceEntry]
+    private let sources: [Unmanaged<SourceEntry>]
+    @exclusivity(unchecked) private var sourceEnded: [Bool]
     private var stopped = false
     private var started = false
 
-    @usableFromInline var currentTick: Int64 = 0
+    // Per-tick state below is touched only on the graph's executor (see the class comment),
+    // never re-entrantly: the runtime exclusivity check would cost more than the work.
+    @exclusivity(unchecked) @usableFromInline var currentTick: Int64 = 0
     private let periodNanoseconds: Int64
-    private var failure: (node: Int, error: NodeError)?
+    @exclusivity(unchecked) private var failure: (node: Int, error: NodeError)?
 
     private let inbox = Mutex<[(node: Int, event: MediaEvent)]>([])
+    private let eventsPending = Atomic<Bool>(false)
     private let stopRequested = Atomic<Bool>(false)
+    @exclusivity(unchecked) @usableFromInline var cachedRate = 0
+    @exclusivity(unchecked) @usableFromInline var cachedSamplesPerTick = 0
     private let messageHandler = Mutex<(@Sendable (GraphMessage) -> Void)?>(nil)
 
     /// Creates a graph from nodes in topological order and their links.
@@ -86,28 +126,43 @@ public final class Graph: @unchecked Sendable {
             total += info.outputFormats.count
         }
         base.append(total)
-        portBase = base
         var buckets = [[Route]](repeating: [], count: total)
         var inCounts = [Int](repeating: 0, count: nodes.count)
         for link in links {
-            buckets[base[link.from.node] + link.from.port].append(Route(node: link.to.node, port: link.to.port))
+            buckets[base[link.from.node] + link.from.port].append(
+                Route(target: nodes[link.to.node].node, node: link.to.node, port: link.to.port,
+                      targetSlotBase: base[link.to.node]))
             inCounts[link.to.node] += 1
         }
-        var starts: [Int] = []
-        var flat = ContiguousArray<Route>()
+        var ranges: [SlotRange] = []
+        var flat: [Route] = []
         for bucket in buckets {
-            starts.append(flat.count)
+            ranges.append(SlotRange(start: flat.count, end: flat.count + bucket.count))
             flat.append(contentsOf: bucket)
         }
-        starts.append(flat.count)
-        routeStart = starts
-        routes = flat
+        portBase = Self.copy(base)
+        slots = Self.copy(ranges)
+        routeObjects = flat
+        routes = Self.copy(flat.map { Unmanaged.passUnretained($0) })
         inputCounts = inCounts
         endedInputs = [Int](repeating: 0, count: nodes.count)
-        sources = nodes.enumerated().compactMap { index, entry in
-            (entry.node as? any SourceNode).map { (index, $0) }
+        sourceObjects = nodes.enumerated().compactMap { index, entry in
+            (entry.node as? any SourceNode).map { SourceEntry(node: $0, index: index, slotBase: base[index]) }
         }
+        sources = sourceObjects.map { Unmanaged.passUnretained($0) }
         sourceEnded = [Bool](repeating: false, count: sources.count)
+    }
+
+    deinit {
+        portBase.deallocate()
+        slots.deallocate()
+        routes.deallocate()
+    }
+
+    private static func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
+        let buffer = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
+        buffer.initialize(from: values, count: values.count)
+        return buffer
     }
 
     // MARK: - Control from any thread
@@ -125,6 +180,7 @@ public final class Graph: @unchecked Sendable {
     public func send(_ event: MediaEvent, to name: String) -> Bool {
         guard let index = nodeInfo.firstIndex(where: { $0.name == name }) else { return false }
         inbox.withLock { $0.append((index, event)) }
+        eventsPending.store(true, ordering: .releasing)
         return true
     }
 
@@ -156,8 +212,8 @@ public final class Graph: @unchecked Sendable {
     /// The sources' longest expected duration, or `nil` if one of them is open-ended.
     public var expectedDuration: Duration? {
         var longest = Duration.zero
-        for (_, source) in sources {
-            guard let d = source.expectedDuration else { return nil }
+        for source in sourceObjects {
+            guard let d = source.node.expectedDuration else { return nil }
             longest = max(longest, d)
         }
         return longest
@@ -180,25 +236,23 @@ public final class Graph: @unchecked Sendable {
     /// - Returns: `false` once every source has ended.
     @discardableResult
     public func step() throws(GraphRunError) -> Bool {
-        let pending = inbox.withLock { queue -> [(node: Int, event: MediaEvent)] in
-            if queue.isEmpty { return [] }
-            defer { queue.removeAll(keepingCapacity: true) }
-            return queue
-        }
-        for (index, event) in pending {
-            do {
-                try nodes[index].handle(event, from: .application, context: NodeContext(graph: self, nodeIndex: index))
-            } catch {
-                throw runError(failure?.node ?? index, failure?.error ?? error)
-            }
-        }
+        if eventsPending.load(ordering: .acquiring) { try deliverApplicationEvents() }
         var live = false
         for i in sources.indices where !sourceEnded[i] {
-            let (index, source) = sources[i]
+            let produced = sources[i]._withUnsafeGuaranteedRef { source -> Result<FlowResult, NodeError> in
+                do throws(NodeError) {
+                    return .success(try source.node.produce(
+                        NodeContext(graph: self, nodeIndex: source.index, slotBase: source.slotBase)))
+                } catch {
+                    return .failure(error)
+                }
+            }
             let result: FlowResult
-            do {
-                result = try source.produce(NodeContext(graph: self, nodeIndex: index))
-            } catch {
+            switch produced {
+            case .success(let flow):
+                result = flow
+            case .failure(let error):
+                let index = sourceObjects[i].index
                 throw runError(failure?.node ?? index, failure?.error ?? error)
             }
             if result == .endOfStream {
@@ -209,6 +263,21 @@ public final class Graph: @unchecked Sendable {
         }
         currentTick += 1
         return live
+    }
+
+    private func deliverApplicationEvents() throws(GraphRunError) {
+        let pending = inbox.withLock { queue -> [(node: Int, event: MediaEvent)] in
+            eventsPending.store(false, ordering: .relaxed)
+            defer { queue.removeAll(keepingCapacity: true) }
+            return queue
+        }
+        for (index, event) in pending {
+            do {
+                try nodes[index].handle(event, from: .application, context: NodeContext(graph: self, nodeIndex: index))
+            } catch {
+                throw runError(failure?.node ?? index, failure?.error ?? error)
+            }
+        }
     }
 
     /// Ends remaining sources (end-of-stream flows down) and stops every node. Idempotent.
@@ -254,6 +323,25 @@ public final class Graph: @unchecked Sendable {
 
     // MARK: - Internals used by NodeContext
 
+    /// Samples of `rate` in tick `tick`; exact, with a cached fast path when a period holds a
+    /// whole number of samples (20 ms at 8, 16, 44.1, 48 kHz…).
+    @inlinable
+    func samplesInTick(_ tick: Int64, rate: Int) -> Int {
+        if rate == cachedRate { return cachedSamplesPerTick }
+        return samplesInTickSlowPath(tick, rate: rate)
+    }
+
+    @usableFromInline
+    func samplesInTickSlowPath(_ tick: Int64, rate: Int) -> Int {
+        let product = periodNanoseconds * Int64(rate)
+        if product % 1_000_000_000 == 0 {
+            cachedRate = rate
+            cachedSamplesPerTick = Int(product / 1_000_000_000)
+            return cachedSamplesPerTick
+        }
+        return sampleBoundary(tick: tick + 1, rate: rate) - sampleBoundary(tick: tick, rate: rate)
+    }
+
     @usableFromInline
     func sampleBoundary(tick: Int64, rate: Int) -> Int {
         // floor(tick · period · rate) in exact integer arithmetic: 128-bit product, then divide.
@@ -266,34 +354,40 @@ public final class Graph: @unchecked Sendable {
 
     func allInputsEnded(_ node: Int) -> Bool { endedInputs[node] >= inputCounts[node] }
 
-    @inlinable
-    func deliver(_ frame: Frame, from node: Int, port: Int) throws(NodeError) -> FlowResult {
-        let slot = portBase[node] + port
-        let start = routeStart[slot], end = routeStart[slot + 1]
-        if start == end { return .notLinked }
+    @inlinable @inline(__always)
+    func deliver(_ frame: Frame, slot: Int) throws(NodeError) -> FlowResult {
+        let range = slots[slot]
+        if range.end - range.start == 1 { return try deliver(frame, route: routes[range.start]) }
         var result = FlowResult.notLinked
-        for r in start..<end {
-            let route = routes[r]
-            do {
-                let outcome = try nodes[route.node].process(frame, port: route.port,
-                                                           context: NodeContext(graph: self, nodeIndex: route.node))
-                result = result.combined(with: outcome)
-            } catch {
-                noteFailure(route.node, error)
-                throw error
-            }
+        for r in range.start..<range.end {
+            result = result.combined(with: try deliver(frame, route: routes[r]))
         }
         return result
     }
 
+    @inlinable @inline(__always)
+    func deliver(_ frame: Frame, route: Unmanaged<Route>) throws(NodeError) -> FlowResult {
+        let outcome = route._withUnsafeGuaranteedRef { route -> Result<FlowResult, NodeError> in
+            do throws(NodeError) {
+                return .success(try route.target.process(
+                    frame, port: route.port,
+                    context: NodeContext(graph: self, nodeIndex: route.node, slotBase: route.targetSlotBase)))
+            } catch {
+                noteFailure(route.node, error)
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
     func deliver(event: MediaEvent, from node: Int, port: Int) throws(NodeError) {
-        let slot = portBase[node] + port
-        for r in routeStart[slot]..<routeStart[slot + 1] {
-            let route = routes[r]
+        let range = slots[portBase[node] + port]
+        for r in range.start..<range.end {
+            let route = routes[r].takeUnretainedValue()
             if event == .endOfStream { endedInputs[route.node] += 1 }
             do {
-                try nodes[route.node].handle(event, from: .input(route.port),
-                                             context: NodeContext(graph: self, nodeIndex: route.node))
+                try route.target.handle(event, from: .input(route.port),
+                                        context: NodeContext(graph: self, nodeIndex: route.node))
             } catch {
                 noteFailure(route.node, error)
                 throw error
@@ -313,7 +407,7 @@ public final class Graph: @unchecked Sendable {
 
     private func endSource(_ i: Int) throws(GraphRunError) {
         sourceEnded[i] = true
-        let index = sources[i].index
+        let index = sourceObjects[i].index
         do {
             for port in 0..<outputCount(of: index) {
                 try deliver(event: .endOfStream, from: index, port: port)

@@ -3,16 +3,41 @@
 ///
 /// A context is only valid for the duration of the call it was passed to.
 public struct NodeContext {
+    /// The graph, borrowed at +0: a context never outlives the call it was passed to, and the
+    /// graph outlives every call, so the hot path does no reference counting.
     @usableFromInline
-    unowned(unsafe) let graph: Graph
+    let unmanagedGraph: Unmanaged<Graph>
     /// The node's index in its graph.
     public let nodeIndex: Int
+    /// Where the node's output ports start in the graph's slot table.
+    @usableFromInline
+    let slotBase: Int
 
     @usableFromInline
-    init(graph: Graph, nodeIndex: Int) {
-        self.graph = graph
+    init(graph: Graph, nodeIndex: Int, slotBase: Int) {
+        unmanagedGraph = .passUnretained(graph)
         self.nodeIndex = nodeIndex
+        self.slotBase = slotBase
     }
+
+    init(graph: Graph, nodeIndex: Int) {
+        self.init(graph: graph, nodeIndex: nodeIndex, slotBase: graph.portBase[nodeIndex])
+    }
+
+    @inlinable @inline(__always)
+    func withGraph<T, E: Error>(_ body: (Graph) throws(E) -> T) throws(E) -> T {
+        let result: Result<T, E> = unmanagedGraph._withUnsafeGuaranteedRef { graph in
+            do throws(E) {
+                return .success(try body(graph))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    @usableFromInline
+    var graph: Graph { unmanagedGraph.takeUnretainedValue() }
 
     /// The node's instance name (its `name=`, or its type with a number when there are several).
     public var name: String { graph.nodeInfo[nodeIndex].name }
@@ -25,18 +50,17 @@ public struct NodeContext {
 
     /// The graph's tick counter: tick `n` covers media time `n·period ..< (n+1)·period`.
     @inlinable
-    public var tick: Int64 { graph.currentTick }
+    public var tick: Int64 { withGraph { $0.currentTick } }
 
     /// The duration of one tick (the graph's frame duration, 20 ms by default).
     public var period: Duration { graph.period }
 
     /// The number of samples at `rate` Hz that belong to the current tick. Over many ticks the
-    /// counts add up exactly (44.1 kHz at 20 ms alternates nothing: 882 each; 11025 Hz
-    /// alternates 220 and 221).
+    /// counts add up exactly (at 20 ms, 44.1 kHz gives 882 every tick; 11025 Hz alternates
+    /// 220 and 221).
     @inlinable
     public func samplesThisTick(rate: Int) -> Int {
-        graph.sampleBoundary(tick: graph.currentTick + 1, rate: rate)
-            - graph.sampleBoundary(tick: graph.currentTick, rate: rate)
+        withGraph { $0.samplesInTick($0.currentTick, rate: rate) }
     }
 
     /// The media time at which the current tick starts, at `rate` Hz.
@@ -50,9 +74,10 @@ public struct NodeContext {
 
     /// Pushes a frame out of output `port` to every node linked to it.
     /// - Returns: the combined flow result of the receivers (``FlowResult/notLinked`` if none).
-    @inlinable
+    @inlinable @inline(__always)
     public func push(_ frame: Frame, port: Int = 0) throws(NodeError) -> FlowResult {
-        try graph.deliver(frame, from: nodeIndex, port: port)
+        let slot = slotBase + port
+        return try withGraph { (graph) throws(NodeError) -> FlowResult in try graph.deliver(frame, slot: slot) }
     }
 
     /// Sends an event out of output `port`.

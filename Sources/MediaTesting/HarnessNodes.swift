@@ -34,7 +34,8 @@ final class HarnessSource: SourceNode {
                 let frame = Frame(storage: storage, byteCount: bytes.count, sampleCount: sampleCount,
                                   timestamp: MediaTime(sample: position, clockRate: format.clockRate), flags: flags)
                 position += Int64(sampleCount)
-                _ = try context.push(frame)
+                // The frame borrows `storage`: keep it alive until the push returns.
+                _ = try withExtendedLifetime(storage) { () throws(NodeError) -> FlowResult in try context.push(frame) }
             case .event(let event):
                 try context.forward(event)
             }

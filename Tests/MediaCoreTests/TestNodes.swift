@@ -11,7 +11,7 @@ final class RampSource: SourceNode {
     let rate: Int
     let limit: Int?
     var produced = 0
-    var pool = FramePool(byteCapacity: 8192)
+    let pool = FramePool(byteCapacity: 8192)
     var started = 0
     var stopped = 0
 
@@ -31,7 +31,7 @@ final class RampSource: SourceNode {
         guard count > 0 else { return .endOfStream }
         let storage = pool.acquire(minimumCapacity: count * 2)
         for i in 0..<count { storage.int16[i] = Int16(truncatingIfNeeded: produced + i) }
-        let frame = Frame(storage: storage, byteCount: count * 2, sampleCount: count,
+        let frame = Frame(buffer: storage, byteCount: count * 2, sampleCount: count,
                           timestamp: MediaTime(sample: Int64(produced), clockRate: rate))
         produced += count
         return try context.push(frame)
@@ -48,7 +48,7 @@ final class RecordingSink: MediaNode {
     var timestamps: [MediaTime] = []
     var frameSizes: [Int] = []
     var events: [(MediaEvent, EventOrigin)] = []
-    var kept: [Frame] = []
+    var kept: [OwnedFrame] = []
     var keepFrames = false
     var stopCount = 0
     var failAfter: Int?
@@ -61,7 +61,7 @@ final class RecordingSink: MediaNode {
         samples[port].append(contentsOf: frame.int16Samples)
         timestamps.append(frame.timestamp)
         frameSizes.append(frame.sampleCount)
-        if keepFrames { kept.append(frame) }
+        if keepFrames { kept.append(frame.copy()) }
         if let failAfter, timestamps.count > failAfter { throw .io("disk full") }
         return .ok
     }

@@ -1,0 +1,30 @@
+// swift-tools-version: 6.1
+//
+// Benchmarks live in their own package (as in swift-nio) so package-benchmark and its
+// dependencies never slow down the main build. Run: `make bench`, or
+//   swift package --package-path benchmarks benchmark
+import PackageDescription
+
+let package = Package(
+    name: "CallwireBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "Callwire", path: ".."),
+        .package(url: "https://github.com/ordo-one/package-benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "MediaGraph",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "MediaCore", package: "Callwire"),
+                .product(name: "PipelineLanguage", package: "Callwire"),
+                .product(name: "CallwireBuiltins", package: "Callwire"),
+                .product(name: "G711", package: "Callwire"),
+                .product(name: "Generators", package: "Callwire"),
+                .product(name: "BasicElements", package: "Callwire"),
+            ],
+            path: "Benchmarks/MediaGraph",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+    ]
+)
