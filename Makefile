@@ -1,0 +1,59 @@
+# Callwire: build, run, test, benchmark.
+#
+#   make run     the main job on an embedded default (installs Debian packages first, as root)
+#   make test    every test, the custom-processor example and the benchmark build
+#   make bench   the package-benchmark suites in benchmarks/
+#   make deps    only the Debian packages (idempotent; prints the command when not root)
+
+SWIFT ?= swift
+
+# Every Debian package the build and the tests need.
+DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz
+
+EXAMPLE := Examples/custom-processor
+
+.PHONY: deps build run test bench bench-build example clean
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages are installed"; exit 0; fi; \
+	if [ "$$(id -u)" -ne 0 ]; then \
+	    echo "deps: missing Debian packages:" $$missing; \
+	    echo "deps: run as root:"; \
+	    echo "  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends" $$missing; \
+	    exit 1; \
+	fi; \
+	echo "deps: installing" $$missing; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+
+build: deps
+	$(SWIFT) build
+
+run: build
+	@echo "make run: no call yet: running pipelines/demo.pipeline offline (a two-tone chord mixed,"
+	@echo "          through G.711 u-law and back, metered, recorded to out/demo.wav)"
+	$(SWIFT) run callwire pipeline run pipelines/demo.pipeline
+
+test: deps
+	$(SWIFT) test
+	$(MAKE) example
+	$(MAKE) bench-build
+
+# The example package adds its own node type to the same CLI: build it, test it, and run a
+# pipeline that uses the custom node.
+example:
+	$(SWIFT) test --package-path $(EXAMPLE)
+	$(SWIFT) build --package-path $(EXAMPLE)
+	$(EXAMPLE)/.build/debug/custom-callwire nodes inspect ring-modulator
+	$(EXAMPLE)/.build/debug/custom-callwire pipeline run \
+	    'sine freq=440 rate=8000 duration=2s ! ring-modulator freq=30Hz ! level-meter interval=1s ! wav-recorder path=out/ring-modulated.wav'
+
+bench-build:
+	$(SWIFT) build --package-path benchmarks
+
+bench: deps
+	$(SWIFT) package --package-path benchmarks benchmark
+
+clean:
+	rm -rf .build benchmarks/.build $(EXAMPLE)/.build out
