@@ -51,60 +51,11 @@ public final class SineSource: SourceNode {
     public var expectedDuration: Duration? { schedule.expectedDuration }
 
     public func produce(_ context: NodeContext) throws(NodeError) -> FlowResult {
-        let count = schedule.count(for: context)
-        if count == 0 { return .endOfStream }
-        let storage = pool.acquire(minimumCapacity: count * channels * 2)
-        oscillator.render(into: storage.int16, count: count, channels: channels)
-        let frame = Frame(buffer: storage, byteCount: count * channels * 2, sampleCount: count,
-                          timestamp: schedule.timestamp)
-        schedule.advance(by: count)
-        let result = try context.push(frame)
-        return schedule.isFinished ? .endOfStream : result
+        let channels = self.channels
+        return try schedule.emit(context, pool: pool, channels: channels) { samples, count in
+            oscillator.render(into: samples, count: count, channels: channels)
+        }
     }
-}
-
-/// Silence, for when a node must be fed but nothing should be heard.
-public final class SilenceSource: SourceNode {
-    public static let descriptor = NodeDescriptor(
-        name: "silence", category: .source,
-        summary: "Generates digital silence as signed 16-bit PCM.",
-        outputs: [PortSpec("src", .anyPCM())],
-        parameters: [GeneratorParameters.rate, GeneratorParameters.channels, GeneratorParameters.duration],
-        examples: ["silence rate=8000 duration=5s ! pcmu-encoder ! null-sink"])
-
-    private var schedule: ToneSchedule
-    private let channels: Int
-    private let pool = FramePool(byteCapacity: 4096)
-
-    public init(parameters: NodeParameters) throws(NodeError) {
-        schedule = ToneSchedule(rate: parameters.int("rate"), duration: parameters.duration("duration"))
-        channels = parameters.int("channels")
-    }
-
-    public func negotiate(_ negotiation: FormatNegotiation) throws(NodeError) -> [MediaFormat] {
-        [.pcm(sampleRate: schedule.rate, channels: channels, sample: .int16)]
-    }
-
-    public var expectedDuration: Duration? { schedule.expectedDuration }
-
-    public func produce(_ context: NodeContext) throws(NodeError) -> FlowResult {
-        let count = schedule.count(for: context)
-        if count == 0 { return .endOfStream }
-        let bytes = count * channels * 2
-        let storage = pool.acquire(minimumCapacity: bytes)
-        storage.bytes.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
-        let frame = Frame(buffer: storage, byteCount: bytes, sampleCount: count, timestamp: schedule.timestamp,
-                          flags: .silence)
-        schedule.advance(by: count)
-        let result = try context.push(frame)
-        return schedule.isFinished ? .endOfStream : result
-    }
-}
-
-/// Sources that synthesize test signals.
-public enum GeneratorsPlugin: MediaPlugin {
-    public static let name = "generators"
-    public static let nodeTypes: [any MediaNode.Type] = [SineSource.self, SilenceSource.self]
 }
 
 /// A sine oscillator: a rotating phasor (one complex multiply per sample) re-normalized after

@@ -35,6 +35,23 @@ public struct ToneSchedule {
 
     /// Whether the limit has been reached.
     public var isFinished: Bool { totalSamples.map { produced >= $0 } ?? false }
+
+    /// Produces and pushes the current tick's frame: `fill` writes `count` samples per channel
+    /// (interleaved) into pooled memory. Returns end-of-stream once the duration is reached.
+    @inline(__always)
+    public mutating func emit(_ context: NodeContext, pool: FramePool, channels: Int, flags: Frame.Flags = [],
+                              fill: (_ samples: UnsafeMutablePointer<Int16>, _ count: Int) -> Void)
+        throws(NodeError) -> FlowResult {
+        let count = count(for: context)
+        if count == 0 { return .endOfStream }
+        let bytes = count * channels * 2
+        let buffer = pool.acquire(minimumCapacity: bytes)
+        fill(buffer.int16, count)
+        let frame = Frame(buffer: buffer, byteCount: bytes, sampleCount: count, timestamp: timestamp, flags: flags)
+        advance(by: count)
+        let result = try context.push(frame)
+        return isFinished ? .endOfStream : result
+    }
 }
 
 /// Common parameters of generators.

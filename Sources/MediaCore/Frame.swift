@@ -14,17 +14,17 @@ public struct Frame {
     /// Properties of a frame beyond its samples.
     public struct Flags: OptionSet, Hashable, Sendable {
         public let rawValue: UInt8
-        public init(rawValue: UInt8) { self.rawValue = rawValue }
+        @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
         /// The first frame after a gap in the timeline (after loss, a seek or a talk-spurt start).
-        public static let discontinuity = Flags(rawValue: 1 << 0)
+        @inlinable public static var discontinuity: Flags { Flags(rawValue: 1 << 0) }
         /// RTP marker semantics: the start of a talk spurt (RFC 3551 §4.1).
-        public static let marker = Flags(rawValue: 1 << 1)
+        @inlinable public static var marker: Flags { Flags(rawValue: 1 << 1) }
         /// The media for this interval is missing; `byteCount` is 0 and a decoder should conceal.
-        public static let missing = Flags(rawValue: 1 << 2)
+        @inlinable public static var missing: Flags { Flags(rawValue: 1 << 2) }
         /// The samples were synthesized by concealment, not received.
-        public static let concealed = Flags(rawValue: 1 << 3)
+        @inlinable public static var concealed: Flags { Flags(rawValue: 1 << 3) }
         /// The frame holds silence (it may be skipped by discontinuous transmission).
-        public static let silence = Flags(rawValue: 1 << 4)
+        @inlinable public static var silence: Flags { Flags(rawValue: 1 << 4) }
     }
 
     /// The first byte of the frame's data.
