@@ -3,6 +3,8 @@
 // The package layout is the architecture (DESIGN.md §1). Each target lists only what it may
 // import, so the compiler enforces the layering:
 //
+//   SIPCore (messages, URIs, digest auth)      — pure values, no sockets, no media
+//
 //   MediaCore ◀── PipelineLanguage ◀── MediaTesting
 //       ▲               ▲
 //   Plugins/*           │          (processors import MediaCore + their C shim only)
@@ -24,6 +26,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "callwire", targets: ["callwire"]),
+        .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -36,8 +39,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        // MARK: SIP (pure values; never imports media modules)
+        .target(name: "SIPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: strict),
+
         // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)
         .target(name: "MediaCore", swiftSettings: strict),
         .target(name: "PipelineLanguage", dependencies: ["MediaCore"], swiftSettings: strict),
@@ -66,6 +74,8 @@ let package = Package(
                           swiftSettings: strict),
 
         // MARK: Tests (Swift Testing), one target per module
+        .testTarget(name: "SIPCoreTests",
+                    dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "PipelineLanguageTests",
                     dependencies: ["PipelineLanguage", "MediaTesting", "CallwireBuiltins"], swiftSettings: strict),

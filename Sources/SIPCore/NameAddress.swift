@@ -1,0 +1,102 @@
+/// A `name-addr` or `addr-spec` with header parameters: the value of From, To, Contact,
+/// Route, Record-Route, Reply-To (RFC 3261 §20.10, §25.1).
+///
+/// ```
+/// "Bob \"the builder\"" <sip:bob@example.com>;tag=a48s   →  displayName "Bob \"the builder\"",
+///                                                           uri sip:bob@example.com, tag "a48s"
+/// ```
+/// Without angle brackets, `;params` belong to the header, not the URI (RFC 3261 §20.10).
+public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The display name, unquoted and unescaped.
+    public var displayName: String?
+    /// The address.
+    public var uri: SIPURI
+    /// Header parameters (`tag`, `expires`, `q`, `lr`…).
+    public var parameters: HeaderParameters
+
+    /// Creates a name-address.
+    public init(displayName: String? = nil, uri: SIPURI, parameters: HeaderParameters = HeaderParameters()) {
+        self.displayName = displayName
+        self.uri = uri
+        self.parameters = parameters
+    }
+
+    /// The `tag` parameter (From/To, RFC 3261 §19.3).
+    public var tag: String? {
+        get { parameters["tag"] }
+        set { parameters["tag"] = newValue }
+    }
+
+    /// Always written with angle brackets (safe for any URI).
+    public var description: String {
+        var out = ""
+        if let displayName, !displayName.isEmpty {
+            out += displayName.utf8.allSatisfy({ ASCII.isToken($0) }) ? displayName + " " : quote(displayName) + " "
+        }
+        return out + "<" + uri.description + ">" + parameters.description
+    }
+
+    /// Parses one name-addr or addr-spec at the scanner (stops before a top-level comma).
+    static func parse(_ scanner: inout ByteScanner) throws(SIPHeaderError) -> NameAddress {
+        scanner.skipLWS()
+        var displayName: String?
+        let start = scanner.index
+        if scanner.peek == ASCII.quote {
+            guard let quoted = scanner.readQuotedString() else {
+                throw SIPHeaderError("unterminated quoted display name")
+            }
+            displayName = quoted
+            scanner.skipLWS()
+            guard scanner.peek == ASCII.less else { throw SIPHeaderError("a quoted display name must be followed by <URI>") }
+        } else {
+            // Either `*(token LWS) <addr>` or an addr-spec. Look for '<' before any ',' or ';'.
+            var probe = scanner
+            var sawLess = false
+            while let c = probe.peek, c != ASCII.comma, c != ASCII.semicolon {
+                if c == ASCII.less {
+                    sawLess = true
+                    break
+                }
+                probe.advance()
+            }
+            if sawLess {
+                var words: [String] = []
+                while scanner.peek != ASCII.less {
+                    guard let token = scanner.readToken() else {
+                        throw SIPHeaderError("display name has characters that need quotes; write it as \"…\"")
+                    }
+                    words.append(scanner.string(token))
+                    scanner.skipLWS()
+                }
+                displayName = words.isEmpty ? nil : words.joined(separator: " ")
+            }
+        }
+        let uri: SIPURI
+        if scanner.consume(ASCII.less) {
+            let uriStart = scanner.index
+            _ = scanner.read { $0 != ASCII.greater }
+            guard scanner.consume(ASCII.greater) else { throw SIPHeaderError("missing '>' after the URI") }
+            do {
+                uri = try SIPURI.parse(scanner.bytes, uriStart..<(scanner.index - 1))
+            } catch {
+                throw SIPHeaderError("bad URI: \(error.message)")
+            }
+        } else {
+            // addr-spec: it may not contain ',', ';' or '?' (RFC 3261 §20.10), nor white space.
+            let uriRange = scanner.read { $0 > ASCII.space && $0 != ASCII.comma && $0 != ASCII.semicolon && $0 < 0x7F }
+            guard !uriRange.isEmpty else {
+                throw SIPHeaderError(start == scanner.index ? "missing address" : "malformed address")
+            }
+            if scanner.bytes[uriRange].contains(ASCII.question) {
+                throw SIPHeaderError("a URI with headers (?…) must be enclosed in < >")
+            }
+            do {
+                uri = try SIPURI.parse(scanner.bytes, uriRange)
+            } catch {
+                throw SIPHeaderError("bad URI: \(error.message)")
+            }
+        }
+        let parameters = try HeaderParameters.parse(&scanner)
+        return NameAddress(displayName: displayName, uri: uri, parameters: parameters)
+    }
+}

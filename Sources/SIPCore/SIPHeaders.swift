@@ -1,0 +1,214 @@
+/// The header fields of a message, in order, as received or as built.
+///
+/// Received values are views into the message's bytes (no copying while parsing); line folds
+/// are turned into single spaces when a value is read as text. Names compare
+/// case-insensitively with compact forms normalized: `headers[.callID]` finds an `i:` line.
+public struct SIPHeaders: Sendable {
+    /// One header line.
+    struct Field: Sendable {
+        var name: SIPHeaderName
+        var value: Value
+    }
+
+    enum Value: Sendable {
+        /// Bytes `range` of the shared buffer; `folded` when the value spans several lines.
+        case received(Range<Int>, folded: Bool)
+        /// A value set by code.
+        case text(String)
+    }
+
+    var buffer: [UInt8]
+    var fields: [Field]
+
+    /// No headers.
+    public init() {
+        buffer = []
+        fields = []
+    }
+
+    init(buffer: [UInt8], fields: [Field]) {
+        self.buffer = buffer
+        self.fields = fields
+    }
+
+    /// The number of header lines.
+    public var count: Int { fields.count }
+
+    /// Every header line as (name, value text), in order.
+    public var all: [(name: SIPHeaderName, value: String)] { fields.map { ($0.name, text($0.value)) } }
+
+    /// The first value of `name`, as text.
+    public subscript(_ name: SIPHeaderName) -> String? {
+        fields.first { $0.name == name }.map { text($0.value) }
+    }
+
+    /// Every line's value for `name`, as text (not split at commas).
+    public func values(_ name: SIPHeaderName) -> [String] {
+        fields.filter { $0.name == name }.map { text($0.value) }
+    }
+
+    /// How many lines carry `name`.
+    public func count(_ name: SIPHeaderName) -> Int { fields.reduce(0) { $0 + ($1.name == name ? 1 : 0) } }
+
+    /// Whether any line carries `name`.
+    public func contains(_ name: SIPHeaderName) -> Bool { fields.contains { $0.name == name } }
+
+    /// Appends a header line.
+    public mutating func add(_ name: SIPHeaderName, _ value: String) {
+        fields.append(Field(name: name, value: .text(value)))
+    }
+
+    /// Inserts a header line before the first line of the same name (e.g. a new top Via), or
+    /// at the start when there is none.
+    public mutating func prepend(_ name: SIPHeaderName, _ value: String) {
+        let index = fields.firstIndex { $0.name == name } ?? 0
+        fields.insert(Field(name: name, value: .text(value)), at: index)
+    }
+
+    /// Replaces every line of `name` with one line (or removes them all when `value` is nil).
+    public mutating func set(_ name: SIPHeaderName, _ value: String?) {
+        if let value, let first = fields.firstIndex(where: { $0.name == name }) {
+            fields[first].value = .text(value)
+            var index = fields.count - 1
+            while index > first {
+                if fields[index].name == name { fields.remove(at: index) }
+                index -= 1
+            }
+        } else if let value {
+            add(name, value)
+        } else {
+            remove(name)
+        }
+    }
+
+    /// Removes every line of `name`.
+    public mutating func remove(_ name: SIPHeaderName) { fields.removeAll { $0.name == name } }
+
+    /// Removes the first value of a comma-list header (the top Via or Route), keeping the rest.
+    /// - Returns: false when there was no such value.
+    @discardableResult
+    public mutating func removeFirstValue(_ name: SIPHeaderName) -> Bool {
+        guard let index = fields.firstIndex(where: { $0.name == name }) else { return false }
+        let parts = splitTopLevel(text(fields[index].value))
+        if parts.count <= 1 {
+            fields.remove(at: index)
+        } else {
+            fields[index].value = .text(parts.dropFirst().joined(separator: ", "))
+        }
+        return true
+    }
+
+    // MARK: Text
+
+    func text(_ value: Value) -> String {
+        switch value {
+        case .text(let text):
+            return text
+        case .received(let range, let folded):
+            guard folded else { return String(decoding: buffer[range], as: UTF8.self) }
+            var out: [UInt8] = []
+            out.reserveCapacity(range.count)
+            var i = range.lowerBound
+            while i < range.upperBound {
+                let c = buffer[i]
+                if c == ASCII.cr || c == ASCII.lf {
+                    // CRLF (or LF) followed by white space: one space.
+                    while i < range.upperBound, buffer[i] == ASCII.cr || buffer[i] == ASCII.lf || ASCII.isWSP(buffer[i]) { i += 1 }
+                    if out.last != ASCII.space { out.append(ASCII.space) }
+                } else {
+                    out.append(c)
+                    i += 1
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    /// Runs `body` with a scanner over the value of `field`.
+    func withScanner<T, E: Error>(_ field: Field, _ body: (inout ByteScanner) throws(E) -> T) throws(E) -> T {
+        switch field.value {
+        case .received(let range, _):
+            return try withBytes(buffer) { (bytes) throws(E) -> T in
+                var scanner = ByteScanner(bytes, from: range.lowerBound, to: range.upperBound)
+                return try body(&scanner)
+            }
+        case .text(let text):
+            return try withBytes(text) { (bytes) throws(E) -> T in
+                var scanner = ByteScanner(bytes)
+                return try body(&scanner)
+            }
+        }
+    }
+
+    /// Parses every value of `name` (all lines, split at top-level commas) with `parse`.
+    /// Empty list elements (`a,,b`) are errors.
+    func parseList<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
+        throws(SIPHeaderError) -> [T] {
+        var result: [T] = []
+        for field in fields where field.name == name {
+            try withScanner(field) { (scanner) throws(SIPHeaderError) in
+                while true {
+                    result.append(try parse(&scanner))
+                    scanner.skipLWS()
+                    if scanner.isAtEnd { return }
+                    guard scanner.consume(ASCII.comma) else {
+                        throw SIPHeaderError("unexpected text in \(name): expected ',' between values")
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Parses the single value of `name`; nil when absent; an error when there are several.
+    func parseSingle<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
+        throws(SIPHeaderError) -> T? {
+        var found: Field?
+        for field in fields where field.name == name {
+            guard found == nil else { throw SIPHeaderError("\(name) appears more than once") }
+            found = field
+        }
+        guard let field = found else { return nil }
+        return try withScanner(field) { (scanner) throws(SIPHeaderError) -> T in
+            let value = try parse(&scanner)
+            scanner.skipLWS()
+            guard scanner.isAtEnd else { throw SIPHeaderError("unexpected text after the \(name) value") }
+            return value
+        }
+    }
+}
+
+/// Splits header text at commas outside quotes and angle brackets.
+func splitTopLevel(_ text: String) -> [String] {
+    var parts: [String] = [], current = "", inQuotes = false, depth = 0, escaped = false
+    for c in text {
+        if escaped {
+            current.append(c)
+            escaped = false
+            continue
+        }
+        switch c {
+        case "\\" where inQuotes: escaped = true
+        case "\"": inQuotes.toggle()
+        case "<" where !inQuotes: depth += 1
+        case ">" where !inQuotes: depth -= 1
+        case "," where !inQuotes && depth == 0:
+            parts.append(current.trimmingSpaces())
+            current = ""
+            continue
+        default: break
+        }
+        current.append(c)
+    }
+    parts.append(current.trimmingSpaces())
+    return parts
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

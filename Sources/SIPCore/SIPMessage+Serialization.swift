@@ -1,0 +1,66 @@
+/// Line endings for serialized messages.
+public enum SIPLineEnding: Sendable {
+    /// CRLF, as RFC 3261 requires.
+    case crlf
+    /// Bare LF, for peers that mishandle CRLF (rtclite's `--use-lf`).
+    case lf
+
+    var bytes: [UInt8] { self == .crlf ? [ASCII.cr, ASCII.lf] : [ASCII.lf] }
+}
+
+extension SIPMessage {
+    /// The message in canonical form: canonical header names, folded values unfolded, and a
+    /// Content-Length computed from the body (replacing any present).
+    public func serialized(lineEnding: SIPLineEnding = .crlf) -> [UInt8] {
+        let eol = lineEnding.bytes
+        var out: [UInt8] = []
+        out.reserveCapacity(256 + headers.count * 48 + body.count)
+        switch startLine {
+        case .request(let method, let uri):
+            out += Array("\(method) \(uri) SIP/2.0".utf8)
+        case .response(let status, let reason):
+            out += Array("SIP/2.0 \(status) \(reason)".utf8)
+        }
+        out += eol
+        for field in headers.fields where field.name != .contentLength {
+            out += Array(field.name.canonical.utf8)
+            out += [ASCII.colon, ASCII.space]
+            switch field.value {
+            case .received(let range, let folded):
+                if folded { out += Array(headers.text(field.value).utf8) } else { out += headers.buffer[range] }
+            case .text(let text):
+                out += Array(text.utf8)
+            }
+            out += eol
+        }
+        out += Array("Content-Length: \(body.count)".utf8)
+        out += eol
+        out += eol
+        out += body
+        return out
+    }
+
+    /// The serialized message as text (for logs and traces).
+    public var text: String { String(decoding: serialized(), as: UTF8.self) }
+}
+
+extension SIPMessage {
+    /// Builds a response to `request` (RFC 3261 §8.2.6.2): Via values, From, To, Call-ID and
+    /// CSeq are copied, and `toTag` is added to To when To has no tag yet.
+    public static func response(to request: SIPMessage, status: Int, reason: String? = nil,
+                                toTag: String? = nil) -> SIPMessage {
+        var response = SIPMessage(status: status, reason: reason)
+        for field in request.headers.fields where [.via, .from, .callID, .cseq].contains(field.name) || field.name == .to {
+            let value = request.headers.text(field.value)
+            if field.name == .to, let toTag, status > 100,
+               let to = try? request.headers.parseSingle(.to, NameAddress.parse), to.tag == nil {
+                var tagged = to
+                tagged.tag = toTag
+                response.headers.add(.to, tagged.description)
+            } else {
+                response.headers.add(field.name, value)
+            }
+        }
+        return response
+    }
+}

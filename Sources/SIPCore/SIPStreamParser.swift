@@ -1,0 +1,67 @@
+/// Frames messages from a byte stream (TCP, TLS): partial and coalesced input, Content-Length
+/// framing, size limits (RFC 3261 §18.3).
+///
+/// ```
+/// var parser = SIPStreamParser()
+/// parser.append(bytesFromSocket)
+/// while let message = try parser.next() { handle(message) }
+/// ```
+/// Leading CRLFs (keep-alives, RFC 5626 §4.4.1) are skipped. A parse error is unrecoverable for
+/// the stream (the framing is lost): close the connection.
+public struct SIPStreamParser: Sendable {
+    /// The largest header section accepted.
+    public var maximumHeaderBytes: Int
+    /// The largest body accepted.
+    public var maximumBodyBytes: Int
+    private var buffer: [UInt8] = []
+
+    /// Creates a parser with size limits.
+    public init(maximumHeaderBytes: Int = 65_536, maximumBodyBytes: Int = 1 << 20) {
+        self.maximumHeaderBytes = maximumHeaderBytes
+        self.maximumBodyBytes = maximumBodyBytes
+    }
+
+    /// Bytes received and not yet framed.
+    public var bufferedByteCount: Int { buffer.count }
+
+    /// Adds received bytes.
+    public mutating func append(_ bytes: some Sequence<UInt8>) { buffer.append(contentsOf: bytes) }
+
+    /// The next complete message, or nil when more bytes are needed.
+    /// - Throws: ``SIPParseError``; the stream cannot be resynchronized after one.
+    public mutating func next() throws(SIPParseError) -> SIPMessage? {
+        var start = 0
+        while start < buffer.count, buffer[start] == ASCII.cr || buffer[start] == ASCII.lf { start += 1 }
+        if start > 0 { buffer.removeFirst(start) }
+        guard let headerEnd = Self.headerEnd(buffer) else {
+            if buffer.count > maximumHeaderBytes {
+                throw SIPParseError(.tooLarge, "no end of the header section within \(maximumHeaderBytes) bytes", isRequest: nil)
+            }
+            return nil
+        }
+        guard headerEnd <= maximumHeaderBytes else {
+            throw SIPParseError(.tooLarge, "header section of \(headerEnd) bytes exceeds \(maximumHeaderBytes)", isRequest: nil)
+        }
+        guard let framed = try SIPMessage.frame(buffer, start: 0, datagram: false, maximumBody: maximumBodyBytes) else {
+            return nil  // the body has not fully arrived yet
+        }
+        var message = framed.message
+        // Keep only this message's bytes alive (not the rest of the stream buffer).
+        message.headers.buffer = Array(buffer[0..<framed.end])
+        buffer.removeFirst(framed.end)
+        return message
+    }
+
+    /// The index just past the empty line ending the header section, if present.
+    static func headerEnd(_ bytes: [UInt8]) -> Int? {
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] == ASCII.lf {
+                if i + 1 < bytes.count, bytes[i + 1] == ASCII.lf { return i + 2 }
+                if i + 2 < bytes.count, bytes[i + 1] == ASCII.cr, bytes[i + 2] == ASCII.lf { return i + 3 }
+            }
+            i += 1
+        }
+        return nil
+    }
+}

@@ -1,0 +1,132 @@
+/// A URI as SIP uses it: `sip:`/`sips:` URIs in full (RFC 3261 §19.1), `tel:` (RFC 3966) and
+/// any other absolute URI kept as an opaque part.
+///
+/// ```
+/// let uri = try SIPURI.parse("sip:alice:pw@[2001:db8::1]:5070;transport=tcp;lr?subject=hi")
+/// uri.host        // "2001:db8::1" (brackets stripped; `hostPort` adds them back)
+/// uri.port        // 5070
+/// uri["transport"] // "tcp"
+/// ```
+/// User, password, parameter and header values are stored unescaped; the serializer escapes
+/// what must be escaped. Two URIs compare per RFC 3261 §19.1.4 with ``matches(_:)``; `==` is
+/// structural equality.
+public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
+    /// The URI scheme.
+    public enum Scheme: Hashable, Sendable, CustomStringConvertible {
+        case sip, sips, tel
+        /// Any other scheme, lower-cased (`http`, `isbn`, `nobodyknowsthisscheme`).
+        case other(String)
+
+        /// The scheme's name.
+        public var description: String {
+            switch self {
+            case .sip: "sip"
+            case .sips: "sips"
+            case .tel: "tel"
+            case .other(let name): name
+            }
+        }
+
+        /// Whether this is `sip` or `sips`.
+        public var isSIP: Bool { self == .sip || self == .sips }
+    }
+
+    /// A `;name[=value]` parameter.
+    public struct Parameter: Hashable, Sendable {
+        /// The name as written.
+        public var name: String
+        /// The value, unescaped; nil for a flag such as `lr`.
+        public var value: String?
+
+        /// Creates a parameter.
+        public init(_ name: String, _ value: String? = nil) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The scheme.
+    public var scheme: Scheme
+    /// The user part, unescaped (sip/sips), or the number (tel).
+    public var user: String?
+    /// The password, unescaped.
+    public var password: String?
+    /// The host without IPv6 brackets (sip/sips); empty for other schemes.
+    public var host: String
+    /// The port, if given.
+    public var port: Int?
+    /// URI parameters in order.
+    public var parameters: [Parameter]
+    /// URI headers (`?name=value&…`) in order, unescaped.
+    public var headers: [Parameter]
+    /// For schemes other than sip/sips/tel: everything after the colon, verbatim.
+    public var opaque: String?
+
+    /// Creates a SIP or SIPS URI.
+    public init(scheme: Scheme = .sip, user: String? = nil, password: String? = nil, host: String,
+                port: Int? = nil, parameters: [Parameter] = [], headers: [Parameter] = []) {
+        self.scheme = scheme
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+        self.headers = headers
+    }
+
+    /// An absolute URI of another scheme, kept verbatim.
+    public init(other scheme: String, opaque: String) {
+        self.scheme = .other(scheme.lowercased())
+        host = ""
+        parameters = []
+        headers = []
+        self.opaque = opaque
+    }
+
+    /// The value of parameter `name` (case-insensitive name); `""` for a flag; nil if absent.
+    public subscript(_ name: String) -> String? {
+        guard let parameter = parameters.first(where: { $0.name.caseInsensitiveEquals(name) }) else { return nil }
+        return parameter.value ?? ""
+    }
+
+    /// Whether parameter `name` is present (with or without a value).
+    public func hasParameter(_ name: String) -> Bool {
+        parameters.contains { $0.name.caseInsensitiveEquals(name) }
+    }
+
+    /// Sets (or, with nil, removes) parameter `name`; `flag` sets a valueless parameter.
+    public mutating func setParameter(_ name: String, _ value: String?, flag: Bool = false) {
+        parameters.removeAll { $0.name.caseInsensitiveEquals(name) }
+        if value != nil || flag { parameters.append(Parameter(name, value)) }
+    }
+
+    /// Whether the host is an IPv6 reference.
+    public var isIPv6: Bool { host.contains(":") }
+
+    /// `host` or `[v6]` with `:port` when a port is given.
+    public var hostPort: String {
+        let bracketed = isIPv6 ? "[\(host)]" : host
+        return port.map { "\(bracketed):\($0)" } ?? bracketed
+    }
+
+    /// The `transport` parameter, lower-cased.
+    public var transport: String? { self["transport"]?.lowercased() }
+
+    /// This URI without parameters or headers other than `user` (the address-of-record form
+    /// registrars compare, RFC 3261 §10.3 step 5).
+    public var addressOfRecord: SIPURI {
+        var copy = self
+        copy.port = nil
+        copy.password = nil
+        copy.parameters = []
+        copy.headers = []
+        return copy
+    }
+}
+
+extension String {
+    func caseInsensitiveEquals(_ other: String) -> Bool {
+        guard utf8.count == other.utf8.count else { return false }
+        return zip(utf8, other.utf8).allSatisfy { ASCII.lower($0) == ASCII.lower($1) }
+    }
+}
