@@ -3,6 +3,7 @@
 #   make run     the main job on an embedded default (installs Debian packages first, as root)
 #   make test    every test, the custom-processor example and the benchmark build
 #   make bench   the package-benchmark suites in benchmarks/
+#   make fuzz    libFuzzer, 1,000,000 runs on each SIP parser target
 #   make deps    only the Debian packages (idempotent; prints the command when not root)
 
 SWIFT ?= swift
@@ -12,7 +13,7 @@ DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz
 
 EXAMPLE := Examples/custom-processor
 
-.PHONY: deps build run test bench bench-build example clean
+.PHONY: deps build run test bench bench-build example fuzz clean
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -39,6 +40,7 @@ test: deps
 	$(SWIFT) test
 	$(MAKE) example
 	$(MAKE) bench-build
+	$(MAKE) fuzz
 
 # The example package adds its own node type to the same CLI: build it, test it, and run a
 # pipeline that uses the custom node.
@@ -49,6 +51,16 @@ example:
 	$(EXAMPLE)/.build/debug/custom-callwire pipeline run \
 	    'sine freq=440 rate=8000 duration=2s ! ring-modulator freq=30Hz ! level-meter interval=1s ! wav-recorder path=out/ring-modulated.wav'
 
+# libFuzzer on the SIP message and URI parsers: 1,000,000 runs each with a fixed seed, seeded with
+# the RFC 4475/5118 corpora in place; new inputs go to fuzz/.corpus (ignored), crashes to fuzz/.
+FUZZ_BUILD := $(SWIFT) build --package-path fuzz -c release -Xswiftc -sanitize=fuzzer,address
+fuzz:
+	$(FUZZ_BUILD)
+	mkdir -p fuzz/.corpus/message fuzz/.corpus/uri
+	fuzz/.build/release/FuzzSIPMessage -seed=1 -runs=1000000 -max_len=4096 -artifact_prefix=fuzz/ \
+	    fuzz/.corpus/message ../shared/testdata/rfc4475 ../shared/testdata/rfc5118
+	fuzz/.build/release/FuzzSIPURI -seed=1 -runs=1000000 -artifact_prefix=fuzz/ fuzz/.corpus/uri fuzz/seeds/uri
+
 bench-build:
 	$(SWIFT) build --package-path benchmarks
 
@@ -56,4 +68,4 @@ bench: deps
 	$(SWIFT) package --package-path benchmarks benchmark
 
 clean:
-	rm -rf .build benchmarks/.build $(EXAMPLE)/.build out
+	rm -rf .build benchmarks/.build fuzz/.build fuzz/.corpus $(EXAMPLE)/.build out

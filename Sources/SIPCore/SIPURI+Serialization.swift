@@ -54,8 +54,11 @@ extension SIPURI {
         for name in ["user", "ttl", "method", "maddr", "transport"] where hasParameter(name) || other.hasParameter(name) {
             guard let mine = self[name], let theirs = other[name], mine.caseInsensitiveEquals(theirs) else { return false }
         }
-        for parameter in parameters {
-            if let theirs = other[parameter.name], !(parameter.value ?? "").caseInsensitiveEquals(theirs) { return false }
+        // A name given twice counts once, by its first value, on both sides.
+        for parameter in parameters where self[parameter.name] != nil {
+            if let mine = self[parameter.name], let theirs = other[parameter.name], !mine.caseInsensitiveEquals(theirs) {
+                return false
+            }
         }
         let mine = Set(headers.map { Self.lowered(Parameter($0.name, $0.value)) })
         let theirs = Set(other.headers.map { Self.lowered(Parameter($0.name, $0.value)) })

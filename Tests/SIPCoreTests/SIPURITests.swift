@@ -66,3 +66,13 @@ struct SIPURITests {
         }
     }
 }
+
+extension SIPURITests {
+    /// Found by the URI fuzzer: a repeated parameter name made a URI differ from itself.
+    @Test("a URI with a repeated parameter matches itself and its re-serialization")
+    func repeatedParameter() throws {
+        let uri = try SIPURI.parse("sips:alho.e-0i2b10123;pho.e-=anssu2001:db10123;pho.e-=ansst")
+        #expect(uri.matches(uri))
+        #expect(try SIPURI.parse(uri.description).matches(uri))
+    }
+}
