@@ -9,7 +9,7 @@
 SWIFT ?= swift
 
 # Every Debian package the build and the tests need.
-DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz
+DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev
 
 EXAMPLE := Examples/custom-processor
 

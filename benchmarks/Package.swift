@@ -26,5 +26,19 @@ let package = Package(
             ],
             path: "Benchmarks/MediaGraph",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "SIPParsing",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SIPCore", package: "Callwire"),
+                "OSIPReference",
+            ],
+            path: "Benchmarks/SIPParsing",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        // libosip2 (Debian libosip2-dev) parsing the same bytes, measured in the same run.
+        .target(
+            name: "OSIPReference",
+            path: "Benchmarks/OSIPReference",
+            linkerSettings: [.linkedLibrary("osipparser2"), .linkedLibrary("osip2")]),
     ]
 )

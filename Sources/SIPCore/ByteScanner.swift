@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A cursor over SIP text bytes with the character classes of RFC 3261 §25.1.
 ///
 /// Parsers of URIs, name-addrs, Via values and parameter lists share it. It works on a buffer
@@ -105,16 +111,91 @@ struct ByteScanner {
     func string(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
+
+    /// Like ``string(_:)``, but returns a shared literal for the words SIP repeats in every
+    /// message (transport names, parameter names, methods, media types), skipping the UTF-8
+    /// validation and copy a new string costs.
+    func interned(_ range: Range<Int>) -> String {
+        switch range.count {
+        case 1: if bytes[range.lowerBound] | 0x20 == 0x71 { return "q" }
+        case 2:
+            if matches(range, "lr") { return "lr" }
+        case 3:
+            if matches(range, "SIP") { return "SIP" }
+            if matches(range, "2.0") { return "2.0" }
+            if matches(range, "UDP") { return "UDP" }
+            if matches(range, "TCP") { return "TCP" }
+            if matches(range, "TLS") { return "TLS" }
+            if matches(range, "tag") { return "tag" }
+            if matches(range, "sdp") { return "sdp" }
+            if matches(range, "ACK") { return "ACK" }
+            if matches(range, "BYE") { return "BYE" }
+            if matches(range, "ttl") { return "ttl" }
+        case 5:
+            if matches(range, "rport") { return "rport" }
+            if matches(range, "maddr") { return "maddr" }
+        case 6:
+            if matches(range, "branch") { return "branch" }
+            if matches(range, "INVITE") { return "INVITE" }
+            if matches(range, "CANCEL") { return "CANCEL" }
+        case 7:
+            if matches(range, "expires") { return "expires" }
+            if matches(range, "MESSAGE") { return "MESSAGE" }
+            if matches(range, "OPTIONS") { return "OPTIONS" }
+        case 8:
+            if matches(range, "received") { return "received" }
+            if matches(range, "REGISTER") { return "REGISTER" }
+        case 9:
+            if matches(range, "transport") { return "transport" }
+        case 11:
+            if matches(range, "application") { return "application" }
+        default: break
+        }
+        return string(range)
+    }
+
+    @inline(__always)
+    private func matches(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+        let pointer = literal.utf8Start
+        for i in 0..<range.count where bytes[range.lowerBound + i] != pointer[i] { return false }
+        return true
+    }
+
+    /// The index of the first `byte` in `index..<end`, found with `memchr`.
+    func firstIndex(of byte: UInt8, before limit: Int? = nil) -> Int? {
+        let upper = limit ?? end
+        guard index < upper, let base = bytes.baseAddress,
+              let found = memchr(base + index, Int32(byte), upper - index) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
 }
 
 /// Byte constants and the character classes of RFC 3261 §25.1.
 enum ASCII {
-    static let tab: UInt8 = 0x09, lf: UInt8 = 0x0A, cr: UInt8 = 0x0D, space: UInt8 = 0x20
-    static let quote: UInt8 = 0x22, hash: UInt8 = 0x23, percent: UInt8 = 0x25, ampersand: UInt8 = 0x26
-    static let comma: UInt8 = 0x2C, slash: UInt8 = 0x2F, colon: UInt8 = 0x3A, semicolon: UInt8 = 0x3B
-    static let less: UInt8 = 0x3C, equals: UInt8 = 0x3D, greater: UInt8 = 0x3E, question: UInt8 = 0x3F
-    static let at: UInt8 = 0x40, leftBracket: UInt8 = 0x5B, backslash: UInt8 = 0x5C, rightBracket: UInt8 = 0x5D
-    static let dot: UInt8 = 0x2E, minus: UInt8 = 0x2D, plus: UInt8 = 0x2B
+    // Computed constants, not stored statics: no lazy-initialization check on every use.
+    static var tab: UInt8 { 0x09 }
+    static var lf: UInt8 { 0x0A }
+    static var cr: UInt8 { 0x0D }
+    static var space: UInt8 { 0x20 }
+    static var quote: UInt8 { 0x22 }
+    static var hash: UInt8 { 0x23 }
+    static var percent: UInt8 { 0x25 }
+    static var ampersand: UInt8 { 0x26 }
+    static var comma: UInt8 { 0x2C }
+    static var slash: UInt8 { 0x2F }
+    static var colon: UInt8 { 0x3A }
+    static var semicolon: UInt8 { 0x3B }
+    static var less: UInt8 { 0x3C }
+    static var equals: UInt8 { 0x3D }
+    static var greater: UInt8 { 0x3E }
+    static var question: UInt8 { 0x3F }
+    static var at: UInt8 { 0x40 }
+    static var leftBracket: UInt8 { 0x5B }
+    static var backslash: UInt8 { 0x5C }
+    static var rightBracket: UInt8 { 0x5D }
+    static var dot: UInt8 { 0x2E }
+    static var minus: UInt8 { 0x2D }
+    static var plus: UInt8 { 0x2B }
 
     static func isWSP(_ c: UInt8) -> Bool { c == space || c == tab }
     static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
@@ -123,33 +204,37 @@ enum ASCII {
     static func isHex(_ c: UInt8) -> Bool { isDigit(c) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) }
     static func lower(_ c: UInt8) -> UInt8 { (c >= 0x41 && c <= 0x5A) ? c | 0x20 : c }
 
-    private static let tokenTable: [Bool] = (0..<256).map { c in
-        let b = UInt8(c)
-        return isAlphanumeric(b) || "-.!%*_+`'~".utf8.contains(b)
+    /// `token` (RFC 3261 §25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
+    @inline(__always)
+    static func isToken(_ c: UInt8) -> Bool {
+        c < 64 ? (0x03ff6ca200000000 as UInt64) >> c & 1 == 1 : c < 128 && (0x47ffffff87fffffe as UInt64) >> (c - 64) & 1 == 1
     }
-    private static let unreservedTable: [Bool] = (0..<256).map { c in
-        let b = UInt8(c)
-        return isAlphanumeric(b) || "-_.!~*'()".utf8.contains(b)
-    }
-    private static let wordTable: [Bool] = (0..<256).map { c in
-        let b = UInt8(c)
-        return isAlphanumeric(b) || "-.!%*_+`'~()<>:\\\"/[]?{}".utf8.contains(b)
-    }
-
-    /// `token` (RFC 3261 §25.1).
-    static func isToken(_ c: UInt8) -> Bool { tokenTable[Int(c)] }
     /// `unreserved` = alphanum / mark.
-    static func isUnreserved(_ c: UInt8) -> Bool { unreservedTable[Int(c)] }
+    @inline(__always)
+    static func isUnreserved(_ c: UInt8) -> Bool {
+        c < 64 ? (0x03ff678200000000 as UInt64) >> c & 1 == 1 : c < 128 && (0x47fffffe87fffffe as UInt64) >> (c - 64) & 1 == 1
+    }
     /// `word` (Call-ID parts).
-    static func isWord(_ c: UInt8) -> Bool { wordTable[Int(c)] }
+    @inline(__always)
+    static func isWord(_ c: UInt8) -> Bool {
+        c < 64 ? (0xd7ffefa600000000 as UInt64) >> c & 1 == 1 : c < 128 && (0x6fffffffbffffffe as UInt64) >> (c - 64) & 1 == 1
+    }
     /// Characters allowed in a URI `user` besides escapes: unreserved / user-unreserved.
-    static func isUserChar(_ c: UInt8) -> Bool { isUnreserved(c) || "&=+$,;?/".utf8.contains(c) }
+    static func isUserChar(_ c: UInt8) -> Bool {
+        isUnreserved(c) || c == 0x26 || c == 0x3D || c == 0x2B || c == 0x24 || c == 0x2C || c == 0x3B || c == 0x3F || c == 0x2F
+    }
     /// Characters allowed in a URI `password`.
-    static func isPasswordChar(_ c: UInt8) -> Bool { isUnreserved(c) || "&=+$,".utf8.contains(c) }
+    static func isPasswordChar(_ c: UInt8) -> Bool {
+        isUnreserved(c) || c == 0x26 || c == 0x3D || c == 0x2B || c == 0x24 || c == 0x2C
+    }
     /// `paramchar` without escapes: param-unreserved / unreserved.
-    static func isParamChar(_ c: UInt8) -> Bool { isUnreserved(c) || "[]/:&+$".utf8.contains(c) }
+    static func isParamChar(_ c: UInt8) -> Bool {
+        isUnreserved(c) || c == 0x5B || c == 0x5D || c == 0x2F || c == 0x3A || c == 0x26 || c == 0x2B || c == 0x24
+    }
     /// `hnv-unreserved` / unreserved (URI header names and values).
-    static func isHeaderChar(_ c: UInt8) -> Bool { isUnreserved(c) || "[]/?:+$".utf8.contains(c) }
+    static func isHeaderChar(_ c: UInt8) -> Bool {
+        isUnreserved(c) || c == 0x5B || c == 0x5D || c == 0x2F || c == 0x3F || c == 0x3A || c == 0x2B || c == 0x24
+    }
     /// Host name characters (and IPv4 digits and dots).
     static func isHostChar(_ c: UInt8) -> Bool { isAlphanumeric(c) || c == minus || c == dot }
 }
@@ -161,7 +246,11 @@ func withBytes<T, E: Error>(_ array: [UInt8], _ body: (UnsafeBufferPointer<UInt8
     let result: Result<T, E> = array.withUnsafeBufferPointer { bytes in
         do throws(E) { return .success(try body(bytes)) } catch { return .failure(error) }
     }
-    return try result.get()
+    // `consume`: `Result.get()` would copy the payload (retaining every string in it).
+    switch consume result {
+    case .success(let value): return value
+    case .failure(let error): throw error
+    }
 }
 
 /// Runs `body` over the UTF-8 bytes of `text`, keeping `body`'s typed error.
@@ -171,5 +260,8 @@ func withBytes<T, E: Error>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>)
     let result: Result<T, E> = copy.withUTF8 { bytes in
         do throws(E) { return .success(try body(bytes)) } catch { return .failure(error) }
     }
-    return try result.get()
+    switch consume result {
+    case .success(let value): return value
+    case .failure(let error): throw error
+    }
 }

@@ -62,7 +62,7 @@ public struct HeaderParameters: Hashable, Sendable, CustomStringConvertible {
             guard scanner.consume(ASCII.semicolon) else { return result }
             scanner.skipLWS()
             guard let name = scanner.readToken() else { throw SIPHeaderError("empty or malformed parameter after ';'") }
-            let nameText = scanner.string(name)
+            let nameText = scanner.interned(name)
             scanner.skipLWS()
             if scanner.consume(ASCII.equals) {
                 scanner.skipLWS()

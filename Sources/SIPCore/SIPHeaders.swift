@@ -4,19 +4,15 @@
 /// are turned into single spaces when a value is read as text. Names compare
 /// case-insensitively with compact forms normalized: `headers[.callID]` finds an `i:` line.
 public struct SIPHeaders: Sendable {
-    /// One header line.
+    /// One header line: a name and the byte range of its value in ``buffer``.
     struct Field: Sendable {
         var name: SIPHeaderName
-        var value: Value
+        var range: Range<Int>
+        /// Whether the value spans several lines (line folding).
+        var folded: Bool
     }
 
-    enum Value: Sendable {
-        /// Bytes `range` of the shared buffer; `folded` when the value spans several lines.
-        case received(Range<Int>, folded: Bool)
-        /// A value set by code.
-        case text(String)
-    }
-
+    /// The received message's bytes, followed by any values set by code.
     var buffer: [UInt8]
     var fields: [Field]
 
@@ -31,44 +27,61 @@ public struct SIPHeaders: Sendable {
         self.fields = fields
     }
 
+    /// Appends `value` to the buffer and returns a field for it.
+    private mutating func store(_ name: SIPHeaderName, _ value: String) -> Field {
+        let start = buffer.count
+        buffer.append(contentsOf: value.utf8)
+        return Field(name: name, range: start..<buffer.count, folded: false)
+    }
+
     /// The number of header lines.
     public var count: Int { fields.count }
 
     /// Every header line as (name, value text), in order.
-    public var all: [(name: SIPHeaderName, value: String)] { fields.map { ($0.name, text($0.value)) } }
+    public var all: [(name: SIPHeaderName, value: String)] { fields.map { ($0.name, text($0)) } }
 
     /// The first value of `name`, as text.
     public subscript(_ name: SIPHeaderName) -> String? {
-        fields.first { $0.name == name }.map { text($0.value) }
+        firstIndex(name).map { text(fields[$0]) }
     }
 
     /// Every line's value for `name`, as text (not split at commas).
     public func values(_ name: SIPHeaderName) -> [String] {
-        fields.filter { $0.name == name }.map { text($0.value) }
+        fields.indices.filter { fields[$0].name == name }.map { text(fields[$0]) }
     }
 
     /// How many lines carry `name`.
-    public func count(_ name: SIPHeaderName) -> Int { fields.reduce(0) { $0 + ($1.name == name ? 1 : 0) } }
+    public func count(_ name: SIPHeaderName) -> Int {
+        var count = 0
+        for i in fields.indices where fields[i].name == name { count += 1 }
+        return count
+    }
 
     /// Whether any line carries `name`.
-    public func contains(_ name: SIPHeaderName) -> Bool { fields.contains { $0.name == name } }
+    public func contains(_ name: SIPHeaderName) -> Bool { firstIndex(name) != nil }
+
+    /// The index of the first line carrying `name`.
+    func firstIndex(_ name: SIPHeaderName) -> Int? {
+        for i in fields.indices where fields[i].name == name { return i }
+        return nil
+    }
 
     /// Appends a header line.
     public mutating func add(_ name: SIPHeaderName, _ value: String) {
-        fields.append(Field(name: name, value: .text(value)))
+        fields.append(store(name, value))
     }
 
     /// Inserts a header line before the first line of the same name (e.g. a new top Via), or
     /// at the start when there is none.
     public mutating func prepend(_ name: SIPHeaderName, _ value: String) {
-        let index = fields.firstIndex { $0.name == name } ?? 0
-        fields.insert(Field(name: name, value: .text(value)), at: index)
+        let index = firstIndex(name) ?? 0
+        fields.insert(store(name, value), at: index)
     }
 
     /// Replaces every line of `name` with one line (or removes them all when `value` is nil).
     public mutating func set(_ name: SIPHeaderName, _ value: String?) {
-        if let value, let first = fields.firstIndex(where: { $0.name == name }) {
-            fields[first].value = .text(value)
+        if let value, let first = firstIndex(name) {
+            fields[first] = store(name, value)
             var index = fields.count - 1
             while index > first {
                 if fields[index].name == name { fields.remove(at: index) }
@@ -88,55 +101,45 @@ public struct SIPHeaders: Sendable {
     /// - Returns: false when there was no such value.
     @discardableResult
     public mutating func removeFirstValue(_ name: SIPHeaderName) -> Bool {
-        guard let index = fields.firstIndex(where: { $0.name == name }) else { return false }
-        let parts = splitTopLevel(text(fields[index].value))
+        guard let index = firstIndex(name) else { return false }
+        let parts = splitTopLevel(text(fields[index]))
         if parts.count <= 1 {
             fields.remove(at: index)
         } else {
-            fields[index].value = .text(parts.dropFirst().joined(separator: ", "))
+            fields[index] = store(name, parts.dropFirst().joined(separator: ", "))
         }
         return true
     }
 
     // MARK: Text
 
-    func text(_ value: Value) -> String {
-        switch value {
-        case .text(let text):
-            return text
-        case .received(let range, let folded):
-            guard folded else { return String(decoding: buffer[range], as: UTF8.self) }
-            var out: [UInt8] = []
-            out.reserveCapacity(range.count)
-            var i = range.lowerBound
-            while i < range.upperBound {
-                let c = buffer[i]
-                if c == ASCII.cr || c == ASCII.lf {
-                    // CRLF (or LF) followed by white space: one space.
-                    while i < range.upperBound, buffer[i] == ASCII.cr || buffer[i] == ASCII.lf || ASCII.isWSP(buffer[i]) { i += 1 }
-                    if out.last != ASCII.space { out.append(ASCII.space) }
-                } else {
-                    out.append(c)
-                    i += 1
-                }
+    func text(_ field: Field) -> String {
+        let range = field.range
+        guard field.folded else { return String(decoding: buffer[range], as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(range.count)
+        var i = range.lowerBound
+        while i < range.upperBound {
+            let c = buffer[i]
+            if c == ASCII.cr || c == ASCII.lf {
+                // CRLF (or LF) followed by white space: one space.
+                while i < range.upperBound, buffer[i] == ASCII.cr || buffer[i] == ASCII.lf || ASCII.isWSP(buffer[i]) { i += 1 }
+                if out.last != ASCII.space { out.append(ASCII.space) }
+            } else {
+                out.append(c)
+                i += 1
             }
-            return String(decoding: out, as: UTF8.self)
         }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Runs `body` with a scanner over the value of `field`.
+    @inline(__always)
     func withScanner<T, E: Error>(_ field: Field, _ body: (inout ByteScanner) throws(E) -> T) throws(E) -> T {
-        switch field.value {
-        case .received(let range, _):
-            return try withBytes(buffer) { (bytes) throws(E) -> T in
-                var scanner = ByteScanner(bytes, from: range.lowerBound, to: range.upperBound)
-                return try body(&scanner)
-            }
-        case .text(let text):
-            return try withBytes(text) { (bytes) throws(E) -> T in
-                var scanner = ByteScanner(bytes)
-                return try body(&scanner)
-            }
+        let range = field.range
+        return try withBytes(buffer) { (bytes) throws(E) -> T in
+            var scanner = ByteScanner(bytes, from: range.lowerBound, to: range.upperBound)
+            return try body(&scanner)
         }
     }
 
@@ -145,8 +148,8 @@ public struct SIPHeaders: Sendable {
     func parseList<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
         throws(SIPHeaderError) -> [T] {
         var result: [T] = []
-        for field in fields where field.name == name {
-            try withScanner(field) { (scanner) throws(SIPHeaderError) in
+        for index in fields.indices where fields[index].name == name {
+            try withScanner(fields[index]) { (scanner) throws(SIPHeaderError) in
                 while true {
                     result.append(try parse(&scanner))
                     scanner.skipLWS()
@@ -163,16 +166,21 @@ public struct SIPHeaders: Sendable {
     /// Parses the single value of `name`; nil when absent; an error when there are several.
     func parseSingle<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
         throws(SIPHeaderError) -> T? {
-        var found: Field?
-        for field in fields where field.name == name {
+        var found: Int?
+        for index in fields.indices where fields[index].name == name {
             guard found == nil else { throw SIPHeaderError("\(name) appears more than once") }
-            found = field
+            found = index
         }
-        guard let field = found else { return nil }
-        return try withScanner(field) { (scanner) throws(SIPHeaderError) -> T in
+        guard let index = found else { return nil }
+        return try parseValue(fields[index], parse)
+    }
+
+    /// Parses one field's value with `parse`, which must consume all of it.
+    func parseValue<T>(_ field: Field, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T) throws(SIPHeaderError) -> T {
+        try withScanner(field) { (scanner) throws(SIPHeaderError) -> T in
             let value = try parse(&scanner)
             scanner.skipLWS()
-            guard scanner.isAtEnd else { throw SIPHeaderError("unexpected text after the \(name) value") }
+            guard scanner.isAtEnd else { throw SIPHeaderError("unexpected text after the \(field.name) value") }
             return value
         }
     }

@@ -21,10 +21,14 @@ extension SIPMessage {
     /// Contact: nil when absent, `.wildcard` for `*`, else the addresses.
     public var contacts: ContactValue? {
         get throws(SIPHeaderError) {
-            guard headers.contains(.contact) else { return nil }
-            let values = headers.values(.contact)
-            if values.contains(where: { $0.trimmingSpaces() == "*" }) {
-                guard values.count == 1 else { throw SIPHeaderError("Contact: * cannot be combined with other contacts") }
+            var lines = 0, wildcard = false
+            for field in headers.fields where field.name == .contact {
+                lines += 1
+                if field.range.count == 1, headers.buffer[field.range.lowerBound] == 0x2A { wildcard = true }
+            }
+            guard lines > 0 else { return nil }
+            if wildcard {
+                guard lines == 1 else { throw SIPHeaderError("Contact: * cannot be combined with other contacts") }
                 return .wildcard
             }
             return .addresses(try headers.parseList(.contact, NameAddress.parse))

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension SIPMessage {
     /// Frames a message received as one datagram (RFC 3261 §18.3): the body is the
     /// Content-Length octets after the header section (the rest of the datagram when there is
@@ -19,7 +25,7 @@ extension SIPMessage {
         // Content-Length: every value must agree (RFC 4475 §3.3.9) and be a non-negative number.
         var length: Int?
         for field in header.fields where field.name == .contentLength {
-            let text = headers.text(field.value).trimmingSpaces()
+            let text = headers.text(field).trimmingSpaces()
             guard !text.isEmpty, text.utf8.allSatisfy(ASCII.isDigit), text.utf8.count <= 9, let value = Int(text) else {
                 throw SIPParseError(.contentLength, "Content-Length must be a non-negative number, got '\(text)'",
                                     isRequest: isRequest, headers: headers)
@@ -92,15 +98,11 @@ extension SIPMessage {
     /// Finds the end of the line starting at `index`: (content end excluding CR, next line start).
     @inline(__always)
     static func lineEnd(_ p: UnsafeBufferPointer<UInt8>, from index: Int) -> (Int, Int)? {
-        var i = index
-        while i < p.count {
-            if p[i] == ASCII.lf {
-                let contentEnd = i > index && p[i - 1] == ASCII.cr ? i - 1 : i
-                return (contentEnd, i + 1)
-            }
-            i += 1
-        }
-        return nil
+        guard index < p.count, let base = p.baseAddress,
+              let found = memchr(base + index, Int32(ASCII.lf), p.count - index) else { return nil }
+        let i = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        let contentEnd = i > index && p[i - 1] == ASCII.cr ? i - 1 : i
+        return (contentEnd, i + 1)
     }
 
     static func frameHeader(_ p: UnsafeBufferPointer<UInt8>, start: Int, datagram: Bool) throws(SIPParseError) -> FramedHeader {
@@ -130,20 +132,22 @@ extension SIPMessage {
             let first = p[index]
             if ASCII.isWSP(first) {
                 // A fold: the line continues the previous header's value.
-                guard let last = fields.indices.last, case .received(let range, _) = fields[last].value else {
+                guard let last = fields.indices.last else {
                     throw SIPParseError(.headerLine, "a header section cannot start with a continuation line",
                                         offset: index, isRequest: isRequest)
                 }
                 var end = contentEnd
                 while end > index, ASCII.isWSP(p[end - 1]) { end -= 1 }
                 if end > index {
+                    let range = fields[last].range
                     var valueStart = range.lowerBound
                     if range.isEmpty {
                         // The value begins on this continuation line.
                         valueStart = index
                         while valueStart < end, ASCII.isWSP(p[valueStart]) { valueStart += 1 }
                     }
-                    fields[last].value = .received(valueStart..<end, folded: !range.isEmpty)
+                    fields[last].range = valueStart..<end
+                    fields[last].folded = !range.isEmpty
                 }
                 index = next
                 continue
@@ -161,7 +165,7 @@ extension SIPMessage {
             while i < contentEnd, ASCII.isWSP(p[i]) { i += 1 }
             var end = contentEnd
             while end > i, ASCII.isWSP(p[end - 1]) { end -= 1 }
-            fields.append(SIPHeaders.Field(name: SIPHeaderName.parse(p, nameRange), value: .received(i..<end, folded: false)))
+            fields.append(SIPHeaders.Field(name: SIPHeaderName.parse(p, nameRange), range: i..<end, folded: false))
             index = next
         }
     }
@@ -214,6 +218,6 @@ extension SIPMessage {
             throw SIPParseError(.version, "unsupported protocol version SIP/\(text(version))", offset: versionStart,
                                 isRequest: true, status: 505)
         }
-        return .request(SIPMethod(text(method)), uri: uri)
+        return .request(SIPMethod(scanner.interned(method)), uri: uri)
     }
 }

@@ -25,12 +25,7 @@ extension SIPMessage {
         for field in headers.fields where field.name != .contentLength {
             out += Array(field.name.canonical.utf8)
             out += [ASCII.colon, ASCII.space]
-            switch field.value {
-            case .received(let range, let folded):
-                if folded { out += Array(headers.text(field.value).utf8) } else { out += headers.buffer[range] }
-            case .text(let text):
-                out += Array(text.utf8)
-            }
+            if field.folded { out += Array(headers.text(field).utf8) } else { out += headers.buffer[field.range] }
             out += eol
         }
         out += Array("Content-Length: \(body.count)".utf8)
@@ -51,7 +46,7 @@ extension SIPMessage {
                                 toTag: String? = nil) -> SIPMessage {
         var response = SIPMessage(status: status, reason: reason)
         for field in request.headers.fields where [.via, .from, .callID, .cseq].contains(field.name) || field.name == .to {
-            let value = request.headers.text(field.value)
+            let value = request.headers.text(field)
             if field.name == .to, let toTag, status > 100,
                let to = try? request.headers.parseSingle(.to, NameAddress.parse), to.tag == nil {
                 var tagged = to

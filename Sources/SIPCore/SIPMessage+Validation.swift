@@ -10,35 +10,57 @@ extension SIPMessage {
         func fail(_ kind: SIPParseError.Kind, _ message: String) -> SIPParseError {
             SIPParseError(kind, message, isRequest: request, headers: headers)
         }
-        func required<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
-            throws(SIPParseError) -> T {
-            do {
-                guard let value = try headers.parseSingle(name, parse) else {
-                    throw fail(.missingHeader, "the \(name) header is missing")
+        // One pass: where each single-valued header is, and how often it occurs.
+        var slots = [(index: Int, count: Int)](repeating: (-1, 0), count: Slot.allCases.count)
+        var hasVia = false
+        for (index, field) in headers.fields.enumerated() {
+            if field.name == .via { hasVia = true; continue }
+            guard let slot = Slot(field.name) else { continue }
+            if slots[slot.rawValue].count == 0 { slots[slot.rawValue].index = index }
+            slots[slot.rawValue].count += 1
+        }
+        guard hasVia else { throw fail(.missingHeader, "the Via header is missing") }
+        // Every parser runs inside one borrow of the message bytes.
+        let (vias, from, to, callID, cseq, maxForwards) = try withBytes(headers.buffer) { (bytes) throws(SIPParseError)
+            -> ([Via], NameAddress, NameAddress, String, CSeq, Int?) in
+            func single<T>(_ slot: Slot, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T) throws(SIPParseError) -> T? {
+                let (index, count) = slots[slot.rawValue]
+                guard count > 0 else { return nil }
+                guard count == 1 else { throw fail(.duplicateHeader, "\(slot.name) appears \(count) times; it must appear once") }
+                let range = headers.fields[index].range
+                var scanner = ByteScanner(bytes, from: range.lowerBound, to: range.upperBound)
+                do throws(SIPHeaderError) {
+                    let value = try parse(&scanner)
+                    scanner.skipLWS()
+                    guard scanner.isAtEnd else { throw SIPHeaderError("unexpected text after the value") }
+                    return value
+                } catch {
+                    throw fail(.headerValue, "\(slot.name): \(error.message)")
                 }
-                return value
-            } catch let error as SIPParseError {
-                throw error
-            } catch let error as SIPHeaderError {
-                throw fail(headers.count(name) > 1 ? .duplicateHeader : .headerValue, "\(name): \(error.message)")
-            } catch {
-                throw fail(.headerValue, "\(name): \(error)")
             }
-        }
-        let vias: [Via]
-        do {
-            vias = try headers.parseList(.via, Via.parse)
-        } catch {
-            throw fail(.headerValue, "Via: \(error.message)")
-        }
-        guard !vias.isEmpty else { throw fail(.missingHeader, "the Via header is missing") }
-        let from = try required(.from, NameAddress.parse)
-        let to = try required(.to, NameAddress.parse)
-        let callID = try required(.callID, Self.parseCallID)
-        let cseq = try required(.cseq, CSeq.parse)
-        var maxForwards: Int?
-        do {
-            maxForwards = try headers.parseSingle(.maxForwards) { (scanner) throws(SIPHeaderError) -> Int in
+            func required<T>(_ slot: Slot, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T) throws(SIPParseError) -> T {
+                guard let value = try single(slot, parse) else { throw fail(.missingHeader, "the \(slot.name) header is missing") }
+                return value
+            }
+            var vias: [Via] = []
+            do throws(SIPHeaderError) {
+                for field in headers.fields where field.name == .via {
+                    var scanner = ByteScanner(bytes, from: field.range.lowerBound, to: field.range.upperBound)
+                    while true {
+                        vias.append(try Via.parse(&scanner))
+                        scanner.skipLWS()
+                        if scanner.isAtEnd { break }
+                        guard scanner.consume(ASCII.comma) else { throw SIPHeaderError("expected ',' between values") }
+                    }
+                }
+            } catch {
+                throw fail(.headerValue, "Via: \(error.message)")
+            }
+            let from = try required(.from, NameAddress.parse)
+            let to = try required(.to, NameAddress.parse)
+            let callID = try required(.callID, Self.parseCallID)
+            let cseq = try required(.cseq, CSeq.parse)
+            let maxForwards = try single(.maxForwards) { (scanner) throws(SIPHeaderError) -> Int in
                 scanner.skipLWS()
                 let digits = scanner.read(while: ASCII.isDigit)
                 guard !digits.isEmpty, let value = parseDecimal(scanner, digits), value <= 255 else {
@@ -46,8 +68,9 @@ extension SIPMessage {
                 }
                 return Int(value)
             }
-        } catch {
-            throw fail(headers.count(.maxForwards) > 1 ? .duplicateHeader : .headerValue, "Max-Forwards: \(error.message)")
+            if !body.isEmpty || slots[Slot.contentType.rawValue].count > 0 { _ = try single(.contentType, ContentType.parse) }
+            _ = try single(.expires, Self.parseDeltaSeconds)
+            return (vias, from, to, callID, cseq, maxForwards)
         }
         if case .request(let method, _) = startLine, method != cseq.method {
             // An unknown method is better answered 501 than 400 (RFC 4475 §3.1.2.18).
@@ -59,19 +82,37 @@ extension SIPMessage {
         } catch {
             throw fail(.headerValue, "Contact: \(error.message)")
         }
-        if !body.isEmpty || headers.contains(.contentType) {
-            do {
-                _ = try headers.parseSingle(.contentType, ContentType.parse)
-            } catch {
-                throw fail(.headerValue, "Content-Type: \(error.message)")
+        return CoreHeaders(vias: vias, from: from, to: to, callID: callID, cseq: cseq, maxForwards: maxForwards)
+    }
+
+    /// The single-valued headers validation looks at.
+    private enum Slot: Int, CaseIterable {
+        case from, to, callID, cseq, maxForwards, contentType, expires
+
+        init?(_ name: SIPHeaderName) {
+            switch name {
+            case .from: self = .from
+            case .to: self = .to
+            case .callID: self = .callID
+            case .cseq: self = .cseq
+            case .maxForwards: self = .maxForwards
+            case .contentType: self = .contentType
+            case .expires: self = .expires
+            default: return nil
             }
         }
-        do {
-            _ = try expires
-        } catch {
-            throw fail(.headerValue, "Expires: \(error.message)")
+
+        var name: SIPHeaderName {
+            switch self {
+            case .from: .from
+            case .to: .to
+            case .callID: .callID
+            case .cseq: .cseq
+            case .maxForwards: .maxForwards
+            case .contentType: .contentType
+            case .expires: .expires
+            }
         }
-        return CoreHeaders(vias: vias, from: from, to: to, callID: callID, cseq: cseq, maxForwards: maxForwards)
     }
 
     /// `callid = word [ "@" word ]` (RFC 3261 §25.1).

@@ -18,34 +18,25 @@ extension SIPURI {
         guard scanner.consume(ASCII.colon) else {
             throw SIPURIError("missing ':' after the scheme", at: scanner.index - range.lowerBound)
         }
+        var probe = ByteScanner(scanner.bytes, from: schemeRange.lowerBound, to: schemeRange.upperBound)
+        if probe.consumeCaseInsensitive("sip"), probe.isAtEnd { return try parseSIP(&scanner, scheme: .sip, base: range.lowerBound) }
+        probe.index = schemeRange.lowerBound
+        if probe.consumeCaseInsensitive("sips"), probe.isAtEnd { return try parseSIP(&scanner, scheme: .sips, base: range.lowerBound) }
+        probe.index = schemeRange.lowerBound
+        if probe.consumeCaseInsensitive("tel"), probe.isAtEnd { return try parseTel(&scanner, base: range.lowerBound) }
         let schemeName = scanner.string(schemeRange).lowercased()
-        switch schemeName {
-        case "sip": return try parseSIP(&scanner, scheme: .sip, base: range.lowerBound)
-        case "sips": return try parseSIP(&scanner, scheme: .sips, base: range.lowerBound)
-        case "tel": return try parseTel(&scanner, base: range.lowerBound)
-        default:
-            let rest = scanner.read { $0 > ASCII.space && $0 < 0x7F && $0 != ASCII.less && $0 != ASCII.greater && $0 != ASCII.quote }
-            guard scanner.isAtEnd, !rest.isEmpty else {
-                throw SIPURIError("unexpected character in a \(schemeName): URI", at: scanner.index - range.lowerBound)
-            }
-            return SIPURI(other: schemeName, opaque: scanner.string(rest))
+        let rest = scanner.read { $0 > ASCII.space && $0 < 0x7F && $0 != ASCII.less && $0 != ASCII.greater && $0 != ASCII.quote }
+        guard scanner.isAtEnd, !rest.isEmpty else {
+            throw SIPURIError("unexpected character in a \(schemeName): URI", at: scanner.index - range.lowerBound)
         }
+        return SIPURI(other: schemeName, opaque: scanner.string(rest))
     }
 
     private static func parseSIP(_ scanner: inout ByteScanner, scheme: Scheme, base: Int) throws(SIPURIError) -> SIPURI {
         var uri = SIPURI(scheme: scheme, host: "")
         // userinfo: present iff an '@' occurs (it is not allowed unescaped anywhere else).
-        var at: Int?
-        for i in scanner.index..<scanner.end where scanner.bytes[i] == ASCII.at {
-            at = i
-            break
-        }
-        if let at {
-            var colon: Int?
-            for i in scanner.index..<at where scanner.bytes[i] == ASCII.colon {
-                colon = i
-                break
-            }
+        if let at = scanner.firstIndex(of: ASCII.at) {
+            let colon = scanner.firstIndex(of: ASCII.colon, before: at)
             let userEnd = colon ?? at
             guard userEnd > scanner.index else { throw SIPURIError("empty user part before '@'", at: scanner.index - base) }
             uri.user = try unescape(scanner, scanner.index..<userEnd, allowed: ASCII.isUserChar, what: "user", base: base)

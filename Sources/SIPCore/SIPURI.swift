@@ -125,8 +125,16 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension String {
+    /// ASCII case-insensitive equality (header and parameter names, hosts, tokens).
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        guard utf8.count == other.utf8.count else { return false }
-        return zip(utf8, other.utf8).allSatisfy { ASCII.lower($0) == ASCII.lower($1) }
+        if self == other { return true }
+        var a = self, b = other
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                for i in 0..<x.count where ASCII.lower(x[i]) != ASCII.lower(y[i]) { return false }
+                return true
+            }
+        }
     }
 }

@@ -25,7 +25,7 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
         guard scanner.index > gap, let method = scanner.readToken() else { throw SIPHeaderError("CSeq needs a method after the number") }
         scanner.skipLWS()
         guard scanner.isAtEnd else { throw SIPHeaderError("unexpected text after the CSeq method") }
-        return CSeq(UInt32(number), SIPMethod(scanner.string(method)))
+        return CSeq(UInt32(number), SIPMethod(scanner.interned(method)))
     }
 }
 
@@ -52,8 +52,8 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
 
     /// Creates a media type.
     public init(_ type: String, _ subtype: String, parameters: HeaderParameters = HeaderParameters()) {
-        self.type = type.lowercased()
-        self.subtype = subtype.lowercased()
+        self.type = type.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? type.lowercased() : type
+        self.subtype = subtype.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? subtype.lowercased() : subtype
         self.parameters = parameters
     }
 
@@ -75,7 +75,7 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
         scanner.skipLWS()
         guard let subtype = scanner.readToken() else { throw SIPHeaderError("missing media subtype") }
         let parameters = try HeaderParameters.parse(&scanner)
-        return ContentType(scanner.string(type), scanner.string(subtype), parameters: parameters)
+        return ContentType(scanner.interned(type), scanner.interned(subtype), parameters: parameters)
     }
 }
 

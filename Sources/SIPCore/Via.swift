@@ -24,7 +24,7 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     public init(transport: String, host: String, port: Int? = nil, parameters: HeaderParameters = HeaderParameters()) {
         protocolName = "SIP"
         protocolVersion = "2.0"
-        self.transport = transport.uppercased()
+        self.transport = transport.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) ? transport.uppercased() : transport
         self.host = host
         self.port = port
         self.parameters = parameters
@@ -99,9 +99,9 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
         let whiteSpace = scanner.index
         scanner.skipLWS()
         guard scanner.index > whiteSpace else { throw SIPHeaderError("expected white space before sent-by") }
-        var via = Via(transport: scanner.string(transport), host: "")
-        via.protocolName = scanner.string(name)
-        via.protocolVersion = scanner.string(version)
+        var via = Via(transport: scanner.interned(transport), host: "")
+        via.protocolName = scanner.interned(name)
+        via.protocolVersion = scanner.interned(version)
         if scanner.consume(ASCII.leftBracket) {
             let v6 = scanner.read { ASCII.isHex($0) || $0 == ASCII.colon || $0 == ASCII.dot }
             guard scanner.consume(ASCII.rightBracket), !v6.isEmpty else { throw SIPHeaderError("unterminated IPv6 reference in sent-by") }
