@@ -54,11 +54,12 @@ example:
 # libFuzzer on the SIP message and URI parsers: 1,000,000 runs each with a fixed seed, seeded with
 # the RFC 4475/5118 corpora in place; new inputs go to fuzz/.corpus (ignored), crashes to fuzz/.
 FUZZ_BUILD := $(SWIFT) build --package-path fuzz -c release -Xswiftc -sanitize=fuzzer,address
+TESTDATA ?= $(if $(CALLWIRE_TESTDATA),$(CALLWIRE_TESTDATA),../shared/testdata)
 fuzz:
 	$(FUZZ_BUILD)
 	mkdir -p fuzz/.corpus/message fuzz/.corpus/uri
 	fuzz/.build/release/FuzzSIPMessage -seed=1 -runs=1000000 -max_len=4096 -artifact_prefix=fuzz/ \
-	    fuzz/.corpus/message ../shared/testdata/rfc4475 ../shared/testdata/rfc5118
+	    fuzz/.corpus/message $(TESTDATA)/rfc4475 $(TESTDATA)/rfc5118
 	fuzz/.build/release/FuzzSIPURI -seed=1 -runs=1000000 -artifact_prefix=fuzz/ fuzz/.corpus/uri fuzz/seeds/uri
 
 bench-build:

@@ -5,6 +5,7 @@
 //
 //   SIPCore (messages, URIs, digest auth)      — pure values, no sockets, no media
 //
+//   DSP (FFT, Goertzel, filters: pure Swift, no dependencies)
 //   MediaCore ◀── PipelineLanguage ◀── MediaTesting
 //       ▲               ▲
 //   Plugins/*           │          (processors import MediaCore + their C shim only)
@@ -30,6 +31,7 @@ let package = Package(
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
+        .library(name: "DSP", targets: ["DSP"]),
         .library(name: "CallwireCLI", targets: ["CallwireCLI"]),
         .library(name: "CallwireBuiltins", targets: ["CallwireBuiltins"]),
         .library(name: "G711", targets: ["G711"]),
@@ -48,8 +50,9 @@ let package = Package(
 
         // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)
         .target(name: "MediaCore", swiftSettings: strict),
+        .target(name: "DSP", swiftSettings: strict),
         .target(name: "PipelineLanguage", dependencies: ["MediaCore"], swiftSettings: strict),
-        .target(name: "MediaTesting", dependencies: ["MediaCore", "PipelineLanguage"], swiftSettings: strict),
+        .target(name: "MediaTesting", dependencies: ["MediaCore", "PipelineLanguage", "DSP"], swiftSettings: strict),
 
         // MARK: Plugins: one processor family per folder, C libraries behind system-library targets
         .systemLibrary(name: "CSndFile", path: "Plugins/CSndFile", pkgConfig: "sndfile",
@@ -57,6 +60,12 @@ let package = Package(
         .target(name: "SoundFile", dependencies: ["MediaCore", "CSndFile"], path: "Plugins/SoundFile",
                 swiftSettings: strict),
         .target(name: "G711", dependencies: ["MediaCore"], path: "Plugins/G711", swiftSettings: strict),
+        .systemLibrary(name: "CSpeex", path: "Plugins/CSpeex", pkgConfig: "speex", providers: [.apt(["libspeex-dev"])]),
+        .target(name: "Speex", dependencies: ["MediaCore", "CSpeex"], path: "Plugins/Speex", swiftSettings: strict),
+        .systemLibrary(name: "CSpeexDSP", path: "Plugins/CSpeexDSP", pkgConfig: "speexdsp",
+                       providers: [.apt(["libspeexdsp-dev"])]),
+        .target(name: "SpeexDSP", dependencies: ["MediaCore", "CSpeexDSP"], path: "Plugins/SpeexDSP", swiftSettings: strict),
+        .target(name: "Analysis", dependencies: ["MediaCore", "DSP"], path: "Plugins/Analysis", swiftSettings: strict),
         .target(name: "Generators", dependencies: ["MediaCore"], path: "Plugins/Generators",
                 swiftSettings: strict),
         .target(name: "BasicElements", dependencies: ["MediaCore"], path: "Plugins/BasicElements",
@@ -84,6 +93,10 @@ let package = Package(
         .testTarget(name: "GeneratorsTests", dependencies: ["Generators", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "BasicElementsTests", dependencies: ["BasicElements", "Generators", "MediaTesting", "PipelineLanguage"],
                     swiftSettings: strict),
+        .testTarget(name: "SpeexTests", dependencies: ["Speex", "SpeexDSP", "SoundFile", "MediaTesting"], swiftSettings: strict),
+        .testTarget(name: "SpeexDSPTests", dependencies: ["SpeexDSP", "Generators", "MediaTesting"], swiftSettings: strict),
+        .testTarget(name: "AnalysisTests", dependencies: ["Analysis", "SoundFile", "MediaTesting"], swiftSettings: strict),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",
                     dependencies: ["CallwireCLI", "CallwireBuiltins", "MediaTesting", "SoundFile", "callwire"],

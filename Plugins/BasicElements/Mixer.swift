@@ -16,7 +16,7 @@ public final class Mixer: MediaNode {
         examples: ["sine freq=440 duration=2s ! mixer name=m ! wav-recorder path=chord.wav  sine freq=660 duration=2s ! m."])
 
     private let bufferDuration: Duration
-    private var fifos: [SampleFIFO] = []
+    private var fifos: [SampleQueue] = []
     private var ended: [Bool] = []
     private var channels = 1
     private var produced: Int64 = 0
@@ -43,14 +43,14 @@ public final class Mixer: MediaNode {
         channels = format.channels
         rate = format.clockRate
         let capacity = max(bufferDuration.samples(atRate: rate), 1) * channels
-        fifos = context.inputFormats.map { _ in SampleFIFO(capacity: capacity) }
+        fifos = context.inputFormats.map { _ in SampleQueue(capacity: capacity) }
         ended = context.inputFormats.map { _ in false }
         mixCapacity = capacity
         mix = .allocate(capacity: capacity)
     }
 
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
-        fifos[port].write(frame.int16Samples)
+        fifos[port].write(frame.int16, count: frame.byteCount / 2)
         return try emit(context, flushing: false)
     }
 
@@ -89,37 +89,6 @@ public final class Mixer: MediaNode {
             remaining -= chunk
         }
         return result
-    }
-}
-
-/// A fixed-capacity ring of samples; overflow drops the oldest samples.
-struct SampleFIFO {
-    private var storage: [Int16]
-    private var head = 0
-    private(set) var count = 0
-
-    init(capacity: Int) { storage = [Int16](repeating: 0, count: max(capacity, 1)) }
-
-    mutating func write(_ samples: UnsafeBufferPointer<Int16>) {
-        let capacity = storage.count
-        storage.withUnsafeMutableBufferPointer { ring in
-            for s in samples {
-                let tail = (head + count) % capacity
-                ring[tail] = s
-                if count == capacity { head = (head + 1) % capacity } else { count += 1 }
-            }
-        }
-    }
-
-    /// Adds up to `wanted` samples into `mix` (consuming them); missing samples count as silence.
-    mutating func add(into mix: UnsafeMutablePointer<Int32>, count wanted: Int) {
-        let available = min(wanted, count)
-        let capacity = storage.count
-        storage.withUnsafeBufferPointer { ring in
-            for i in 0..<available { mix[i] &+= Int32(ring[(head + i) % capacity]) }
-        }
-        head = (head + available) % capacity
-        count -= available
     }
 }
 

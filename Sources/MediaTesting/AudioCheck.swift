@@ -1,3 +1,4 @@
+import DSP
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -69,18 +70,31 @@ public enum AudioCheck {
         return segments == 0 ? 0 : total / Double(segments)
     }
 
+    /// The lag (in samples, `test` relative to `reference`) in `0...maxLag` that best aligns two
+    /// signals, by cross-correlation: codecs with look-ahead delay their output.
+    public static func bestLag(reference: [Int16], test: [Int16], maxLag: Int) -> Int {
+        var best = 0, bestScore = -Double.infinity
+        let n = min(reference.count, test.count) - maxLag
+        guard n > 0 else { return 0 }
+        for lag in 0...maxLag {
+            var score = 0.0
+            var i = 0
+            while i < n {
+                score += Double(reference[i]) * Double(test[i + lag])
+                i += 2
+            }
+            if score > bestScore {
+                bestScore = score
+                best = lag
+            }
+        }
+        return best
+    }
+
     /// Power of one frequency by the Goertzel algorithm, normalized so a full-scale sine at
     /// exactly `frequency` gives about 0.25 per sample².
     public static func goertzel(_ samples: some Collection<Int16>, sampleRate: Int, frequency: Double) -> Double {
-        let coefficient = 2 * cos(2 * Double.pi * frequency / Double(sampleRate))
-        var s1 = 0.0, s2 = 0.0
-        for sample in samples {
-            let s0 = Double(sample) / 32_768 + coefficient * s1 - s2
-            s2 = s1
-            s1 = s0
-        }
-        let n = Double(max(samples.count, 1))
-        return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / (n * n)
+        Goertzel(frequency: frequency, sampleRate: sampleRate).power(Array(samples))
     }
 
     /// The strongest frequency in Hz, from a Hann-windowed FFT over up to 65,536 samples with
@@ -95,7 +109,7 @@ public enum AudioCheck {
             let window = 0.5 - 0.5 * cos(2 * Double.pi * Double(i) / Double(size - 1))
             re[i] = Double(samples[offset + i]) * window
         }
-        FFT.transform(&re, &im)
+        FFT(size: size).transform(&re, &im)
         var bestBin = 1, bestPower = 0.0
         var power = [Double](repeating: 0, count: size / 2)
         for bin in 1..<size / 2 {
@@ -112,48 +126,5 @@ public enum AudioCheck {
             if denominator != 0 { shift = 0.5 * (a - c) / denominator }
         }
         return (Double(bestBin) + shift) * Double(sampleRate) / Double(size)
-    }
-}
-
-/// An in-place iterative radix-2 FFT (sizes that are powers of two).
-enum FFT {
-    static func transform(_ re: inout [Double], _ im: inout [Double]) {
-        let n = re.count
-        var j = 0
-        for i in 1..<n {
-            var bit = n >> 1
-            while j & bit != 0 {
-                j ^= bit
-                bit >>= 1
-            }
-            j |= bit
-            if i < j {
-                re.swapAt(i, j)
-                im.swapAt(i, j)
-            }
-        }
-        var length = 2
-        while length <= n {
-            let angle = -2 * Double.pi / Double(length)
-            let wRe = cos(angle), wIm = sin(angle)
-            var start = 0
-            while start < n {
-                var uRe = 1.0, uIm = 0.0
-                for k in 0..<length / 2 {
-                    let a = start + k, b = a + length / 2
-                    let tRe = re[b] * uRe - im[b] * uIm
-                    let tIm = re[b] * uIm + im[b] * uRe
-                    re[b] = re[a] - tRe
-                    im[b] = im[a] - tIm
-                    re[a] += tRe
-                    im[a] += tIm
-                    let next = uRe * wRe - uIm * wIm
-                    uIm = uRe * wIm + uIm * wRe
-                    uRe = next
-                }
-                start += length
-            }
-            length <<= 1
-        }
     }
 }

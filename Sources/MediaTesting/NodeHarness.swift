@@ -79,7 +79,7 @@ public final class NodeHarness {
             spec.link(source, to: first)
         }
         let lastType = registry.descriptor(named: spec.nodes[last].type)
-        let outputCount = lastType?.outputs.filter { $0.presence == .always }.count ?? 0
+        let outputCount = lastType?.outputs.filter { $0.presence != .request }.count ?? 0
         for i in 0..<outputCount {
             let sink = spec.add(.init(type: "@out\(i)"))
             slots["@out\(i)"] = .instance(CaptureSink())
@@ -163,6 +163,7 @@ public final class NodeHarness {
 
     /// Everything captured at output `port` so far. Reading marks it as seen for ``finish()``.
     public func outputs(port: Int) -> [CapturedFrame] {
+        precondition(captures.indices.contains(port), "the harnessed node has \(captures.count) captured output(s), not port \(port)")
         observed[port] = captures[port].frames.count
         return captures[port].frames
     }
@@ -175,6 +176,7 @@ public final class NodeHarness {
 
     /// Events (other than end-of-stream) that reached output `port`.
     public func outputEvents(port: Int = 0) -> [MediaEvent] {
+        precondition(captures.indices.contains(port), "the harnessed node has \(captures.count) captured output(s), not port \(port)")
         observedEvents[port] = captures[port].events.count
         return captures[port].events
     }

@@ -5,7 +5,9 @@ import Testing
 
 /// The shared conformance corpora, read in place from `../shared/testdata` beside the project.
 enum Corpus {
-    static let root: URL = URL(fileURLWithPath: #filePath)
+    /// `../shared/testdata` beside the project, or `$CALLWIRE_TESTDATA` when set.
+    static let root: URL = ProcessInfo.processInfo.environment["CALLWIRE_TESTDATA"].map(URL.init(fileURLWithPath:))
+        ?? URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("shared/testdata")
 
