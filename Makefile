@@ -9,7 +9,9 @@
 SWIFT ?= swift
 
 # Every Debian package the build and the tests need.
-DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev
+DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
+    libspeex-dev libspeexdsp-dev libasound2-dev flite flite1-dev \
+    libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
 
 EXAMPLE := Examples/custom-processor
 
