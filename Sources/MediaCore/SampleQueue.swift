@@ -83,6 +83,27 @@ public struct SampleQueue {
         return total
     }
 
+    /// Copies up to `n` samples into `destination` without consuming them; returns how many.
+    @discardableResult
+    public func peek(into destination: UnsafeMutablePointer<Int16>, count n: Int) -> Int {
+        let total = min(n, count)
+        var done = 0, position = head
+        while done < total {
+            let chunk = min(total - done, capacity - position)
+            (destination + done).update(from: storage + position, count: chunk)
+            position = (position + chunk) % capacity
+            done += chunk
+        }
+        return total
+    }
+
+    /// Drops up to `n` samples from the front.
+    public mutating func skip(_ n: Int) {
+        let total = min(n, count)
+        head = (head + total) % capacity
+        count -= total
+    }
+
     /// Adds up to `n` samples into 32-bit accumulators (consuming them); missing ones count as 0.
     /// - Returns: how many were added.
     @discardableResult
