@@ -68,6 +68,10 @@ let package = Package(
         .target(name: "Analysis", dependencies: ["MediaCore", "DSP"], path: "Plugins/Analysis", swiftSettings: strict),
         .target(name: "DTMF", dependencies: ["MediaCore", "DSP"], path: "Plugins/DTMF", swiftSettings: strict),
         .target(name: "CALSA", path: "Plugins/CALSA", linkerSettings: [.linkedLibrary("asound")]),
+        .target(name: "CFlite", path: "Plugins/CFlite",
+                linkerSettings: ["flite_cmu_us_slt", "flite_cmu_us_kal", "flite_cmu_us_kal16", "flite_cmu_us_rms",
+                                 "flite_cmu_us_awb", "flite_usenglish", "flite_cmulex", "flite", "m"].map { .linkedLibrary($0) }),
+        .target(name: "Flite", dependencies: ["MediaCore", "CFlite"], path: "Plugins/Flite", swiftSettings: strict),
         .target(name: "ALSA", dependencies: ["MediaCore", "CALSA"], path: "Plugins/ALSA", swiftSettings: strict),
         .target(name: "Generators", dependencies: ["MediaCore"], path: "Plugins/Generators",
                 swiftSettings: strict),
@@ -76,7 +80,8 @@ let package = Package(
 
         // MARK: Command line
         .target(name: "CallwireBuiltins",
-                dependencies: ["MediaCore", "G711", "SoundFile", "Generators", "BasicElements"],
+                dependencies: ["MediaCore", "G711", "SoundFile", "Generators", "BasicElements", "Speex", "SpeexDSP",
+                               "Analysis", "DTMF", "ALSA", "Flite"],
                 swiftSettings: strict),
         .target(name: "CallwireCLI",
                 dependencies: ["MediaCore", "PipelineLanguage",
@@ -102,6 +107,7 @@ let package = Package(
         .testTarget(name: "DTMFTests", dependencies: ["DTMF", "G711", "MediaTesting", "PipelineLanguage"], swiftSettings: strict),
         .testTarget(name: "ALSATests", dependencies: ["ALSA", "Generators", "MediaTesting", "PipelineLanguage"],
                     swiftSettings: strict),
+        .testTarget(name: "FliteTests", dependencies: ["Flite", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",

@@ -1,8 +1,14 @@
 public import MediaCore
+import ALSA
+import Analysis
 import BasicElements
+import DTMF
+import Flite
 import G711
 import Generators
 import SoundFile
+import Speex
+import SpeexDSP
 
 /// The one list of plugins built into `callwire` (≈ GStreamer's `plugin_init`, baresip's
 /// `static.c`). A package that adds its own processors runs
@@ -14,6 +20,12 @@ public enum BuiltinPlugins {
         BasicElementsPlugin.self,
         G711Plugin.self,
         SoundFilePlugin.self,
+        SpeexPlugin.self,
+        SpeexDSPPlugin.self,
+        AnalysisPlugin.self,
+        DTMFPlugin.self,
+        ALSAPlugin.self,
+        FlitePlugin.self,
     ]
 
     /// A registry of the built-in node types.

@@ -93,6 +93,8 @@ public final class Graph: @unchecked Sendable {
     // Per-tick state below is touched only on the graph's executor (see the class comment),
     // never re-entrantly: the runtime exclusivity check would cost more than the work.
     @exclusivity(unchecked) @usableFromInline var currentTick: Int64 = 0
+    /// Whether the graph is paced by a real-time clock (set by ``run(clock:limit:)``).
+    public private(set) var isRealtime = false
     private let periodNanoseconds: Int64
     @exclusivity(unchecked) private var failure: (node: Int, error: NodeError)?
 
@@ -299,6 +301,7 @@ public final class Graph: @unchecked Sendable {
     /// - Returns: what ran, with each node's summary.
     public func run(clock: some MediaClock, limit: Duration? = nil) throws(GraphRunError) -> GraphRunReport {
         var clock = clock
+        isRealtime = !clock.isVirtual
         let wallStart = RealtimeClock.monotonicNanoseconds()
         let maxTicks = limit.map { Int64(($0.secondsDouble / period.secondsDouble).rounded(.up)) }
         var runError: GraphRunError?

@@ -52,6 +52,10 @@ public struct NodeContext {
     @inlinable
     public var tick: Int64 { withGraph { $0.currentTick } }
 
+    /// Whether a real-time clock paces the graph. Sources fed by other threads (a synthesizer, a
+    /// network) may wait for data on the virtual clock, never on the real-time one.
+    public var isRealtime: Bool { graph.isRealtime }
+
     /// The duration of one tick (the graph's frame duration, 20 ms by default).
     public var period: Duration { graph.period }
 
