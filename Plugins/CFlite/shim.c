@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 #include <flite/flite.h>
 #include "CFlite.h"
@@ -57,6 +58,9 @@ int callwire_flite_speak(void *voice_pointer, const char *text, callwire_flite_c
     asi->userdata = &context;
     asi->min_buffsize = 256;
     feat_set(voice->features, "streaming_info", audio_streaming_info_val(asi));
+    // The clustergen voices excite with noise from libc's rand(). Seeding it the way a fresh
+    // process starts makes every synthesis of a text identical to the flite command's.
+    srand(1);
     float seconds = flite_text_to_speech(text, voice, "none");
     feat_remove(voice->features, "streaming_info");
     return seconds < 0 ? -1 : 0;

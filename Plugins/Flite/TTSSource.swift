@@ -73,6 +73,8 @@ public final class TTSSource: SourceNode {
 
     public func stop(_ context: NodeContext) { buffer.cancel() }
 
+    public var endsByItself: Bool { endsWhenDone }
+
     public var summary: String? { "spoke \(MediaTime(sample: spoken, clockRate: rate)) of audio with voice \(voice)" }
 }
 

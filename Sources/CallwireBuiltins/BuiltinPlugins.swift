@@ -5,6 +5,7 @@ import BasicElements
 import DTMF
 import Flite
 import G711
+import Recognizer
 import Generators
 import SoundFile
 import Speex
@@ -26,6 +27,7 @@ public enum BuiltinPlugins {
         DTMFPlugin.self,
         ALSAPlugin.self,
         FlitePlugin.self,
+        RecognizerPlugin.self,
     ]
 
     /// A registry of the built-in node types.

@@ -53,7 +53,7 @@ struct PipelineRunCommand: EnvironmentCommand {
         } catch {
             throw CommandFailure(error.diagnostics.map(\.description))
         }
-        if !realtime, duration == nil, graph.expectedDuration == nil {
+        if !realtime, duration == nil, !graph.endsByItself {
             throw CommandFailure.error("this pipeline runs forever (a source has no end): give --duration, "
                                        + "a duration= to the source, or --realtime and stop it with ctrl-C")
         }
@@ -111,7 +111,7 @@ enum EventText {
         case .dtmf(let digit, let at, let duration):
             "DTMF \(digit)" + (at.map { " at \($0)" } ?? "") + (duration.map { " lasting \(Int($0.secondsDouble * 1000)) ms" } ?? "")
         case .text(let text): "text \"\(text)\""
-        case .recognized(let text, let start, let end, let score): "recognized \"\(text)\" (\(start)–\(end), score \(score))"
+        case .recognized(let text, let start, let end, let score): "recognized \"\(text)\" (\(start)–\(end), posterior \((score * 1000).rounded() / 1000))"
         case .level(let rms, let peak, let at): "level RMS \(round1(rms)) dBFS, peak \(round1(peak)) dBFS at \(at)"
         case .speech(let active, let at): "speech \(active ? "started" : "stopped") at \(at)"
         case .reconfigure(let fields): "reconfigure " + fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")

@@ -221,6 +221,9 @@ public final class Graph: @unchecked Sendable {
         return longest
     }
 
+    /// Whether every source ends by itself, so a run on the virtual clock terminates.
+    public var endsByItself: Bool { sourceObjects.allSatisfy { $0.node.endsByItself } }
+
     /// Starts every node (sources last, so sinks are ready before media flows).
     public func start() throws(GraphRunError) {
         guard !started else { return }

@@ -55,8 +55,12 @@ public protocol SourceNode: MediaNode {
     /// - Returns: ``FlowResult/endOfStream`` when the source has nothing more to produce.
     func produce(_ context: NodeContext) throws(NodeError) -> FlowResult
 
-    /// How much media the source will produce, or `nil` if it runs until stopped.
+    /// How much media the source will produce, or `nil` if it runs until stopped or cannot tell.
     var expectedDuration: Duration? { get }
+
+    /// Whether the source ends by itself. By default, when ``expectedDuration`` is known; a
+    /// source that ends at a time it cannot predict (speech being synthesized) says so here.
+    var endsByItself: Bool { get }
 }
 
 /// What the builder knows when a node chooses its output formats.
@@ -109,6 +113,7 @@ extension MediaNode {
 
 extension SourceNode {
     public var expectedDuration: Duration? { nil }
+    public var endsByItself: Bool { expectedDuration != nil }
 }
 
 /// A family of node types shipped together (≈ a GStreamer plugin or a baresip module).

@@ -105,6 +105,13 @@ public struct ParameterSpec: Hashable, Sendable {
             }
             normalized = .string(match)
         case (.choice(let words), .int(let n)) where words.contains(String(n)): normalized = .string(String(n))
+        case (.choice(let words), .bool(let flag)):
+            // The lexer reads on/off, yes/no and true/false as booleans; a choice may spell them.
+            let synonyms = flag ? ["on", "yes", "true"] : ["off", "no", "false"]
+            guard let match = words.first(where: { synonyms.contains($0.lowercased()) }) else {
+                throw ParameterError(expected: "one of \(words.joined(separator: ", "))", got: value, suggestion: nil)
+            }
+            normalized = .string(match)
         case (.duration, .duration): normalized = value
         case (.duration, .int(0)), (.duration, .double(0)): normalized = .duration(.zero)
         case (.duration, .int(let n)):
@@ -119,6 +126,8 @@ public struct ParameterSpec: Hashable, Sendable {
         case (.decibels, .double(let v)): normalized = .decibels(v)
         case (.percent, .percent): normalized = value
         case (.percent, .int(0)), (.percent, .double(0)): normalized = .percent(0)
+        case (.choice(let words), _):
+            throw ParameterError(expected: "one of \(words.joined(separator: ", "))", got: value, suggestion: nil)
         default:
             throw ParameterError(expected: "a \(kindName)", got: value, suggestion: nil)
         }

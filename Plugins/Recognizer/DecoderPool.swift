@@ -1,0 +1,39 @@
+import Synchronization
+
+/// The process's speech decoders, kept between calls so the model loads once per process.
+///
+/// A recognizer borrows a decoder for one utterance and returns it. A new decoder is loaded only
+/// when every existing one is busy (several calls transcribing at the same moment).
+final class DecoderPool: Sendable {
+    static let shared = DecoderPool()
+
+    private struct State: ~Copyable {
+        var idle: [SpeechModel: [SpeechDecoder]] = [:]
+        var loaded = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// How many decoders this process has loaded (each loads the model once).
+    var loadedCount: Int { state.withLock { $0.loaded } }
+
+    /// Runs `body` with a decoder for `model`, loading one if none is idle.
+    func withDecoder<T>(for model: SpeechModel, _ body: (SpeechDecoder) -> T) throws(RecognizerError) -> T {
+        let decoder = try checkOut(model)
+        defer { state.withLock { $0.idle[model, default: []].append(decoder) } }
+        return body(decoder)
+    }
+
+    private func checkOut(_ model: SpeechModel) throws(RecognizerError) -> SpeechDecoder {
+        if let idle = state.withLock({ $0.idle[model]?.popLast() }) { return idle }
+        let decoder = try SpeechDecoder(model: model)
+        state.withLock { $0.loaded += 1 }
+        return decoder
+    }
+
+    /// Loads a decoder ahead of time (at `start`), so the first utterance is not delayed and a
+    /// broken model fails the graph before any audio flows.
+    func preload(_ model: SpeechModel) throws(RecognizerError) {
+        try withDecoder(for: model) { _ in }
+    }
+}
