@@ -80,7 +80,7 @@ struct RootCommand: ParsableCommand {
           callwire nodes inspect wav-recorder
         """,
         version: CallwireVersion.string,
-        subcommands: [PipelineCommand.self, NodesCommand.self])
+        subcommands: [PipelineCommand.self, NodesCommand.self, BenchCommand.self])
 }
 
 /// The version printed by `--version`.

@@ -104,6 +104,9 @@ public final class Graph: @unchecked Sendable {
     @exclusivity(unchecked) @usableFromInline var cachedRate = 0
     @exclusivity(unchecked) @usableFromInline var cachedSamplesPerTick = 0
     private let messageHandler = Mutex<(@Sendable (GraphMessage) -> Void)?>(nil)
+    /// Per-node timing for `callwire bench`; consulted only when `profiling` is set.
+    @usableFromInline let profiler: GraphProfiler
+    @exclusivity(unchecked) @usableFromInline var profiling = false
 
     /// Creates a graph from nodes in topological order and their links.
     ///
@@ -153,6 +156,7 @@ public final class Graph: @unchecked Sendable {
         }
         sources = sourceObjects.map { Unmanaged.passUnretained($0) }
         sourceEnded = [Bool](repeating: false, count: sources.count)
+        profiler = GraphProfiler(nodeCount: nodes.count)
     }
 
     deinit {
@@ -245,6 +249,8 @@ public final class Graph: @unchecked Sendable {
         var live = false
         for i in sources.indices where !sourceEnded[i] {
             let produced = sources[i]._withUnsafeGuaranteedRef { source -> Result<FlowResult, NodeError> in
+                if profiling { profiler.enter(source.index) }
+                defer { if profiling { profiler.leave() } }
                 do throws(NodeError) {
                     return .success(try source.node.produce(
                         NodeContext(graph: self, nodeIndex: source.index, slotBase: source.slotBase)))
@@ -277,6 +283,8 @@ public final class Graph: @unchecked Sendable {
             return queue
         }
         for (index, event) in pending {
+            if profiling { profiler.enter(index) }
+            defer { if profiling { profiler.leave() } }
             do {
                 try nodes[index].handle(event, from: .application, context: NodeContext(graph: self, nodeIndex: index))
             } catch {
@@ -374,6 +382,8 @@ public final class Graph: @unchecked Sendable {
     @inlinable @inline(__always)
     func deliver(_ frame: Frame, route: Unmanaged<Route>) throws(NodeError) -> FlowResult {
         let outcome = route._withUnsafeGuaranteedRef { route -> Result<FlowResult, NodeError> in
+            if profiling { profiler.enter(route.node) }
+            defer { if profiling { profiler.leave() } }
             do throws(NodeError) {
                 return .success(try route.target.process(
                     frame, port: route.port,
@@ -391,6 +401,8 @@ public final class Graph: @unchecked Sendable {
         for r in range.start..<range.end {
             let route = routes[r].takeUnretainedValue()
             if event == .endOfStream { endedInputs[route.node] += 1 }
+            if profiling { profiler.enter(route.node) }
+            defer { if profiling { profiler.leave() } }
             do {
                 try route.target.handle(event, from: .input(route.port),
                                         context: NodeContext(graph: self, nodeIndex: route.node))
@@ -425,23 +437,5 @@ public final class Graph: @unchecked Sendable {
 
     private func runError(_ index: Int, _ error: NodeError) -> GraphRunError {
         GraphRunError(node: nodeInfo[index].name, location: nodeInfo[index].location, underlying: error)
-    }
-}
-
-/// What a finished run did.
-public struct GraphRunReport: Sendable {
-    /// Media time processed.
-    public var mediaDuration: Duration
-    /// Wall-clock time the run took.
-    public var wallTime: Duration
-    /// Whether the run was stopped by ``Graph/requestStop()`` before its sources ended.
-    public var stoppedEarly: Bool
-    /// Each node's one-line summary, by instance name, in graph order.
-    public var summaries: [(node: String, summary: String)]
-
-    /// How many times faster than real time the graph ran.
-    public var speedFactor: Double {
-        let wall = wallTime.secondsDouble
-        return wall > 0 ? mediaDuration.secondsDouble / wall : .infinity
     }
 }
