@@ -35,6 +35,19 @@ let package = Package(
             ],
             path: "Benchmarks/SIPParsing",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "CodecPaths",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "MediaCore", package: "Callwire"),
+                .product(name: "PipelineLanguage", package: "Callwire"),
+                .product(name: "CallwireBuiltins", package: "Callwire"),
+                "RawSpeex",
+            ],
+            path: "Benchmarks/CodecPaths",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        // libspeex and libspeexdsp called directly: the baseline for the C-backed nodes.
+        .systemLibrary(name: "RawSpeex", path: "Benchmarks/RawSpeex"),
         // libosip2 (Debian libosip2-dev) parsing the same bytes, measured in the same run.
         .target(
             name: "OSIPReference",
