@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .executable(name: "callwire", targets: ["callwire"]),
         .library(name: "SIPCore", targets: ["SIPCore"]),
+        .library(name: "SDP", targets: ["SDP"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -47,6 +48,9 @@ let package = Package(
         // MARK: SIP (pure values; never imports media modules)
         .target(name: "SIPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
+
+        // MARK: Session descriptions (pure values, shared by SIP and media)
+        .target(name: "SDP", swiftSettings: strict),
 
         // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)
         .target(name: "MediaCore", swiftSettings: strict),
@@ -97,6 +101,7 @@ let package = Package(
         // MARK: Tests (Swift Testing), one target per module
         .testTarget(name: "SIPCoreTests",
                     dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "PipelineLanguageTests",
                     dependencies: ["PipelineLanguage", "MediaTesting", "CallwireBuiltins"], swiftSettings: strict),
