@@ -8,7 +8,13 @@ struct ProductPipelineTests {
     func run(_ name: String, in directory: URL) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
         process.executableURL = try callwireExecutable()
-        process.arguments = ["pipeline", "run", repositoryRoot.appendingPathComponent("pipelines/\(name).pipeline").path]
+        // Run from a scratch directory that sees the repository's pipelines/ (for its media), so
+        // out/ lands in the scratch directory.
+        let link = directory.appendingPathComponent("pipelines")
+        if !FileManager.default.fileExists(atPath: link.path) {
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: repositoryRoot.appendingPathComponent("pipelines"))
+        }
+        process.arguments = ["pipeline", "run", "pipelines/\(name).pipeline"]
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -19,7 +25,7 @@ struct ProductPipelineTests {
         return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
     }
 
-    @Test("prompt writes the announcement; record copies it through PCMU; transcribe reads it back word for word")
+    @Test("prompt writes the announcement; record copies the far end through PCMU; transcribe reads it word for word")
     func jobs() throws {
         let directory = try temporaryDirectory("jobs")
         let prompt = try run("prompt", in: directory)
@@ -32,9 +38,11 @@ struct ProductPipelineTests {
         #expect(record.status == 0, "\(record.err)")
         #expect(record.out.contains("level-meter: level RMS"))
         let recorded = try readSoundFile(directory.appendingPathComponent("out/recording.wav").path)
-        #expect(recorded.samples.count == spoken.samples.count)
-        // A second µ-law round trip of µ-law-decoded audio is lossless (G.711 is idempotent).
-        #expect(recorded.samples == spoken.samples)
+        let farEnd = try readSoundFile(repositoryRoot.appendingPathComponent("pipelines/media/far-end.wav").path)
+        #expect(recorded.samples.count == farEnd.samples.count)
+        // The far end is stored as µ-law, and a µ-law round trip of µ-law-decoded audio is
+        // lossless (G.711 is idempotent), so the recording equals the file sample for sample.
+        #expect(recorded.samples == farEnd.samples)
 
         let transcribe = try run("transcribe", in: directory)
         #expect(transcribe.status == 0, "\(transcribe.err)")
