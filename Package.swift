@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "callwire", targets: ["callwire"]),
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SDP", targets: ["SDP"]),
+        .library(name: "RTP", targets: ["RTP"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -51,6 +52,8 @@ let package = Package(
 
         // MARK: Session descriptions (pure values, shared by SIP and media)
         .target(name: "SDP", swiftSettings: strict),
+        // MARK: RTP and RTCP (pure values and state machines; sockets live in RTPSession)
+        .target(name: "RTP", swiftSettings: strict),
 
         // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)
         .target(name: "MediaCore", swiftSettings: strict),
@@ -102,6 +105,7 @@ let package = Package(
         .testTarget(name: "SIPCoreTests",
                     dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),
+        .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "PipelineLanguageTests",
                     dependencies: ["PipelineLanguage", "MediaTesting", "CallwireBuiltins"], swiftSettings: strict),
