@@ -67,20 +67,21 @@ public final class G711Encoder<Law: G711LawType>: MediaNode {
     }
 }
 
-/// `pcmu-decoder` / `pcma-decoder`: G.711 → 8 kHz mono PCM. A frame flagged missing (and not
-/// concealed upstream by a jitter buffer) becomes silence of its duration.
+/// `pcmu-decoder` / `pcma-decoder`: G.711 → 8 kHz mono PCM. A frame flagged missing (a lost
+/// packet, from the jitter buffer) is concealed by pitch waveform repetition (``WaveformRepetition``).
 public final class G711Decoder<Law: G711LawType>: MediaNode {
     public static var descriptor: NodeDescriptor {
         let law = Law.law
         return NodeDescriptor(
             name: "\(law.prefix)-decoder", category: .codec,
-            summary: "Decodes G.711 \(law.title) (\(law.codec)) to 8 kHz mono PCM; a missing frame becomes silence.",
+            summary: "Decodes G.711 \(law.title) (\(law.codec)) to 8 kHz mono PCM; conceals lost frames (G.711 App. I style).",
             inputs: [PortSpec("sink", .encoded(law.codec, clockRates: [g711Rate]))],
             outputs: [PortSpec("src", .pcm(rates: [g711Rate], channels: [1]))],
             examples: ["sine rate=8000 duration=1s ! \(law.prefix)-encoder ! \(law.prefix)-decoder ! null-sink"])
     }
 
     private let pool = FramePool(byteCapacity: 2 * 160 * 12)
+    private var concealer = WaveformRepetition()
 
     public init(parameters: NodeParameters) {}
 
@@ -94,7 +95,7 @@ public final class G711Decoder<Law: G711LawType>: MediaNode {
         let out = pool.acquire(minimumCapacity: count * 2)
         var flags = frame.flags
         if missing {
-            out.int16.initialize(repeating: 0, count: count)
+            concealer.conceal(into: out.int16, count: count)
             flags.remove(.missing)
             flags.insert(.concealed)
         } else {
@@ -102,6 +103,7 @@ public final class G711Decoder<Law: G711LawType>: MediaNode {
             case .muLaw: G711.decodeMuLaw(frame.uint8, into: out.int16, count: count)
             case .aLaw: G711.decodeALaw(frame.uint8, into: out.int16, count: count)
             }
+            concealer.received(out.int16, count: count)
         }
         return try context.push(Frame(buffer: out, byteCount: count * 2, sampleCount: count,
                                       timestamp: frame.timestamp, flags: flags))

@@ -6,6 +6,7 @@ import DTMF
 import Flite
 import G711
 import Recognizer
+import RTPNodes
 import Generators
 import SoundFile
 import Speex
@@ -28,6 +29,7 @@ public enum BuiltinPlugins {
         ALSAPlugin.self,
         FlitePlugin.self,
         RecognizerPlugin.self,
+        RTPNodesPlugin.self,
     ]
 
     /// A registry of the built-in node types.

@@ -353,7 +353,8 @@ private struct PlanState {
             }
             let presentInputs = inputs.compactMap { $0 }
             do {
-                let outputs = try instance.negotiate(FormatNegotiation(inputs: presentInputs, downstream: downstream))
+                let linked = (0..<outputCount).map { entries[node].outputs[$0] != nil }
+                let outputs = try instance.negotiate(FormatNegotiation(inputs: presentInputs, downstream: downstream, linked: linked))
                 guard outputs.count == outputCount else {
                     error(entries[node].spec.location,
                           "\(entries[node].name) produced \(outputs.count) output formats for \(outputCount) outputs")

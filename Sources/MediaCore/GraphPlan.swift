@@ -55,7 +55,14 @@ public struct GraphPlan {
 
     /// Whether every node exists and every format is known.
     public var isRunnable: Bool {
-        nodes.allSatisfy { !$0.isUnboundSlot && !$0.outputFormats.contains(nil) && !$0.inputFormats.contains(nil) }
+        nodes.indices.allSatisfy { index in
+            let node = nodes[index]
+            // An optional input left unlinked has no format; every linked one must have one.
+            let inputsKnown = node.inputFormats.indices.allSatisfy { port in
+                node.inputFormats[port] != nil || !links.contains { $0.to.node == index && $0.to.port == port }
+            }
+            return !node.isUnboundSlot && !node.outputFormats.contains(nil) && inputsKnown
+        }
     }
 
     /// Builds the runnable graph.
@@ -73,7 +80,7 @@ public struct GraphPlan {
         let entries = nodes.map { node in
             (node: node.instance!, info: Graph.NodeInfo(
                 name: node.name, type: node.type, location: node.location,
-                inputFormats: node.inputFormats.map { $0! }, outputFormats: node.outputFormats.map { $0! }))
+                inputFormats: node.inputFormats.compactMap { $0 }, outputFormats: node.outputFormats.map { $0! }))
         }
         return Graph(nodes: entries, links: links.map { ($0.from, $0.to) }, period: period)
     }

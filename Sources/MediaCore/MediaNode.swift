@@ -49,7 +49,14 @@ public protocol MediaNode: AnyObject, SendableMetatype {
     var summary: String? { get }
 }
 
-/// A node without inputs, driven by the graph's clock: it produces one period of media per tick.
+/// A node driven by the graph's clock: it produces one period of media per tick.
+///
+/// Most sources have no inputs (a tone, a file, a sound card). A source may also have inputs
+/// when its output follows a clock of its own rather than its input's arrivals: a jitter buffer
+/// plays out one frame per tick whether packets came or not; a network impairment releases
+/// packets when their delay is over. Such a node receives frames through `process`, is ticked
+/// after the nodes upstream of it in each tick, and ends when `produce` returns
+/// ``FlowResult/endOfStream`` — so its `handle` must not forward the end-of-stream of its input.
 public protocol SourceNode: MediaNode {
     /// Produces the media for the current tick (`context.tick`) and pushes it.
     /// - Returns: ``FlowResult/endOfStream`` when the source has nothing more to produce.
@@ -72,12 +79,16 @@ public struct FormatNegotiation: Sendable {
     public var downstream: [FormatConstraint]
 
     /// Creates a negotiation request.
-    public init(inputs: [MediaFormat], downstream: [FormatConstraint]) {
+    public init(inputs: [MediaFormat], downstream: [FormatConstraint], linked: [Bool]? = nil) {
         self.inputs = inputs
         self.downstream = downstream
+        self.linked = linked ?? downstream.map { _ in true }
     }
 
-    /// The number of output ports linked.
+    /// Whether each output port is linked (an optional output may be left unlinked).
+    public var linked: [Bool]
+
+    /// The number of output ports (linked or not); the node returns one format for each.
     public var outputCount: Int { downstream.count }
 }
 

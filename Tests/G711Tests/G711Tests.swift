@@ -145,3 +145,54 @@ func findExecutable(_ name: String) -> String? {
     }
     return nil
 }
+
+@Suite("G.711 packet-loss concealment")
+struct G711ConcealmentTests {
+    let registry = try! NodeRegistry(plugins: [G711Plugin.self])
+
+    /// Decodes `frames` µ-law frames of a 200 Hz-pitched signal, with the frames in `lost` missing.
+    func decode(lost: Set<Int>, frames: Int = 20) throws -> (out: [Int16], reference: [Int16]) {
+        let signal = Signal.sine(hz: 200, duration: .milliseconds(20 * frames), sampleRate: 8_000, level: -12)
+        var coded = [UInt8](repeating: 0, count: signal.samples.count)
+        signal.samples.withUnsafeBufferPointer { G711.encodeMuLaw($0.baseAddress!, into: &coded, count: coded.count) }
+        let h = try NodeHarness(pipeline: "pcmu-decoder", registry: registry, inputs: [.encoded(codec: .pcmu, clockRate: 8_000, channels: 1)])
+        for i in 0..<frames {
+            if lost.contains(i) {
+                try h.push(bytes: [], sampleCount: 160, flags: [.missing])
+            } else {
+                try h.push(bytes: Array(coded[(i * 160)..<((i + 1) * 160)]), sampleCount: 160)
+            }
+        }
+        var reference = [Int16](repeating: 0, count: coded.count)
+        coded.withUnsafeBufferPointer { G711.decodeMuLaw($0.baseAddress!, into: &reference, count: reference.count) }
+        let out = h.outputSamples()
+        _ = h.outputs
+        try h.finish()
+        return (out, reference)
+    }
+
+    @Test("a lost 20 ms frame of voiced sound is rebuilt from the previous pitch period")
+    func shortLoss() throws {
+        let (out, reference) = try decode(lost: [10])
+        #expect(out.count == reference.count, "concealment keeps the length")
+        let segment = 1_600..<1_760
+        let snr = AudioCheck.snr(reference: Array(reference[segment]), test: Array(out[segment]))
+        #expect(snr > 10, "concealed frame against the lost one: \(snr) dB")
+        #expect(Array(out[0..<1_600]) == Array(reference[0..<1_600]), "audio before the loss is untouched")
+    }
+
+    @Test("a long loss fades to silence within 60 ms instead of buzzing")
+    func longLoss() throws {
+        let (out, _) = try decode(lost: Set(5..<12))
+        let afterFade = out[(5 * 160 + 480)..<(12 * 160)]
+        #expect(afterFade.allSatisfy { $0 == 0 })
+        let start = out[(5 * 160)..<(5 * 160 + 80)]
+        #expect(start.map { abs(Int($0)) }.max() ?? 0 > 1_000, "the first 10 ms play at full level")
+    }
+
+    @Test("with nothing heard yet, a missing frame is silence")
+    func nothingToRepeat() throws {
+        let (out, _) = try decode(lost: [0], frames: 2)
+        #expect(out.prefix(160).allSatisfy { $0 == 0 })
+    }
+}

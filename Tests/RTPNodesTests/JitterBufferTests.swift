@@ -1,0 +1,57 @@
+import MediaCore
+import RTPNodes
+import Testing
+
+@Suite("Jitter buffer")
+struct JitterBufferTests {
+    /// Plays `arrivals` (media sample, arrival tick) through a buffer ticked every 160 samples;
+    /// returns what came out: sample positions, `nil` for concealment.
+    func play(_ arrivals: [(sample: Int64, tick: Int64)], delay: Int = 480, adaptive: Bool = false,
+              ticks: Int64 = 40) throws -> (out: [Int64?], counters: JitterBuffer.Counters) {
+        var buffer = JitterBuffer(clockRate: 8_000, delay: delay, maximumDelay: 1_600, adaptive: adaptive, defaultPacketDuration: 160)
+        var out: [Int64?] = []
+        let bytes: [UInt8] = [0, 1, 2]
+        for tick in 0..<ticks {
+            for arrival in arrivals where arrival.tick == tick {
+                bytes.withUnsafeBytes { raw in
+                    buffer.insert(Frame(baseAddress: raw.baseAddress!, byteCount: 3, sampleCount: 160,
+                                        timestamp: MediaTime(sample: arrival.sample, clockRate: 8_000)),
+                                  sample: arrival.sample, now: tick * 160)
+                }
+            }
+            try buffer.due(at: tick * 160) { frame in
+                out.append(frame.flags.contains(.missing) ? nil : frame.timestamp.sample)
+            }
+        }
+        return (out, buffer.counters)
+    }
+
+    @Test("reordered packets come out in media order after the delay")
+    func reorders() throws {
+        let arrivals: [(Int64, Int64)] = [(0, 0), (320, 1), (160, 2), (640, 3), (480, 3), (800, 5)]
+        let (out, counters) = try play(arrivals, ticks: 12)
+        #expect(out.prefix(6).map { $0 } == [0, 160, 320, 480, 640, 800])
+        #expect(counters.late == 0 && counters.concealed == out.count - 6)
+    }
+
+    @Test("a lost packet becomes one concealment frame in its place; a duplicate is dropped")
+    func lossAndDuplicates() throws {
+        let arrivals: [(Int64, Int64)] = [(0, 0), (160, 1), (160, 1), (480, 3), (640, 4)]
+        let (out, counters) = try play(arrivals, ticks: 8)
+        #expect(out.prefix(5).map { $0 } == [0, 160, nil, 480, 640])
+        #expect(counters.duplicate == 1 && counters.played == 4)
+    }
+
+    @Test("a packet later than the delay is dropped; adaptive buffers grow by a packet, bounded")
+    func lateAndAdaptive() throws {
+        // Packet 320 arrives 5 ticks late, after its slot was concealed.
+        let arrivals: [(Int64, Int64)] = [(0, 0), (160, 1), (480, 3), (640, 4), (800, 5), (960, 6), (320, 7), (1_120, 7)]
+        let fixed = try play(arrivals, delay: 160, adaptive: false, ticks: 12)
+        #expect(fixed.counters.late == 1 && fixed.counters.stretched == 0)
+        let adaptive = try play(arrivals, delay: 160, adaptive: true, ticks: 12)
+        #expect(adaptive.counters.late == 1 && adaptive.counters.stretched == 1)
+        // The stretch is one more concealed packet: what follows plays one packet later.
+        let fixedIndex = fixed.out.firstIndex(of: 1_120), adaptiveIndex = adaptive.out.firstIndex(of: 1_120)
+        #expect(fixedIndex != nil && adaptiveIndex == fixedIndex.map { $0 + 1 })
+    }
+}
