@@ -107,6 +107,7 @@ let package = Package(
                     dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
+        .testTarget(name: "CaptureTests", dependencies: ["SIPCore", "SDP", "RTP", "G711"], swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "PipelineLanguageTests",
                     dependencies: ["PipelineLanguage", "MediaTesting", "CallwireBuiltins"], swiftSettings: strict),
