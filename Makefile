@@ -63,6 +63,9 @@ fuzz:
 	fuzz/.build/release/FuzzSIPMessage -seed=1 -runs=1000000 -max_len=4096 -artifact_prefix=fuzz/ \
 	    fuzz/.corpus/message $(TESTDATA)/rfc4475 $(TESTDATA)/rfc5118
 	fuzz/.build/release/FuzzSIPURI -seed=1 -runs=1000000 -artifact_prefix=fuzz/ fuzz/.corpus/uri fuzz/seeds/uri
+	mkdir -p fuzz/.corpus/sdp fuzz/.corpus/rtp
+	fuzz/.build/release/FuzzSDP -seed=1 -runs=1000000 -max_len=4096 -artifact_prefix=fuzz/ fuzz/.corpus/sdp $(TESTDATA)/sdp
+	fuzz/.build/release/FuzzRTP -seed=1 -runs=1000000 -max_len=1500 -artifact_prefix=fuzz/ fuzz/.corpus/rtp fuzz/seeds/rtp
 
 bench-build:
 	$(SWIFT) build --package-path benchmarks

@@ -30,6 +30,7 @@ let package = Package(
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "RTP", targets: ["RTP"]),
+        .library(name: "RTPNodes", targets: ["RTPNodes"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),

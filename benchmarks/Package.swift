@@ -46,6 +46,16 @@ let package = Package(
             ],
             path: "Benchmarks/CodecPaths",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "RTPPackets",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "MediaCore", package: "Callwire"),
+                .product(name: "RTP", package: "Callwire"),
+                .product(name: "RTPNodes", package: "Callwire"),
+            ],
+            path: "Benchmarks/RTPPackets",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
         // libspeex and libspeexdsp called directly: the baseline for the C-backed nodes.
         .systemLibrary(name: "RawSpeex", path: "Benchmarks/RawSpeex"),
         // libosip2 (Debian libosip2-dev) parsing the same bytes, measured in the same run.

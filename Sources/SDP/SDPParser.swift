@@ -149,7 +149,7 @@ enum SDPParser {
         guard fields.count >= 3 else {
             throw SDPParseError(line: line, reason: "m= needs <media> <port> <proto> <formats>, got '\(value)'")
         }
-        let portField = fields[1].split(separator: "/", maxSplits: 1)
+        let portField = fields[1].split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
         guard let port = Int(portField[0]), (0...65_535).contains(port) else {
             throw SDPParseError(line: line, reason: "m= port '\(fields[1])' is not a port number")
         }

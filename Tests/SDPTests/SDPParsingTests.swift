@@ -63,6 +63,9 @@ struct SDPParsingTests {
         ("v=0\r\no=- 1 x IN IP4 a\r\n", "SDP line 2: o= session version 'x' is not a number"),
         ("v=0\r\no=- 1 1 IN IP4 a\r\nm=audio port RTP/AVP 0\r\n", "SDP line 3: m= port 'port' is not a port number"),
         ("v=0\r\no=- 1 1 IN IP4 a\r\nm=audio 70000 RTP/AVP 0\r\n", "SDP line 3: m= port '70000' is not a port number"),
+        // Found by FuzzSDP: a port field of a lone slash trapped.
+        ("v=0\r\no=- 1 1 IN IP4 a\r\nm=audio / RTP/AVP 0\r\n", "SDP line 3: m= port '/' is not a port number"),
+        ("v=0\r\no=- 1 1 IN IP4 a\r\nm=audio 4000/ RTP/AVP 0\r\n", "SDP line 3: m= port count '' is not a number"),
         ("v=0\r\no=- 1 1 IN IP4 a\r\nb=AS\r\n", "SDP line 3: b= needs <type>:<number>, got 'AS'"),
         ("v=0\r\nhello\r\n", "SDP line 2: expected <type>=<value>"),
         ("", "SDP line 1: the description is empty"),
