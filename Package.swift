@@ -31,6 +31,7 @@ let package = Package(
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "RTPNodes", targets: ["RTPNodes"]),
+        .library(name: "RTPSession", targets: ["RTPSession"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -45,6 +46,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // MARK: SIP (pure values; never imports media modules)
@@ -55,6 +57,9 @@ let package = Package(
         .target(name: "SDP", swiftSettings: strict),
         // MARK: RTP and RTCP (pure values and state machines; sockets live in RTPSession)
         .target(name: "RTP", swiftSettings: strict),
+        .target(name: "RTPSession",
+                dependencies: ["RTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: strict),
 
         // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)
         .target(name: "MediaCore", swiftSettings: strict),
@@ -108,6 +113,10 @@ let package = Package(
                     dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
+        .testTarget(name: "RTPSessionTests",
+                    dependencies: ["RTPSession", "RTP", .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "NIOPosix", package: "swift-nio")],
+                    swiftSettings: strict),
         .testTarget(name: "CaptureTests", dependencies: ["SIPCore", "SDP", "RTP", "G711"], swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "PipelineLanguageTests",

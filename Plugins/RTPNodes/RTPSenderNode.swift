@@ -1,5 +1,5 @@
 public import MediaCore
-import RTP
+public import RTP
 
 /// `rtp-sender`: packs encoded frames into RTP (RFC 3550) and sends them on the call's session,
 /// or pushes them as packet frames when its output is linked (offline graphs, tests).

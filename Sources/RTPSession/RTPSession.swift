@@ -1,0 +1,307 @@
+public import NIOCore
+public import NIOPosix
+public import RTP
+import Synchronization
+
+/// One RTP session on UDP (RFC 3550): RTP on an even port, RTCP on the next one.
+///
+/// The graph's `rtp-sender` sends through it (``RTPPacketSink``) and its `rtp-receiver` drains
+/// it each tick (``RTPPacketSource``). Media is symmetric (RFC 4961): packets go to the address
+/// the SDP gave until the first valid packet arrives, then to the address it came from, and
+/// packets from any other source are dropped and counted. RTCP runs on its own: sender or
+/// receiver reports with SDES CNAME at the RFC 3550 §6.2 interval, BYE on close; reports from
+/// the peer become ``RemoteReport`` values (loss, jitter, round-trip time).
+public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendable {
+    /// The local RTP port (even) and RTCP port (RTP + 1).
+    public let rtpPort: Int, rtcpPort: Int
+    /// The payload clock rate, for jitter and RTCP timestamps.
+    public let clockRate: Int
+    /// The CNAME this side sends in SDES.
+    public let cname: String
+
+    private let rtpChannel: any Channel
+    private let rtcpChannel: any Channel
+    private let state: Mutex<State>
+    private let reportHandler: Mutex<(@Sendable (RemoteReport) -> Void)?> = Mutex(nil)
+    private let clock = ContinuousClock()
+    private let epoch: ContinuousClock.Instant
+    private let unixEpochNanoseconds: Int64
+
+    struct State {
+        var remoteRTP: SocketAddress?
+        var remoteRTCP: SocketAddress?
+        var latchedRTP: SocketAddress?
+        var latchedRTCP: SocketAddress?
+        var inbox: [(bytes: [UInt8], arrival: Int64)] = []
+        var remoteSSRC: UInt32?
+        var statistics = ReceptionStatistics()
+        var foreign = 0
+        var localSSRC: UInt32?
+        var packetsSent: UInt32 = 0, octetsSent: UInt32 = 0
+        var lastRTPTimestamp: UInt32 = 0, lastSendNanos: Int64 = 0
+        var sentSinceReport = false
+        var lastSenderReport: (compact: UInt32, arrival: Int64)?
+        var schedule: RTCPSchedule
+        var members = 2
+        var closed = false
+        var latestReport: RemoteReport?
+        var random = SystemRandomNumberGenerator()
+    }
+
+    private init(rtp: any Channel, rtcp: any Channel, rtpPort: Int, clockRate: Int, cname: String,
+                 sessionBandwidth: Double, minimumInterval: Double) {
+        rtpChannel = rtp
+        rtcpChannel = rtcp
+        self.rtpPort = rtpPort
+        rtcpPort = rtpPort + 1
+        self.clockRate = clockRate
+        self.cname = cname
+        epoch = clock.now
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        unixEpochNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+        state = Mutex(State(schedule: RTCPSchedule(sessionBandwidth: sessionBandwidth, minimumInterval: minimumInterval)))
+    }
+
+    /// Binds a session on `host`: an even port from `ports` for RTP and the next one for RTCP.
+    /// - Parameters:
+    ///   - sessionBandwidth: bits per second of the media (sets the RTCP share, RFC 3550 §6.2).
+    ///   - minimumRTCPInterval: 5 s by RFC 3550; tests may shorten it.
+    public static func bind(host: String, ports: ClosedRange<Int> = 16_384...32_766, clockRate: Int = 8_000,
+                            cname: String? = nil, sessionBandwidth: Double = 80_000, minimumRTCPInterval: Double = 5,
+                            group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> RTPSession {
+        let relay = Relay()
+        let evenPorts = stride(from: ports.lowerBound + ports.lowerBound % 2, through: ports.upperBound - 1, by: 2)
+        var lastError: (any Error)?
+        for port in evenPorts.shuffled().prefix(64) {
+            do {
+                let rtp = try await datagram(group, host: host, port: port) { relay.session?.receiveRTP($0) }
+                do {
+                    let rtcp = try await datagram(group, host: host, port: port + 1) { relay.session?.receiveRTCP($0) }
+                    let session = RTPSession(rtp: rtp, rtcp: rtcp, rtpPort: port, clockRate: clockRate,
+                                             cname: cname ?? "callwire@\(host)", sessionBandwidth: sessionBandwidth,
+                                             minimumInterval: minimumRTCPInterval)
+                    relay.session = session
+                    session.scheduleReport(initial: true)
+                    return session
+                } catch {
+                    try? await rtp.close()
+                    lastError = error
+                }
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? RTPSessionError("no free even port pair in \(ports)")
+    }
+
+    private static func datagram(_ group: any EventLoopGroup, host: String, port: Int,
+                                 _ handler: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) async throws -> any Channel {
+        try await DatagramBootstrap(group: group)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(handler)) }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    /// Where to send until the peer's packets show where it really is (from the SDP).
+    public func setRemote(rtp: SocketAddress, rtcp: SocketAddress) {
+        state.withLock {
+            $0.remoteRTP = rtp
+            $0.remoteRTCP = rtcp
+        }
+    }
+
+    /// Called with each report the peer sends about this side's stream.
+    public func onReport(_ handler: @escaping @Sendable (RemoteReport) -> Void) {
+        reportHandler.withLock { $0 = handler }
+    }
+
+    /// The last report the peer sent about this side's stream.
+    public var latestReport: RemoteReport? { state.withLock { $0.latestReport } }
+
+    /// What this side has measured about the stream it receives.
+    public var reception: ReceptionSnapshot {
+        state.withLock {
+            ReceptionSnapshot(received: Int($0.statistics.received), lost: Int($0.statistics.cumulativeLost),
+                              jitter: $0.statistics.jitter / Double(clockRate), foreign: $0.foreign)
+        }
+    }
+
+    private var nanosecondsSinceStart: Int64 {
+        let elapsed = clock.now - epoch
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    }
+
+    // MARK: Sending (RTPPacketSink)
+
+    public func send(rtp packet: UnsafeRawBufferPointer) {
+        guard let header = try? RTPHeader(parsing: packet) else { return }
+        let target: SocketAddress? = state.withLock { s in
+            guard !s.closed else { return nil }
+            s.localSSRC = header.ssrc
+            s.packetsSent &+= 1
+            s.octetsSent &+= UInt32(header.payloadRange.count)
+            s.lastRTPTimestamp = header.timestamp
+            s.lastSendNanos = nanosecondsSinceStart
+            s.sentSinceReport = true
+            return s.latchedRTP ?? s.remoteRTP
+        }
+        guard let target else { return }
+        var buffer = rtpChannel.allocator.buffer(capacity: packet.count)
+        buffer.writeBytes(packet)
+        rtpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
+    }
+
+    // MARK: Receiving (RTPPacketSource)
+
+    public func drain(_ body: (UnsafeRawBufferPointer, Int64) -> Void) {
+        let packets = state.withLock { s -> [(bytes: [UInt8], arrival: Int64)] in
+            defer { s.inbox.removeAll(keepingCapacity: true) }
+            return s.inbox
+        }
+        for packet in packets { packet.bytes.withUnsafeBytes { body($0, packet.arrival) } }
+    }
+
+    public var isClosed: Bool { state.withLock { $0.closed } }
+
+    private func receiveRTP(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        let bytes = Array(envelope.data.readableBytesView)
+        guard let header = try? bytes.withUnsafeBytes({ try RTPHeader(parsing: $0) }) else { return }
+        let arrival = nanosecondsSinceStart
+        state.withLock { s in
+            // Symmetric RTP: latch to the first valid source; others are strangers.
+            if let latched = s.latchedRTP, latched != envelope.remoteAddress {
+                s.foreign += 1
+                return
+            }
+            if s.latchedRTP == nil {
+                s.latchedRTP = envelope.remoteAddress
+                s.remoteSSRC = header.ssrc
+            }
+            s.statistics.record(sequence: header.sequenceNumber, timestamp: header.timestamp,
+                                arrival: arrival / 1_000 * Int64(clockRate) / 1_000_000)
+            if s.inbox.count < 1_000 { s.inbox.append((bytes, arrival)) }
+        }
+    }
+
+    // MARK: RTCP
+
+    private func receiveRTCP(_ envelope: AddressedEnvelope<ByteBuffer>) {
+        guard let packets = try? RTCPCompound.parse(Array(envelope.data.readableBytesView)) else { return }
+        let arrival = nanosecondsSinceStart
+        var report: RemoteReport?
+        state.withLock { s in
+            if s.latchedRTCP == nil { s.latchedRTCP = envelope.remoteAddress }
+            s.schedule.notePacket(size: envelope.data.readableBytes + 28)
+            for packet in packets {
+                var blocks: [ReportBlock] = []
+                switch packet {
+                case .senderReport(_, let sender, let reports):
+                    s.lastSenderReport = (sender.compactNTP, arrival)
+                    blocks = reports
+                case .receiverReport(_, let reports):
+                    blocks = reports
+                case .goodbye:
+                    s.closed = true
+                default:
+                    break
+                }
+                for block in blocks where block.ssrc == s.localSSRC {
+                    let rtt = NTPTime.roundTrip(arrivalCompact: compactNTP(atNanoseconds: arrival),
+                                                lastSenderReport: block.lastSenderReport, delay: block.delaySinceLastSenderReport)
+                    let value = RemoteReport(block: block, clockRate: clockRate, roundTrip: rtt)
+                    s.latestReport = value
+                    report = value
+                }
+            }
+        }
+        if let report, let handler = reportHandler.withLock({ $0 }) { handler(report) }
+    }
+
+    private func compactNTP(atNanoseconds nanos: Int64) -> UInt32 {
+        UInt32(truncatingIfNeeded: NTPTime.from(unixNanoseconds: unixEpochNanoseconds + nanos) >> 16)
+    }
+
+    private func scheduleReport(initial: Bool) {
+        let seconds = state.withLock { s in
+            s.schedule.nextInterval(members: s.members, senders: s.sentSinceReport ? 1 : 0, weSent: s.sentSinceReport,
+                                    initial: initial, random: Double.random(in: 0..<1, using: &s.random))
+        }
+        rtcpChannel.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
+            guard let self, !self.isClosed else { return }
+            self.sendReport(goodbye: false)
+            self.scheduleReport(initial: false)
+        }
+    }
+
+    /// Builds and sends one compound RTCP packet: SR or RR, SDES CNAME, and BYE when leaving.
+    private func sendReport(goodbye: Bool) {
+        let now = nanosecondsSinceStart
+        let (compound, target): ([UInt8], SocketAddress?) = state.withLock { s in
+            let ssrc = s.localSSRC ?? 0
+            var blocks: [ReportBlock] = []
+            if let remote = s.remoteSSRC, s.statistics.received > 0 {
+                var lsr: UInt32 = 0, dlsr: UInt32 = 0
+                if let last = s.lastSenderReport {
+                    lsr = last.compact
+                    dlsr = UInt32(truncatingIfNeeded: (now - last.arrival) * 65_536 / 1_000_000_000)
+                }
+                blocks.append(s.statistics.makeReport(ssrc: remote, lastSenderReport: lsr, delaySinceLastSenderReport: dlsr))
+            }
+            var packets: [RTCPPacket]
+            if s.sentSinceReport {
+                // The RTP timestamp of "now", extrapolated from the last packet sent (§6.4.1).
+                let elapsed = (now - s.lastSendNanos) * Int64(clockRate) / 1_000_000_000
+                let sender = SenderInfo(ntpTimestamp: NTPTime.from(unixNanoseconds: unixEpochNanoseconds + now),
+                                        rtpTimestamp: s.lastRTPTimestamp &+ UInt32(truncatingIfNeeded: elapsed),
+                                        packetCount: s.packetsSent, octetCount: s.octetsSent)
+                packets = [.senderReport(ssrc: ssrc, sender: sender, reports: blocks)]
+            } else {
+                packets = [.receiverReport(ssrc: ssrc, reports: blocks)]
+            }
+            s.sentSinceReport = false
+            packets.append(.sourceDescription([.cname(ssrc, cname)]))
+            if goodbye { packets.append(.goodbye(ssrcs: [ssrc], reason: "session ended")) }
+            let bytes = RTCPCompound.serialize(packets)
+            s.schedule.notePacket(size: bytes.count + 28)
+            return (bytes, s.latchedRTCP ?? s.remoteRTCP)
+        }
+        guard let target else { return }
+        var buffer = rtcpChannel.allocator.buffer(capacity: compound.count)
+        buffer.writeBytes(compound)
+        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
+    }
+
+    /// Sends a final report with BYE and closes both sockets.
+    public func close() async {
+        guard !isClosed else { return }
+        sendReport(goodbye: true)
+        state.withLock { $0.closed = true }
+        try? await rtpChannel.close()
+        try? await rtcpChannel.close()
+    }
+}
+
+/// Lets the channel handlers reach the session created after them.
+private final class Relay: @unchecked Sendable {
+    private let lock = Mutex<RTPSession?>(nil)
+    var session: RTPSession? {
+        get { lock.withLock { $0 } }
+        set { lock.withLock { $0 = newValue } }
+    }
+}
+
+/// Hands each datagram to a closure.
+private final class DatagramHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    private let handler: @Sendable (AddressedEnvelope<ByteBuffer>) -> Void
+    init(_ handler: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) { self.handler = handler }
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) { handler(unwrapInboundIn(data)) }
+}
+
+/// The session could not be set up.
+public struct RTPSessionError: Error, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
