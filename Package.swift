@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "RTPNodes", targets: ["RTPNodes"]),
         .library(name: "RTPSession", targets: ["RTPSession"]),
+        .library(name: "CallMedia", targets: ["CallMedia"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -96,6 +97,10 @@ let package = Package(
         .target(name: "BasicElements", dependencies: ["MediaCore"], path: "Plugins/BasicElements",
                 swiftSettings: strict),
 
+        // MARK: Glue between a call's SDP and its graph (DESIGN.md §4)
+        .target(name: "CallMedia", dependencies: ["MediaCore", "PipelineLanguage", "SDP", "RTP", "RTPNodes"],
+                swiftSettings: strict),
+
         // MARK: Command line
         .target(name: "CallwireBuiltins",
                 dependencies: ["MediaCore", "G711", "SoundFile", "Generators", "BasicElements", "Speex", "SpeexDSP",
@@ -138,6 +143,10 @@ let package = Package(
         .testTarget(name: "RTPNodesTests",
                     dependencies: ["RTPNodes", "RTP", "G711", "Speex", "SpeexDSP", "SoundFile", "Generators", "BasicElements",
                                    "MediaTesting", "PipelineLanguage"],
+                    swiftSettings: strict),
+        .testTarget(name: "CallMediaTests",
+                    dependencies: ["CallMedia", "CallwireBuiltins", "RTPSession", "SDP", "MediaTesting",
+                                   .product(name: "NIOCore", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),

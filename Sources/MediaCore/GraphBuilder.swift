@@ -169,9 +169,12 @@ private struct PlanState {
 
     /// The shape of a slot before the endpoint fills it: one optional input, one optional output.
     static func slotDescriptor(_ name: String) -> NodeDescriptor {
-        NodeDescriptor(name: name, category: .routing, summary: "Filled in by the call from the negotiated SDP.",
-                       inputs: [PortSpec("sink", .any, presence: .optional)],
-                       outputs: [PortSpec("src", .any, presence: .optional)])
+        // The RTP slots have the ports of the nodes a call puts there (rtp-sender, rtp-receiver):
+        // RFC 4733 events travel on their second port.
+        let events = [PortSpec("events", .any, presence: .optional)]
+        return NodeDescriptor(name: name, category: .routing, summary: "Filled in by the call from the negotiated SDP.",
+                              inputs: [PortSpec("sink", .any, presence: .optional)] + (name == "@rtp-out" ? events : []),
+                              outputs: [PortSpec("src", .any, presence: .optional)] + (name == "@rtp-in" ? events : []))
     }
 
     // MARK: Ports

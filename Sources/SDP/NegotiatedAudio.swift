@@ -18,6 +18,20 @@ public struct NegotiatedAudio: Sendable, Hashable {
     public var packetTime: Int
     /// Whether the other side has put the call on hold (sendonly/inactive or `c=0.0.0.0`).
     public var remoteHold: Bool
+
+    /// Creates a result (offer/answer makes these; tests and embedders may too).
+    public init(codec: RTPMap, formatParameters: String? = nil, telephoneEvent: RTPMap?, remoteAddress: String,
+                remotePort: Int, remoteRTCPPort: Int, direction: Direction, packetTime: Int, remoteHold: Bool) {
+        self.codec = codec
+        self.formatParameters = formatParameters
+        self.telephoneEvent = telephoneEvent
+        self.remoteAddress = remoteAddress
+        self.remotePort = remotePort
+        self.remoteRTCPPort = remoteRTCPPort
+        self.direction = direction
+        self.packetTime = packetTime
+        self.remoteHold = remoteHold
+    }
 }
 
 /// Why offer/answer failed; the endpoint answers 488 with this text in a Warning header

@@ -1,0 +1,108 @@
+public import MediaCore
+import PipelineLanguage
+public import RTP
+import RTPNodes
+public import SDP
+
+/// A pipeline for a call: checked before any SIP is sent, asked what it can encode and decode
+/// for the offer, and attached to the negotiated media (DESIGN.md §4).
+///
+/// `@encoder` and `@decoder` become the negotiated codec's nodes; `@rtp-out` an `rtp-sender`
+/// and `@rtp-in` an `rtp-receiver` bound to the call's RTP session with the negotiated payload
+/// types. A codec "fits" the pipeline when the pipeline plans with its nodes in the slots — so
+/// a pipeline whose microphone runs at 8 kHz with no resampler does not offer speex/16000.
+public struct CallPipeline {
+    /// The pipeline text and its name for diagnostics.
+    public let text: String, file: String
+    private let registry: NodeRegistry
+    private let ast: PipelineAST
+
+    /// Parses and checks `text` with its slots open.
+    /// - Throws: ``GraphBuildError`` with every problem found, as `pipeline check` reports them.
+    public init(text: String, file: String = "<pipeline>", registry: NodeRegistry) throws(GraphBuildError) {
+        self.text = text
+        self.file = file
+        self.registry = registry
+        do {
+            ast = try Parser.parse(text, file: file)
+        } catch {
+            throw GraphBuildError([error.diagnostic])
+        }
+        _ = try GraphBuilder(registry: registry).plan(try ast.lower())
+    }
+
+    /// The codecs this pipeline can encode and decode with the installed processors, in
+    /// preference order, each with the payload type to offer.
+    public func capabilities(catalog: CodecCatalog = .all) -> [CodecCapability] {
+        catalog.installed(in: registry).entries.filter { entry in
+            (try? plan(entry, payloadType: entry.capability.payloadType, events: nil, session: nil)) != nil
+        }.map(\.capability)
+    }
+
+    /// Whether the pipeline sends or receives DTMF (it has a `dtmf-injector` or `dtmf-receiver`),
+    /// so the offer includes telephone-event.
+    public var handlesDTMF: Bool {
+        ast.chains.contains { chain in
+            chain.elements.contains { element in
+                if case .node(let type, _, _) = element { return type == "dtmf-injector" || type == "dtmf-receiver" }
+                return false
+            }
+        }
+    }
+
+    /// What a call offers for this pipeline.
+    public func mediaOptions(address: String, port: Int, catalog: CodecCatalog = .all) -> MediaOptions {
+        MediaOptions(codecs: capabilities(catalog: catalog), telephoneEvents: handlesDTMF, address: address, port: port)
+    }
+
+    /// Builds the call's graph for the negotiated media.
+    /// - Parameters:
+    ///   - negotiated: what offer/answer settled.
+    ///   - session: the call's RTP session (nil builds a graph with no network, for checks).
+    /// - Throws: ``GraphBuildError`` saying which codec did not fit and why.
+    public func attach(_ negotiated: NegotiatedAudio, session: (any RTPPacketSink & RTPPacketSource)?,
+                       catalog: CodecCatalog = .all, period: Duration = .milliseconds(20)) throws(GraphBuildError) -> Graph {
+        guard let entry = catalog.installed(in: registry).entry(for: negotiated.codec) else {
+            throw GraphBuildError([Diagnostic(at: nil, "no installed processor handles the negotiated codec "
+                                              + "\(negotiated.codec.encoding)/\(negotiated.codec.clockRate)")])
+        }
+        do {
+            return try plan(entry, payloadType: negotiated.codec.payloadType, events: negotiated.telephoneEvent,
+                            session: session).makeGraph(period: period)
+        } catch {
+            throw GraphBuildError([Diagnostic(at: nil, "the negotiated codec \(entry.capability) does not fit \(file):")]
+                                  + error.diagnostics)
+        }
+    }
+
+    private func plan(_ entry: CodecCatalog.Entry, payloadType: Int, events: RTPMap?,
+                      session: (any RTPPacketSink & RTPPacketSource)?) throws(GraphBuildError) -> GraphPlan {
+        var senderParameters: [String: ParameterValue] = ["payload-type": .int(payloadType)]
+        var receiverParameters: [String: ParameterValue] = ["payload-type": .int(payloadType)]
+        if let events {
+            senderParameters["event-payload-type"] = .int(events.payloadType)
+            receiverParameters["event-payload-type"] = .int(events.payloadType)
+        }
+        let sender: RTPSenderNode, receiver: RTPReceiverNode
+        do {
+            sender = RTPSenderNode(parameters: try NodeParameters(for: RTPSenderNode.descriptor, senderParameters))
+            receiver = RTPReceiverNode(parameters: try NodeParameters(for: RTPReceiverNode.descriptor, receiverParameters))
+        } catch {
+            throw GraphBuildError([Diagnostic(at: nil, "bad RTP parameters: \(error)")])
+        }
+        sender.transport = session
+        receiver.packetSource = session
+        receiver.payloadFormat = entry.format
+        let slots: [String: SlotBinding] = [
+            "@encoder": .node(type: entry.encoder.type, parameters: entry.encoder.parameters),
+            "@decoder": .node(type: entry.decoder.type, parameters: entry.decoder.parameters),
+            "@rtp-out": .instance(sender),
+            "@rtp-in": .instance(receiver),
+        ]
+        let plan = try GraphBuilder(registry: registry, slots: slots).plan(try ast.lower())
+        guard plan.isRunnable else {
+            throw GraphBuildError([Diagnostic(at: nil, "the pipeline's formats do not settle with \(entry.capability)")])
+        }
+        return plan
+    }
+}
