@@ -28,6 +28,7 @@ let package = Package(
     products: [
         .executable(name: "callwire", targets: ["callwire"]),
         .library(name: "SIPCore", targets: ["SIPCore"]),
+        .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "RTPNodes", targets: ["RTPNodes"]),
@@ -53,6 +54,8 @@ let package = Package(
         // MARK: SIP (pure values; never imports media modules)
         .target(name: "SIPCore", dependencies: [.product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
+
+        .target(name: "SIPTransaction", dependencies: ["SIPCore"], swiftSettings: strict),
 
         // MARK: Session descriptions (pure values, shared by SIP and media)
         .target(name: "SDP", swiftSettings: strict),
@@ -116,6 +119,7 @@ let package = Package(
         // MARK: Tests (Swift Testing), one target per module
         .testTarget(name: "SIPCoreTests",
                     dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+        .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
         .testTarget(name: "RTPSessionTests",

@@ -106,7 +106,8 @@ public struct SIPHeaderError: Error, Hashable, Sendable, CustomStringConvertible
     /// What is wrong.
     public var message: String
 
-    init(_ message: String) { self.message = message }
+    /// Creates an error with a message.
+    public init(_ message: String) { self.message = message }
 
     public var description: String { message }
 }

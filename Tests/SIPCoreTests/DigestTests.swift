@@ -84,7 +84,7 @@ struct DigestTests {
                 == .rejected(reason: "nonce count 1 was already used (replay)"))
 
         // The same nonce again: the client counts up.
-        var again = try register()
+        let again = try register()
         let reuse = DigestChallenge(try AuthChallenge.parse(request.headers[.authorization]!)
             .parameters.items.reduce(into: AuthChallenge(scheme: "Digest", parameters: HeaderParameters())) { result, item in
                 if ["realm", "nonce", "algorithm"].contains(item.name) { result.parameters.items.append(item) }

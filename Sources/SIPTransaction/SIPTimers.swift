@@ -1,0 +1,75 @@
+/// The timer values of RFC 3261 §17 (Table 4) and RFC 6026.
+///
+/// Over reliable transports (TCP, TLS) the timers that only absorb retransmissions (D, I, J, K)
+/// are zero, and the retransmission timers (A, E, G) are not started.
+public struct SIPTimers: Sendable, Hashable {
+    /// The round-trip estimate (500 ms).
+    public var t1: Duration = .milliseconds(500)
+    /// The longest retransmission interval for non-INVITE requests and INVITE responses (4 s).
+    public var t2: Duration = .seconds(4)
+    /// How long a message may stay in the network (5 s).
+    public var t4: Duration = .seconds(5)
+
+    /// The RFC defaults.
+    public init() {}
+
+    /// Timer B (INVITE client timeout), F (non-INVITE client timeout), H (wait for ACK),
+    /// J (non-INVITE server linger), L and M (RFC 6026 Accepted state): 64·T1.
+    public var timeout: Duration { t1 * 64 }
+    /// Timer D: wait for response retransmissions after a non-2xx final (≥ 32 s over UDP).
+    public func d(reliable: Bool) -> Duration { reliable ? .zero : max(.seconds(32), timeout) }
+    /// Timer I: wait for ACK retransmissions (T4 over UDP).
+    public func i(reliable: Bool) -> Duration { reliable ? .zero : t4 }
+    /// Timer J: wait for non-INVITE request retransmissions (64·T1 over UDP).
+    public func j(reliable: Bool) -> Duration { reliable ? .zero : timeout }
+    /// Timer K: wait for response retransmissions (T4 over UDP).
+    public func k(reliable: Bool) -> Duration { reliable ? .zero : t4 }
+}
+
+/// A transaction timer (RFC 3261 §17, RFC 6026 §8.4 and §8.7).
+public enum TransactionTimer: String, Hashable, Sendable, CaseIterable {
+    /// INVITE client: request retransmission.
+    case a
+    /// INVITE client: transaction timeout.
+    case b
+    /// INVITE client: wait for response retransmissions.
+    case d
+    /// Non-INVITE client: request retransmission.
+    case e
+    /// Non-INVITE client: transaction timeout.
+    case f
+    /// INVITE server: final response retransmission.
+    case g
+    /// INVITE server: wait for ACK.
+    case h
+    /// INVITE server: wait for ACK retransmissions.
+    case i
+    /// Non-INVITE server: wait for request retransmissions.
+    case j
+    /// Non-INVITE client: wait for response retransmissions.
+    case k
+    /// INVITE server, Accepted: wait for INVITE retransmissions after a 2xx (RFC 6026).
+    case l
+    /// INVITE client, Accepted: wait for more 2xx (RFC 6026).
+    case m
+}
+
+/// What a transaction asks its runtime to do.
+public enum TransactionAction: Sendable {
+    /// Send a message to the transaction's peer.
+    case send(SIPMessage)
+    /// Start (or restart) a timer.
+    case start(TransactionTimer, Duration)
+    /// Stop a timer.
+    case cancel(TransactionTimer)
+    /// Pass a message to the transaction user (a response to a client, a request to a server).
+    case deliver(SIPMessage)
+    /// The transaction timed out (client: the TU acts as on a 408; INVITE server: no ACK came).
+    case timedOut
+    /// The transport failed (client: the TU acts as on a 503).
+    case transportFailed
+    /// The transaction is over; forget it.
+    case terminated
+}
+
+public import SIPCore

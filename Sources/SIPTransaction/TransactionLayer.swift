@@ -1,0 +1,291 @@
+public import SIPCore
+
+/// Identifies a transaction (RFC 3261 §17.1.3 and §17.2.3).
+public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
+    /// The top Via branch; for an RFC 2543 peer without the magic cookie, a key made of the
+    /// request's identifying fields.
+    public var branch: String
+    /// The method (CSeq method; ACK is matched to its INVITE by the layer).
+    public var method: SIPMethod
+    /// The top Via sent-by, for server transactions (branches are unique per sender only).
+    public var sentBy: String?
+    /// Whether this side is the server.
+    public var isServer: Bool
+
+    public var description: String { "\(isServer ? "server" : "client") \(method.rawValue) \(branch)" }
+}
+
+/// What the transaction layer asks of its runtime and tells its user (RFC 3261 §17).
+public enum TransactionEvent: Sendable {
+    /// Send a message for a transaction (its destination is the runtime's to remember).
+    case send(SIPMessage, TransactionID)
+    /// Start or restart a transaction timer.
+    case startTimer(TransactionID, TransactionTimer, Duration)
+    /// Stop a transaction timer.
+    case cancelTimer(TransactionID, TransactionTimer)
+    /// A new request, with the server transaction created for it (respond through the layer).
+    case request(SIPMessage, TransactionID)
+    /// An ACK that matches no server transaction: the ACK of a 2xx, for the dialog layer.
+    case ack(SIPMessage)
+    /// A response for a client transaction.
+    case response(SIPMessage, TransactionID)
+    /// A response that matches no client transaction (a 2xx retransmission after the INVITE
+    /// transaction ended, another fork's 2xx): for the UA core, which ACKs 2xx itself.
+    case strayResponse(SIPMessage)
+    /// A client transaction timed out (act as on 408) or a server INVITE got no ACK.
+    case timedOut(TransactionID)
+    /// The transport failed for a transaction (act as on 503).
+    case transportFailed(TransactionID)
+    /// A transaction ended.
+    case terminated(TransactionID)
+}
+
+/// All transactions of one endpoint: creates them, matches messages to them, runs their state
+/// machines. Pure: no sockets and no clocks — the runtime executes the returned events and
+/// reports timers as they fire, so tests drive it with virtual time.
+public struct TransactionLayer: Sendable {
+    enum Client: Sendable {
+        case invite(InviteClientTransaction)
+        case other(NonInviteClientTransaction)
+    }
+
+    enum Server: Sendable {
+        case invite(InviteServerTransaction)
+        case other(NonInviteServerTransaction)
+    }
+
+    private var clients: [TransactionID: Client] = [:]
+    private var servers: [TransactionID: Server] = [:]
+    /// For merged-request detection (§8.2.2.2): From tag, Call-ID, CSeq of requests without a To tag.
+    private var pendingRequests: [String: TransactionID] = [:]
+    /// The timer values.
+    public var timers: SIPTimers
+
+    /// Creates an empty layer.
+    public init(timers: SIPTimers = SIPTimers()) { self.timers = timers }
+
+    /// How many transactions are alive.
+    public var count: Int { clients.count + servers.count }
+
+    // MARK: Client side
+
+    /// Starts a client transaction for `request` (its top Via must carry a fresh branch).
+    /// ACK for a 2xx is not a transaction: send it directly.
+    public mutating func send(_ request: SIPMessage, reliable: Bool) throws(SIPHeaderError) -> (TransactionID, [TransactionEvent]) {
+        guard let method = request.method, let via = try request.vias.first else {
+            throw SIPHeaderError("a request needs a top Via with a branch")
+        }
+        let id = TransactionID(branch: via.branch ?? "", method: method, sentBy: nil, isServer: false)
+        if method == .invite {
+            var transaction = InviteClientTransaction(request: request, reliable: reliable, timers: timers)
+            let actions = transaction.start()
+            clients[id] = .invite(transaction)
+            return (id, events(actions, id))
+        }
+        var transaction = NonInviteClientTransaction(request: request, reliable: reliable, timers: timers)
+        let actions = transaction.start()
+        clients[id] = .other(transaction)
+        return (id, events(actions, id))
+    }
+
+    // MARK: Receiving
+
+    /// A message arrived from the transport.
+    public mutating func receive(_ message: SIPMessage, reliable: Bool) -> [TransactionEvent] {
+        guard let core = try? message.validate() else { return [] }
+        if message.isRequest {
+            return receiveRequest(message, core: core, reliable: reliable)
+        }
+        // §17.1.3: the response's top Via branch and CSeq method pick the client transaction.
+        let id = TransactionID(branch: core.topVia.branch ?? "", method: core.cseq.method, sentBy: nil, isServer: false)
+        guard let client = clients[id] else { return [.strayResponse(message)] }
+        switch client {
+        case .invite(var transaction):
+            let actions = transaction.receive(message)
+            clients[id] = .invite(transaction)
+            return events(actions, id)
+        case .other(var transaction):
+            let actions = transaction.receive(message)
+            clients[id] = .other(transaction)
+            return events(actions, id)
+        }
+    }
+
+    private mutating func receiveRequest(_ request: SIPMessage, core: CoreHeaders, reliable: Bool) -> [TransactionEvent] {
+        let method = core.cseq.method
+        let matchMethod = method == .ack ? SIPMethod.invite : method
+        let id = Self.serverID(for: request, core: core, method: matchMethod)
+        if let server = servers[id] {
+            switch server {
+            case .invite(var transaction):
+                let actions = transaction.receive(request)
+                servers[id] = .invite(transaction)
+                return events(actions, id)
+            case .other(var transaction):
+                let actions = transaction.receive(request)
+                servers[id] = .other(transaction)
+                return events(actions, id)
+            }
+        }
+        if method == .ack { return [.ack(request)] }
+        // §8.2.2.2: the same request arriving by another path (a different branch) is a loop
+        // or a fork merging back: answer 482.
+        var merged = false
+        if core.to.tag == nil, let fromTag = core.from.tag {
+            let key = "\(fromTag)|\(core.callID)|\(core.cseq.sequence)|\(method.rawValue)"
+            if let earlier = pendingRequests[key], earlier != id, servers[earlier] != nil {
+                merged = true
+            } else {
+                pendingRequests[key] = id
+            }
+        }
+        var out: [TransactionEvent]
+        if method == .invite {
+            var transaction = InviteServerTransaction(request: request, reliable: reliable, timers: timers)
+            let actions = transaction.start()
+            servers[id] = .invite(transaction)
+            out = events(merged ? actions.filter { if case .deliver = $0 { false } else { true } } : actions, id)
+        } else {
+            var transaction = NonInviteServerTransaction(request: request, reliable: reliable, timers: timers)
+            let actions = transaction.start()
+            servers[id] = .other(transaction)
+            out = merged ? [] : events(actions, id)
+        }
+        if merged {
+            out += respond(SIPMessage.response(to: request, status: 482, toTag: SIPIdentifiers.tag()), to: id)
+        }
+        return out
+    }
+
+    /// The server transaction key of a request (§17.2.3), with the RFC 2543 fallback when the
+    /// branch lacks the magic cookie.
+    static func serverID(for request: SIPMessage, core: CoreHeaders, method: SIPMethod) -> TransactionID {
+        let via = core.topVia
+        if via.hasRFC3261Branch, let branch = via.branch {
+            return TransactionID(branch: branch, method: method, sentBy: via.sentBy, isServer: true)
+        }
+        // RFC 2543 (§17.2.3, last paragraphs): Request-URI, To tag, From tag, Call-ID, CSeq
+        // number and top Via identify the transaction. The ACK's To tag is the response's, so
+        // it is left out for INVITE/ACK matching.
+        let toTag = method == .invite ? "" : (core.to.tag ?? "")
+        let uri = request.requestURI?.description ?? ""
+        let key = "2543|\(uri)|\(toTag)|\(core.from.tag ?? "")|\(core.callID)|\(core.cseq.sequence)|\(via.description)"
+        return TransactionID(branch: key, method: method, sentBy: via.sentBy, isServer: true)
+    }
+
+    /// The INVITE server transaction a CANCEL refers to (§9.2: same branch and sent-by).
+    public func inviteTransaction(cancelledBy cancel: TransactionID) -> TransactionID? {
+        let id = TransactionID(branch: cancel.branch, method: .invite, sentBy: cancel.sentBy, isServer: true)
+        return servers[id] == nil ? nil : id
+    }
+
+    /// Whether an INVITE server transaction has sent no final response yet.
+    public func isPending(_ id: TransactionID) -> Bool {
+        if case .invite(let transaction)? = servers[id] { return transaction.state == .proceeding }
+        return false
+    }
+
+    // MARK: Server side
+
+    /// The TU responds within a server transaction.
+    public mutating func respond(_ response: SIPMessage, to id: TransactionID) -> [TransactionEvent] {
+        guard let server = servers[id] else { return [] }
+        switch server {
+        case .invite(var transaction):
+            let actions = transaction.respond(response)
+            servers[id] = .invite(transaction)
+            return events(actions, id)
+        case .other(var transaction):
+            let actions = transaction.respond(response)
+            servers[id] = .other(transaction)
+            return events(actions, id)
+        }
+    }
+
+    // MARK: Timers and errors
+
+    /// A timer the runtime started for `id` fired.
+    public mutating func fire(_ timer: TransactionTimer, for id: TransactionID) -> [TransactionEvent] {
+        if id.isServer {
+            switch servers[id] {
+            case .invite(var transaction)?:
+                let actions = transaction.fire(timer)
+                servers[id] = .invite(transaction)
+                return events(actions, id)
+            case .other(var transaction)?:
+                let actions = transaction.fire(timer)
+                servers[id] = .other(transaction)
+                return events(actions, id)
+            case nil:
+                return []
+            }
+        }
+        switch clients[id] {
+        case .invite(var transaction)?:
+            let actions = transaction.fire(timer)
+            clients[id] = .invite(transaction)
+            return events(actions, id)
+        case .other(var transaction)?:
+            let actions = transaction.fire(timer)
+            clients[id] = .other(transaction)
+            return events(actions, id)
+        case nil:
+            return []
+        }
+    }
+
+    /// Sending for `id` failed.
+    public mutating func transportError(for id: TransactionID) -> [TransactionEvent] {
+        if id.isServer {
+            switch servers[id] {
+            case .invite(var transaction)?:
+                let actions = transaction.transportError()
+                servers[id] = .invite(transaction)
+                return events(actions, id)
+            case .other(var transaction)?:
+                let actions = transaction.transportError()
+                servers[id] = .other(transaction)
+                return events(actions, id)
+            case nil:
+                return []
+            }
+        }
+        switch clients[id] {
+        case .invite(var transaction)?:
+            let actions = transaction.transportError()
+            clients[id] = .invite(transaction)
+            return events(actions, id)
+        case .other(var transaction)?:
+            let actions = transaction.transportError()
+            clients[id] = .other(transaction)
+            return events(actions, id)
+        case nil:
+            return []
+        }
+    }
+
+    private mutating func events(_ actions: [TransactionAction], _ id: TransactionID) -> [TransactionEvent] {
+        var out: [TransactionEvent] = []
+        out.reserveCapacity(actions.count)
+        for action in actions {
+            switch action {
+            case .send(let message): out.append(.send(message, id))
+            case .start(let timer, let after): out.append(.startTimer(id, timer, after))
+            case .cancel(let timer): out.append(.cancelTimer(id, timer))
+            case .deliver(let message):
+                out.append(message.isRequest ? (message.method == .ack ? .ack(message) : .request(message, id)) : .response(message, id))
+            case .timedOut: out.append(.timedOut(id))
+            case .transportFailed: out.append(.transportFailed(id))
+            case .terminated:
+                if id.isServer {
+                    servers[id] = nil
+                    pendingRequests = pendingRequests.filter { $0.value != id }
+                } else {
+                    clients[id] = nil
+                }
+                out.append(.terminated(id))
+            }
+        }
+        return out
+    }
+}
