@@ -29,6 +29,8 @@ let package = Package(
         .executable(name: "callwire", targets: ["callwire"]),
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
+        .library(name: "SIPTransport", targets: ["SIPTransport"]),
+        .library(name: "SIPDialog", targets: ["SIPDialog"]),
         .library(name: "SDP", targets: ["SDP"]),
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "RTPNodes", targets: ["RTPNodes"]),
@@ -49,6 +51,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // MARK: SIP (pure values; never imports media modules)
@@ -56,6 +59,14 @@ let package = Package(
                 swiftSettings: strict),
 
         .target(name: "SIPTransaction", dependencies: ["SIPCore"], swiftSettings: strict),
+        .target(name: "SIPDialog",
+                dependencies: ["SIPCore", "SIPTransaction", "SIPTransport", .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: strict),
+        .target(name: "SIPTransport",
+                dependencies: ["SIPCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                swiftSettings: strict),
 
         // MARK: Session descriptions (pure values, shared by SIP and media)
         .target(name: "SDP", swiftSettings: strict),
@@ -120,6 +131,10 @@ let package = Package(
         .testTarget(name: "SIPCoreTests",
                     dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"], swiftSettings: strict),
+        .testTarget(name: "SIPDialogTests",
+                    dependencies: ["SIPDialog", "SIPTransport", "SIPTransaction", "SIPCore",
+                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                    swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
         .testTarget(name: "RTPSessionTests",

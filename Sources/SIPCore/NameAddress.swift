@@ -36,6 +36,17 @@ public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
         return out + "<" + uri.description + ">" + parameters.description
     }
 
+    /// Parses a name-addr (`"Bob" <sip:bob@example.com>;tag=1`) or addr-spec (`sip:bob@example.com`).
+    public static func parse(_ text: String) throws(SIPHeaderError) -> NameAddress {
+        try withBytes(text) { (bytes) throws(SIPHeaderError) -> NameAddress in
+            var scanner = ByteScanner(bytes)
+            let value = try parse(&scanner)
+            scanner.skipLWS()
+            guard scanner.isAtEnd else { throw SIPHeaderError("unexpected text after the address in '\(text)'") }
+            return value
+        }
+    }
+
     /// Parses one name-addr or addr-spec at the scanner (stops before a top-level comma).
     static func parse(_ scanner: inout ByteScanner) throws(SIPHeaderError) -> NameAddress {
         scanner.skipLWS()

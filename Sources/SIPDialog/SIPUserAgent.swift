@@ -1,0 +1,491 @@
+import NIOCore
+public import SIPCore
+import SIPTransaction
+public import SIPTransport
+
+/// A SIP user agent core on a ``SIPStack`` (RFC 3261 §8, §12–15): INVITE sessions as UAC and
+/// UAS, with the rules a real peer expects.
+///
+/// UAS: 100 from the transaction, 180 while waiting, 2xx retransmitted until the ACK (§13.3.1.4;
+/// no ACK in 64·T1 ends the call with BYE), CANCEL → 200 + 487, BYE → 200, re-INVITE accepted
+/// (491 on glare), 481 for requests in unknown dialogs, 500 for CSeq out of order, 420 with
+/// Unsupported for an unknown Require, OPTIONS with Allow/Accept/Supported.
+/// UAC: ACK for every 2xx (retransmissions too), extra 2xx from other forks ACKed and ended
+/// with BYE, CANCEL held until a provisional arrives (§9.1), one 3xx redirect followed.
+public final class SIPUserAgent: @unchecked Sendable {
+    /// How incoming calls are answered.
+    public enum Answering: Sendable {
+        /// 180 Ringing, then 200 OK after `delay`.
+        case accept(after: Duration)
+        /// A final response at once (the seed's `--auto-respond`).
+        case reject(status: Int)
+        /// 180 Ringing and nothing more (the caller's CANCEL or timeout ends it).
+        case ring
+    }
+
+    /// What this agent is.
+    public struct Options: Sendable {
+        /// The user part of Contact.
+        public var user: String
+        /// How to answer calls.
+        public var answering: Answering = .accept(after: .zero)
+        /// The body of an answer, from the offer's body (nil: no body).
+        public var answer: @Sendable ([UInt8]) -> [UInt8]? = { _ in nil }
+        /// The User-Agent and Server header value.
+        public var product = "Callwire"
+        /// Creates options.
+        public init(user: String) { self.user = user }
+    }
+
+    /// A call: an INVITE session and its dialog.
+    public final class Call: @unchecked Sendable {
+        /// Call states, as the seed logs them.
+        public enum State: String, Sendable { case inviting, ringing, established, terminated }
+        public internal(set) var state: State
+        public internal(set) var dialog: Dialog?
+        public let isIncoming: Bool
+        /// The peer's SDP (or other body) from its INVITE or answer.
+        public internal(set) var remoteBody: [UInt8] = []
+        var invite: SIPMessage
+        var destination: SIPDestination
+        var ack: SIPMessage?
+        var pendingCancel = false
+        var provisionalSeen = false
+        var redirected = false
+        var serverRequest: SIPStack.ServerRequest?
+        var finalResponse: SIPMessage?
+        var retransmit: Scheduled<Void>?
+        var outcomeValue: CallOutcome?
+        var outcomeWaiters: [CheckedContinuation<CallOutcome, Never>] = []
+        var ended: [CheckedContinuation<Void, Never>] = []
+
+        init(invite: SIPMessage, destination: SIPDestination, incoming: Bool) {
+            self.invite = invite
+            self.destination = destination
+            isIncoming = incoming
+            state = .inviting
+        }
+    }
+
+    /// How an outgoing call attempt ended.
+    public enum CallOutcome: Sendable {
+        /// 2xx: the call is up.
+        case established(SIPMessage)
+        /// A final error response (or 408/503 synthesized on timeout and transport failure).
+        case failed(status: Int, reason: String)
+    }
+
+    /// Things that happen, for logs and tests.
+    public enum Event: Sendable {
+        case incomingCall(Call)
+        case established(Call)
+        case ended(Call, reason: String)
+        case request(SIPMessage)
+        case response(SIPMessage, state: String)
+    }
+
+    public let stack: SIPStack
+    public let options: Options
+    private var calls: [String: Call] = [:]           // by Call-ID
+    private var eventHandler: (@Sendable (Event) -> Void)?
+    /// Counters for tests and summaries.
+    public private(set) var answered = 0, completed = 0
+
+    /// Creates an agent on `stack` and starts it.
+    public init(stack: SIPStack, options: Options) {
+        self.stack = stack
+        self.options = options
+        stack.setHandlers(
+            request: { [weak self] request in self?.received(request) },
+            ack: { [weak self] ack, _ in self?.receivedAck(ack) },
+            stray: { [weak self] response in self?.receivedStray(response) })
+        stack.start()
+    }
+
+    /// Where events go (set before traffic starts).
+    public func onEvent(_ handler: @escaping @Sendable (Event) -> Void) {
+        stack.eventLoop.execute { self.eventHandler = handler }
+    }
+
+    private func emit(_ event: Event) { eventHandler?(event) }
+
+    /// This agent's Contact address.
+    public func contact(kind: SIPTransportKind) -> String {
+        let transport = kind == .udp ? "" : ";transport=\(kind.rawValue)"
+        return "<sip:\(options.user)@\(stack.advertised.hostPort)\(transport)>"
+    }
+
+    // MARK: UAC
+
+    /// Calls `target` through `destination` (the resolved next hop) and waits for the outcome.
+    public func invite(_ target: SIPURI, from: NameAddress, to: NameAddress, destination: SIPDestination,
+                       body: [UInt8] = [], contentType: String = "application/sdp") async -> (Call, CallOutcome) {
+        let call = startCall(target, from: from, to: to, destination: destination, body: body, contentType: contentType)
+        return (call, await outcome(of: call))
+    }
+
+    /// Starts calling `target` and returns the call at once (``outcome(of:)`` waits for the answer).
+    public func startCall(_ target: SIPURI, from: NameAddress, to: NameAddress, destination: SIPDestination,
+                          body: [UInt8] = [], contentType: String = "application/sdp") -> Call {
+        var invite = SIPMessage(method: .invite, uri: target)
+        var fromTagged = from
+        fromTagged.tag = SIPIdentifiers.tag()
+        invite.headers.add(.maxForwards, "70")
+        invite.headers.add(.from, fromTagged.description)
+        invite.headers.add(.to, to.description)
+        invite.headers.add(.callID, SIPIdentifiers.callID(host: stack.advertised.host))
+        invite.headers.add(.cseq, "1 INVITE")
+        invite.headers.add(.contact, contact(kind: destination.kind))
+        invite.headers.add(.userAgent, options.product)
+        invite.headers.add(.allow, Self.allow)
+        if !body.isEmpty {
+            invite.headers.add(.contentType, contentType)
+            invite.body = body
+        }
+        let call = Call(invite: invite, destination: destination, incoming: false)
+        let callID = (try? invite.callID) ?? ""
+        stack.eventLoop.execute { [self] in
+            calls[callID] = call
+            sendInvite(call)
+        }
+        return call
+    }
+
+    /// Waits for the final answer to an outgoing call.
+    public func outcome(of call: Call) async -> CallOutcome {
+        await withCheckedContinuation { continuation in
+            stack.eventLoop.execute {
+                if let outcome = call.outcomeValue { continuation.resume(returning: outcome) } else { call.outcomeWaiters.append(continuation) }
+            }
+        }
+    }
+
+    private func sendInvite(_ call: Call) {
+        call.invite = stack.send(call.invite, to: call.destination) { [weak self] event in self?.inviteEvent(event, call: call) }
+    }
+
+    private func inviteEvent(_ event: SIPStack.ClientEvent, call: Call) {
+        switch event {
+        case .response(let response):
+            emit(.response(response, state: call.state.rawValue))
+            guard let status = response.status else { return }
+            switch status {
+            case 100...199:
+                if status > 100 { call.provisionalSeen = true }
+                if status > 100, call.state == .inviting { call.state = .ringing }
+                if call.pendingCancel, status > 100 || call.provisionalSeen || status == 100 {
+                    call.pendingCancel = false
+                    stack.cancel(call.invite, to: call.destination) { _ in }
+                }
+            case 200...299:
+                acknowledge(response, call: call)
+            case 300...399 where !call.redirected:
+                // Follow one redirect (§8.1.3.4): same Call-ID and From, next CSeq, new target.
+                guard case .addresses(let list)? = try? response.contacts, let next = list.first?.uri,
+                      let destination = Self.numericDestination(next, kind: call.destination.kind) else {
+                    finish(call, .failed(status: status, reason: response.reason ?? ""))
+                    return
+                }
+                call.redirected = true
+                var invite = call.invite
+                invite.requestURI = next
+                _ = invite.headers.removeFirstValue(.via)
+                invite.headers.set(.cseq, "2 INVITE")
+                call.invite = invite
+                call.destination = destination
+                sendInvite(call)
+            default:
+                call.state = .terminated
+                finish(call, .failed(status: status, reason: response.reason ?? ""))
+                calls[(try? call.invite.callID) ?? ""] = nil
+            }
+        case .timedOut:
+            call.state = .terminated
+            finish(call, .failed(status: 408, reason: "Request Timeout"))
+        case .transportFailed(let reason):
+            call.state = .terminated
+            finish(call, .failed(status: 503, reason: reason))
+        }
+    }
+
+    /// ACKs a 2xx (§13.2.2.4). The first 2xx makes the dialog; a retransmission gets the same
+    /// ACK again; a 2xx from another fork is ACKed and ended with BYE.
+    private func acknowledge(_ response: SIPMessage, call: Call) {
+        let remoteTag = (try? response.to)?.tag
+        if let dialog = call.dialog, dialog.state == .confirmed {
+            if dialog.id.remoteTag == remoteTag, let ack = call.ack {
+                stack.sendStateless(ack, to: call.destination)
+            } else if var fork = try? Dialog(uacRequest: call.invite, response: response) {
+                let cseq = (try? call.invite.cseq)?.sequence ?? 1
+                stack.sendStateless(fork.makeRequest(.ack, sequence: cseq), to: call.destination)
+                stack.send(fork.makeRequest(.bye), to: call.destination) { _ in }
+            }
+            return
+        }
+        guard var dialog = try? Dialog(uacRequest: call.invite, response: response) else { return }
+        dialog.state = .confirmed
+        let cseq = (try? call.invite.cseq)?.sequence ?? 1
+        var ack = dialog.makeRequest(.ack, sequence: cseq)
+        ack.headers.add(.userAgent, options.product)
+        call.ack = ack
+        call.dialog = dialog
+        call.remoteBody = response.body
+        call.state = .established
+        // In-dialog requests go to the remote target (or first route) from now on.
+        if let next = Self.numericDestination(dialog.nextHop, kind: call.destination.kind) { call.destination = next }
+        stack.sendStateless(ack, to: call.destination)
+        emit(.established(call))
+        finish(call, .established(response))
+    }
+
+    private func finish(_ call: Call, _ outcome: CallOutcome) {
+        guard call.outcomeValue == nil else { return }
+        call.outcomeValue = outcome
+        for waiter in call.outcomeWaiters { waiter.resume(returning: outcome) }
+        call.outcomeWaiters = []
+    }
+
+    /// Ends a call: CANCEL while inviting (held until a provisional arrives), BYE when up.
+    /// Returns when the other side has answered (or the request failed).
+    public func hangUp(_ call: Call) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            stack.eventLoop.execute { [self] in
+                switch call.state {
+                case .inviting where !call.isIncoming, .ringing where !call.isIncoming:
+                    if call.provisionalSeen {
+                        stack.cancel(call.invite, to: call.destination) { _ in }
+                    } else {
+                        call.pendingCancel = true
+                    }
+                    continuation.resume()
+                case .established:
+                    guard var dialog = call.dialog else {
+                        continuation.resume()
+                        return
+                    }
+                    var bye = dialog.makeRequest(.bye)
+                    bye.headers.add(.userAgent, options.product)
+                    call.dialog = dialog
+                    call.state = .terminated
+                    stack.send(bye, to: call.destination) { [self] event in
+                        if case .response(let response) = event, (response.status ?? 0) < 200 { return }
+                        end(call, reason: "local BYE")
+                        continuation.resume()
+                    }
+                default:
+                    continuation.resume()
+                }
+            }
+        }
+    }
+
+    // MARK: UAS
+
+    static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE"
+
+    private func received(_ request: SIPStack.ServerRequest) {
+        let message = request.message
+        emit(.request(message))
+        guard let method = message.method else { return }
+        // §8.2.2.3: refuse extensions we do not have.
+        if let required = try? message.require, !required.isEmpty, method != .ack, method != .cancel {
+            var response = SIPMessage.response(to: message, status: 420, toTag: SIPIdentifiers.tag())
+            response.headers.add(.unsupported, required.joined(separator: ", "))
+            stack.respond(response, to: request)
+            return
+        }
+        let callID = (try? message.callID) ?? ""
+        let toTag = (try? message.to)?.tag
+        switch method {
+        case .invite where toTag == nil:
+            incomingInvite(request, callID: callID)
+        case .cancel:
+            stack.pendingInvite(cancelledBy: request) { [self] invite in
+                stack.respond(SIPMessage.response(to: message, status: invite == nil ? 481 : 200), to: request)
+                guard let invite, let call = calls[callID] else { return }
+                call.retransmit?.cancel()
+                var terminated = SIPMessage.response(to: call.invite, status: 487, toTag: call.dialog?.id.localTag)
+                terminated.headers.add(.server, options.product)
+                stack.respond(terminated, transaction: invite)
+                end(call, reason: "CANCEL")
+            }
+        case .options:
+            var response = SIPMessage.response(to: message, status: 200, toTag: toTag == nil ? SIPIdentifiers.tag() : nil)
+            response.headers.add(.allow, Self.allow)
+            response.headers.add(.accept, "application/sdp, text/plain")
+            response.headers.add(.supported, "")
+            response.headers.add(.server, options.product)
+            stack.respond(response, to: request)
+        default:
+            inDialog(request, callID: callID)
+        }
+    }
+
+    private func incomingInvite(_ request: SIPStack.ServerRequest, callID: String) {
+        let message = request.message
+        if calls[callID] != nil { return }   // the transaction absorbs retransmissions; this is a loop
+        let localTag = SIPIdentifiers.tag()
+        guard var dialog = try? Dialog(uasRequest: message, localTag: localTag) else {
+            stack.respond(SIPMessage.response(to: message, status: 400, reason: "Missing Dialog Headers"), to: request)
+            return
+        }
+        let destination = Self.numericDestination(dialog.remoteTarget, kind: request.source.kind).map {
+            SIPDestination(kind: request.source.kind, host: request.source.host, port: request.source.port, serverName: $0.serverName)
+        } ?? request.source
+        let call = Call(invite: message, destination: destination, incoming: true)
+        call.serverRequest = request
+        call.remoteBody = message.body
+        dialog.state = .early
+        call.dialog = dialog
+        calls[callID] = call
+        emit(.incomingCall(call))
+        switch options.answering {
+        case .reject(let status):
+            var response = SIPMessage.response(to: message, status: status, toTag: localTag)
+            response.headers.add(.server, options.product)
+            stack.respond(response, to: request)
+            end(call, reason: "rejected with \(status)")
+        case .ring:
+            respondProvisional(call, request)
+        case .accept(let delay):
+            if delay > .zero {
+                respondProvisional(call, request)
+                stack.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000
+                                                              + delay.components.attoseconds / 1_000_000_000)) { [self] in
+                    if call.state != .terminated { accept(call, request) }
+                }
+            } else {
+                accept(call, request)
+            }
+        }
+    }
+
+    private func respondProvisional(_ call: Call, _ request: SIPStack.ServerRequest) {
+        call.state = .ringing
+        var ringing = SIPMessage.response(to: request.message, status: 180, toTag: call.dialog?.id.localTag)
+        ringing.headers.add(.contact, contact(kind: request.source.kind))
+        stack.respond(ringing, to: request)
+    }
+
+    /// Answers with 200 and retransmits it until the ACK comes (§13.3.1.4).
+    private func accept(_ call: Call, _ request: SIPStack.ServerRequest) {
+        var ok = SIPMessage.response(to: request.message, status: 200, toTag: call.dialog?.id.localTag)
+        ok.headers.add(.contact, contact(kind: request.source.kind))
+        ok.headers.add(.server, options.product)
+        ok.headers.add(.allow, Self.allow)
+        for route in request.message.headers.values(.recordRoute) { ok.headers.add(.recordRoute, route) }
+        if let body = options.answer(request.message.body) {
+            ok.headers.add(.contentType, "application/sdp")
+            ok.body = body
+        }
+        call.finalResponse = ok
+        call.state = .established
+        answered += 1
+        stack.respond(ok, to: request)
+        // Over TCP the 2xx is not resent, but the 64·T1 wait for the ACK still runs.
+        scheduleRetransmission(call, interval: stack.timerValues.t1, elapsed: .zero)
+    }
+
+    private func scheduleRetransmission(_ call: Call, interval: Duration, elapsed: Duration) {
+        let timers = stack.timerValues
+        guard elapsed < timers.timeout else {
+            // §13.3.1.4: no ACK within 64·T1 — confirm and end the session with BYE.
+            if var dialog = call.dialog {
+                stack.send(dialog.makeRequest(.bye), to: call.destination) { _ in }
+                call.dialog = dialog
+            }
+            end(call, reason: "no ACK")
+            return
+        }
+        call.retransmit = stack.eventLoop.scheduleTask(in: .nanoseconds(Int64(interval.components.seconds) * 1_000_000_000
+                                                                        + interval.components.attoseconds / 1_000_000_000)) { [self] in
+            guard call.dialog?.state != .confirmed, call.state == .established, let ok = call.finalResponse else { return }
+            if !call.destination.kind.isReliable { stack.sendStateless(ok, to: call.serverRequest?.source ?? call.destination) }
+            scheduleRetransmission(call, interval: min(interval * 2, timers.t2), elapsed: elapsed + interval)
+        }
+    }
+
+    private func receivedAck(_ ack: SIPMessage) {
+        guard let call = calls[(try? ack.callID) ?? ""], call.isIncoming else { return }
+        call.retransmit?.cancel()
+        if call.dialog?.state != .confirmed {
+            call.dialog?.state = .confirmed
+            emit(.established(call))
+        }
+    }
+
+    private func receivedStray(_ response: SIPMessage) {
+        // A 2xx retransmission after the INVITE transaction ended: ACK it again (§13.2.2.4).
+        guard let status = response.status, (200...299).contains(status), (try? response.cseq)?.method == .invite,
+              let call = calls[(try? response.callID) ?? ""], !call.isIncoming else { return }
+        acknowledge(response, call: call)
+    }
+
+    private func inDialog(_ request: SIPStack.ServerRequest, callID: String) {
+        let message = request.message
+        guard let method = message.method, let call = calls[callID], var dialog = call.dialog,
+              (try? message.to)?.tag == dialog.id.localTag else {
+            if message.method == .message {
+                // Out of dialog MESSAGE (page mode, RFC 3428): accept.
+                stack.respond(SIPMessage.response(to: message, status: 200, toTag: SIPIdentifiers.tag()), to: request)
+                return
+            }
+            stack.respond(SIPMessage.response(to: message, status: 481, toTag: nil), to: request)
+            return
+        }
+        if let status = dialog.receive(message) {
+            stack.respond(SIPMessage.response(to: message, status: status), to: request)
+            return
+        }
+        call.dialog = dialog
+        switch method {
+        case .bye:
+            stack.respond(SIPMessage.response(to: message, status: 200), to: request)
+            end(call, reason: "remote BYE")
+        case .invite:
+            // A re-INVITE (hold, new media): accept; glare when ours is pending is answered 491.
+            var ok = SIPMessage.response(to: message, status: 200)
+            ok.headers.add(.contact, contact(kind: request.source.kind))
+            if let body = options.answer(message.body) {
+                ok.headers.add(.contentType, "application/sdp")
+                ok.body = body
+            }
+            call.remoteBody = message.body
+            stack.respond(ok, to: request)
+        default:
+            stack.respond(SIPMessage.response(to: message, status: 200), to: request)
+        }
+    }
+
+    private func end(_ call: Call, reason: String) {
+        guard call.state != .terminated || call.dialog?.state != .terminated else { return }
+        call.state = .terminated
+        call.dialog?.state = .terminated
+        call.retransmit?.cancel()
+        if let callID = try? call.invite.callID { calls[callID] = nil }
+        completed += 1
+        emit(.ended(call, reason: reason))
+        finish(call, .failed(status: 487, reason: reason))
+        for waiter in call.ended { waiter.resume() }
+        call.ended = []
+    }
+
+    /// Waits until `call` ends.
+    public func waitForEnd(_ call: Call) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            stack.eventLoop.execute {
+                if call.state == .terminated { continuation.resume() } else { call.ended.append(continuation) }
+            }
+        }
+    }
+
+    /// A destination for a URI whose host is an IP address (no DNS): `transport=`, or `sips:`
+    /// for TLS, or `kind`; the port from the URI or the transport's default.
+    public static func numericDestination(_ uri: SIPURI, kind: SIPTransportKind) -> SIPDestination? {
+        var host = uri.host
+        if host.hasPrefix("[") { host = String(host.dropFirst().dropLast()) }
+        guard host.split(separator: ".").count == 4 || host.contains(":") else { return nil }
+        let transport = uri.transport.flatMap(SIPTransportKind.init(token:)) ?? (uri.scheme == .sips ? .tls : kind)
+        return SIPDestination(kind: transport, host: host, port: uri.port ?? transport.defaultPort)
+    }
+}
