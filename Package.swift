@@ -27,6 +27,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "callwire", targets: ["callwire"]),
+        .executable(name: "sip-agent", targets: ["sip-agent"]),
         .library(name: "SIPCore", targets: ["SIPCore"]),
         .library(name: "SIPTransaction", targets: ["SIPTransaction"]),
         .library(name: "SIPTransport", targets: ["SIPTransport"]),
@@ -65,7 +66,7 @@ let package = Package(
                 swiftSettings: strict),
         .target(name: "SIPTransport",
                 dependencies: ["SIPCore", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
-                               .product(name: "NIOSSL", package: "swift-nio-ssl")],
+                               .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "NIOTLS", package: "swift-nio")],
                 swiftSettings: strict),
 
         // MARK: Session descriptions (pure values, shared by SIP and media)
@@ -126,13 +127,17 @@ let package = Package(
                 swiftSettings: strict),
         .executableTarget(name: "callwire", dependencies: ["CallwireCLI", "CallwireBuiltins"],
                           swiftSettings: strict),
+        .executableTarget(name: "sip-agent",
+                          dependencies: ["SIPDialog", "SIPTransport", "SIPCore", .product(name: "NIOPosix", package: "swift-nio"),
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: strict),
 
         // MARK: Tests (Swift Testing), one target per module
         .testTarget(name: "SIPCoreTests",
                     dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"], swiftSettings: strict),
         .testTarget(name: "SIPDialogTests",
-                    dependencies: ["SIPDialog", "SIPTransport", "SIPTransaction", "SIPCore",
+                    dependencies: ["SIPDialog", "SIPTransport", "SIPTransaction", "SIPCore", "sip-agent",
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),

@@ -43,6 +43,7 @@ public final class SIPStack: @unchecked Sendable {
     private var timers: [TimerKey: Scheduled<Void>] = [:]
     private var clientHandlers: [TransactionID: @Sendable (ClientEvent) -> Void] = [:]
     private var destinations: [TransactionID: SIPDestination] = [:]
+    private var transportErrors: [TransactionID: String] = [:]
     private var requestHandler: (@Sendable (ServerRequest) -> Void)?
     private var ackHandler: (@Sendable (SIPMessage, SIPDestination) -> Void)?
     private var strayHandler: (@Sendable (SIPMessage) -> Void)?
@@ -183,8 +184,11 @@ public final class SIPStack: @unchecked Sendable {
             case .send(let message, let id):
                 guard let destination = destinations[id] else { continue }
                 transmit(message, to: destination) { [weak self] error in
-                    guard error != nil, let self else { return }
-                    self.eventLoop.execute { self.run(self.layer.transportError(for: id)) }
+                    guard let error, let self else { return }
+                    self.eventLoop.execute {
+                        self.transportErrors[id] = "\(error)"
+                        self.run(self.layer.transportError(for: id))
+                    }
                 }
             case .startTimer(let id, let timer, let after):
                 let key = TimerKey(id: id, timer: timer)
@@ -209,10 +213,11 @@ public final class SIPStack: @unchecked Sendable {
             case .timedOut(let id):
                 clientHandlers[id]?(.timedOut)
             case .transportFailed(let id):
-                clientHandlers[id]?(.transportFailed("the transport to \(destinations[id]?.description ?? "?") failed"))
+                clientHandlers[id]?(.transportFailed(transportErrors[id] ?? "the transport to \(destinations[id]?.description ?? "?") failed"))
             case .terminated(let id):
                 clientHandlers[id] = nil
                 destinations[id] = nil
+                transportErrors[id] = nil
                 for timer in TransactionTimer.allCases { timers.removeValue(forKey: TimerKey(id: id, timer: timer))?.cancel() }
             }
         }

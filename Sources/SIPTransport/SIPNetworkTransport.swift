@@ -1,6 +1,7 @@
 public import NIOCore
 public import NIOPosix
 import NIOSSL
+import NIOTLS
 public import SIPCore
 import Synchronization
 
@@ -198,6 +199,8 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
                 case .success(let channel):
                     shared.connections.withLock { $0[key] = channel }
                     write(bytes, on: channel, destination: destination, completion: completion)
+                case .failure(let error as TransportError):
+                    completion(error)
                 case .failure(let error):
                     completion(TransportError("cannot connect to \(destination): \(error)"))
                 }
@@ -225,15 +228,28 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
             return group.next().makeFailedFuture(TransportError("TLS is not available"))
         }
         let serverName = destination.serverName ?? destination.host
-        return ClientBootstrap(group: group)
+        let waiter = HandshakeWaiter()
+        let connected = ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let handler = try tls.map { try NIOSSLClientHandler(context: $0, serverHostname: Self.isIPAddress(serverName) ? nil : serverName) }
                     try Self.configureStream(channel, kind: destination.kind, tls: handler, shared: shared)
+                    if let handler {
+                        waiter.promise = channel.eventLoop.makePromise()
+                        try channel.pipeline.syncOperations.addHandler(waiter, position: .after(handler))
+                    }
                 }
             }
             .connect(to: address)
+        guard tls != nil else { return connected }
+        // Wait for the TLS handshake, so a certificate that does not verify is reported as
+        // such instead of as a write on a closed channel.
+        return connected.flatMap { channel in
+            (waiter.promise?.futureResult ?? channel.eventLoop.makeSucceededVoidFuture()).map { channel }
+        }.flatMapErrorThrowing { error in
+            throw TransportError(Self.describe(error, destination: destination))
+        }
     }
 
     static func isIPAddress(_ host: String) -> Bool { (try? SocketAddress(ipAddress: host, port: 0)) != nil }
@@ -256,6 +272,32 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
 public struct TransportError: Error, CustomStringConvertible, Sendable {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Completes when the TLS handshake does, or fails with its error.
+private final class HandshakeWaiter: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    var promise: EventLoopPromise<Void>?
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event {
+            promise?.succeed()
+            promise = nil
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        promise?.fail(error)
+        promise = nil
+        context.fireErrorCaught(error)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        promise?.fail(TransportError("the TLS connection closed during the handshake"))
+        promise = nil
+        context.fireChannelInactive()
+    }
 }
 
 /// Reads datagrams: one message each.
