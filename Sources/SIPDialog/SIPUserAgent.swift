@@ -52,6 +52,9 @@ public final class SIPUserAgent: @unchecked Sendable {
         var pendingCancel = false
         var provisionalSeen = false
         var redirected = false
+        /// Further targets from RFC 3263 resolution, tried when one fails before answering.
+        var fallbacks: [SIPDestination] = []
+        var anyResponse = false
         var serverRequest: SIPStack.ServerRequest?
         var finalResponse: SIPMessage?
         var retransmit: Scheduled<Void>?
@@ -119,13 +122,16 @@ public final class SIPUserAgent: @unchecked Sendable {
 
     /// Calls `target` through `destination` (the resolved next hop) and waits for the outcome.
     public func invite(_ target: SIPURI, from: NameAddress, to: NameAddress, destination: SIPDestination,
+                       fallbacks: [SIPDestination] = [],
                        body: [UInt8] = [], contentType: String = "application/sdp") async -> (Call, CallOutcome) {
-        let call = startCall(target, from: from, to: to, destination: destination, body: body, contentType: contentType)
+        let call = startCall(target, from: from, to: to, destination: destination, fallbacks: fallbacks, body: body,
+                             contentType: contentType)
         return (call, await outcome(of: call))
     }
 
     /// Starts calling `target` and returns the call at once (``outcome(of:)`` waits for the answer).
     public func startCall(_ target: SIPURI, from: NameAddress, to: NameAddress, destination: SIPDestination,
+                          fallbacks: [SIPDestination] = [],
                           body: [UInt8] = [], contentType: String = "application/sdp") -> Call {
         var invite = SIPMessage(method: .invite, uri: target)
         var fromTagged = from
@@ -143,6 +149,7 @@ public final class SIPUserAgent: @unchecked Sendable {
             invite.body = body
         }
         let call = Call(invite: invite, destination: destination, incoming: false)
+        call.fallbacks = fallbacks
         let callID = (try? invite.callID) ?? ""
         stack.eventLoop.execute { [self] in
             calls[callID] = call
@@ -168,6 +175,7 @@ public final class SIPUserAgent: @unchecked Sendable {
         switch event {
         case .response(let response):
             emit(.response(response, state: call.state.rawValue))
+            call.anyResponse = true
             guard let status = response.status else { return }
             switch status {
             case 100...199:
@@ -199,6 +207,12 @@ public final class SIPUserAgent: @unchecked Sendable {
                 finish(call, .failed(status: status, reason: response.reason ?? ""))
                 calls[(try? call.invite.callID) ?? ""] = nil
             }
+        case .timedOut where !call.anyResponse && !call.fallbacks.isEmpty,
+             .transportFailed where !call.anyResponse && !call.fallbacks.isEmpty:
+            // RFC 3263 §4.3: the next target, in a new transaction.
+            call.destination = call.fallbacks.removeFirst()
+            _ = call.invite.headers.removeFirstValue(.via)
+            sendInvite(call)
         case .timedOut:
             call.state = .terminated
             finish(call, .failed(status: 408, reason: "Request Timeout"))
