@@ -8,22 +8,31 @@ import Testing
 /// RFC 3263 against a dnsmasq the test starts on 127.0.0.1 (never the system resolver).
 @Suite("RFC 3263 resolution", .serialized, .timeLimit(.minutes(2)))
 struct ResolutionTests {
-    /// Starts dnsmasq with `records` on a free port; returns the process and the port.
-    func dnsmasq(_ records: [String]) throws -> (Process, Int) {
+    /// A dnsmasq serving `records` on a free port on 127.0.0.1; stop it with ``stop()``.
+    ///
+    /// It is started through `sh … &` so it is not a direct child: dnsmasq closes every
+    /// inherited descriptor at start-up, which Foundation's `Process` takes for the child's exit
+    /// and then blocks its reaper thread in `wait4` — for every process in the test run.
+    struct DNSServer {
+        let pid: Int32
+        let port: Int
+        // SIGKILL: dnsmasq inherits a signal mask with SIGTERM blocked from the test process.
+        func stop() { kill(pid, SIGKILL) }
+    }
+
+    func dnsmasq(_ records: [String]) throws -> DNSServer {
         let binary = try tool("dnsmasq")
         let port = Int.random(in: 30_000...39_999)
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("dnsmasq-\(UUID()).conf")
-        try (["port=\(port)", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "no-daemon",
-              "user=root"] + records).joined(separator: "\n").write(to: config, atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--conf-file=\(config.path)", "--keep-in-foreground"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        try (["port=\(port)", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "user=root"] + records)
+            .joined(separator: "\n").write(to: config, atomically: true, encoding: .utf8)
+        let started = try shell("\(binary) --conf-file=\(config.path) --keep-in-foreground > /dev/null 2>&1 & echo $!")
+        guard let pid = Int32(started.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw SetupError("dnsmasq did not start: \(started.output)")
+        }
         Thread.sleep(forTimeInterval: 0.3)
-        guard process.isRunning else { throw SetupError("dnsmasq did not start") }
-        return (process, port)
+        guard kill(pid, 0) == 0 else { throw SetupError("dnsmasq exited at start") }
+        return DNSServer(pid: pid, port: port)
     }
 
     let zone = [
@@ -39,9 +48,9 @@ struct ResolutionTests {
 
     @Test("NAPTR → SRV → A: targets in NAPTR order, SRV priority, with the domain for TLS names")
     func lookupOrder() async throws {
-        let (process, port) = try dnsmasq(zone.map { $0.replacingOccurrences(of: "PORT1", with: "5071").replacingOccurrences(of: "PORT2", with: "5072") })
-        defer { process.terminate() }
-        let resolver = SIPResolver(lookup: CAresLookup(servers: "127.0.0.1:\(port)"))
+        let server = try dnsmasq(zone.map { $0.replacingOccurrences(of: "PORT1", with: "5071").replacingOccurrences(of: "PORT2", with: "5072") })
+        defer { server.stop() }
+        let resolver = SIPResolver(lookup: CAresLookup(servers: "127.0.0.1:\(server.port)"))
         let targets = try await resolver.resolve(try SIPURI.parse("sip:alice@example.test"))
         #expect(targets.map(\.description) == ["tcp:127.0.0.1:5071", "tcp:127.0.0.2:5072", "udp:127.0.0.1:5071"])
         #expect(targets.first?.serverName == "example.test")
@@ -74,10 +83,10 @@ struct ResolutionTests {
         let second = transport.listening[0].port
         // The first target's port: free, nobody listening (the connection is refused).
         let first = Int.random(in: 40_000...49_999)
-        let (process, port) = try dnsmasq(zone.map { $0.replacingOccurrences(of: "PORT1", with: String(first))
+        let server = try dnsmasq(zone.map { $0.replacingOccurrences(of: "PORT1", with: String(first))
             .replacingOccurrences(of: "PORT2", with: String(second)) })
-        defer { process.terminate() }
-        let resolver = SIPResolver(lookup: CAresLookup(servers: "127.0.0.1:\(port)"), transports: [.tcp])
+        defer { server.stop() }
+        let resolver = SIPResolver(lookup: CAresLookup(servers: "127.0.0.1:\(server.port)"), transports: [.tcp])
         let uri = try SIPURI.parse("sip:alice@example.test")
         let targets = try await resolver.resolve(uri)
         #expect(targets.count == 2)
