@@ -33,6 +33,15 @@ public final class SIPUserAgent: @unchecked Sendable {
         public var answer: @Sendable ([UInt8]) -> [UInt8]? = { _ in nil }
         /// The User-Agent and Server header value.
         public var product = "Callwire"
+        /// An outbound proxy for requests outside dialogs (the seed's `--proxy`); requests go to
+        /// it with a Route header (loose routing, `;lr`) unless ``strictRoute`` is set.
+        public var outboundProxy: SIPURI?
+        /// The proxy is a strict router (RFC 2543): it becomes the Request-URI and the target
+        /// goes last in Route (RFC 3261 §12.2.1.1; the seed's `--strict-route`).
+        public var strictRoute = false
+        /// Send in-dialog requests to where the peer's packets come from when its Contact is a
+        /// private address (the seed's `--fix-nat`).
+        public var fixNAT = false
         /// Creates options.
         public init(user: String) { self.user = user }
     }
@@ -55,6 +64,8 @@ public final class SIPUserAgent: @unchecked Sendable {
         /// Further targets from RFC 3263 resolution, tried when one fails before answering.
         var fallbacks: [SIPDestination] = []
         var anyResponse = false
+        /// A re-INVITE of ours is waiting for its final response (a crossing one gets 491).
+        var reinviting = false
         var serverRequest: SIPStack.ServerRequest?
         var finalResponse: SIPMessage?
         var retransmit: Scheduled<Void>?
@@ -134,6 +145,18 @@ public final class SIPUserAgent: @unchecked Sendable {
                           fallbacks: [SIPDestination] = [],
                           body: [UInt8] = [], contentType: String = "application/sdp") -> Call {
         var invite = SIPMessage(method: .invite, uri: target)
+        if let proxy = options.outboundProxy {
+            if options.strictRoute {
+                var requestURI = proxy
+                requestURI.headers = []
+                invite = SIPMessage(method: .invite, uri: requestURI)
+                invite.headers.add(.route, "<\(target)>")
+            } else {
+                var route = proxy
+                route.setParameter("lr", nil, flag: true)
+                invite.headers.add(.route, "<\(route)>")
+            }
+        }
         var fromTagged = from
         fromTagged.tag = SIPIdentifiers.tag()
         invite.headers.add(.maxForwards, "70")
@@ -245,8 +268,12 @@ public final class SIPUserAgent: @unchecked Sendable {
         call.dialog = dialog
         call.remoteBody = response.body
         call.state = .established
-        // In-dialog requests go to the remote target (or first route) from now on.
-        if let next = Self.numericDestination(dialog.nextHop, kind: call.destination.kind) { call.destination = next }
+        // In-dialog requests go to the remote target (or first route) from now on — unless the
+        // target is a private address behind NAT and --fix-nat keeps the address that answered.
+        if let next = Self.numericDestination(dialog.nextHop, kind: call.destination.kind),
+           !(options.fixNAT && Self.isPrivate(next.host)) {
+            call.destination = next
+        }
         stack.sendStateless(ack, to: call.destination)
         emit(.established(call))
         finish(call, .established(response))
@@ -291,6 +318,59 @@ public final class SIPUserAgent: @unchecked Sendable {
                 }
             }
         }
+    }
+
+    /// Sends a re-INVITE in an established call (new media, hold) and returns the final
+    /// status. After a 491 (both sides re-INVITEd at once) it tries again once, after the
+    /// random wait of RFC 3261 §14.1: 2.1–4 s for the side that owns the Call-ID, 0–2 s otherwise.
+    public func reinvite(_ call: Call, body: [UInt8], contentType: String = "application/sdp") async -> Int {
+        for attempt in 0..<2 {
+            let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+                stack.eventLoop.execute { [self] in
+                    guard call.state == .established, var dialog = call.dialog else {
+                        continuation.resume(returning: 481)
+                        return
+                    }
+                    var request = dialog.makeRequest(.invite)
+                    call.dialog = dialog
+                    request.headers.add(.contact, contact(kind: call.destination.kind))
+                    request.headers.add(.contentType, contentType)
+                    request.body = body
+                    call.reinviting = true
+                    let sequence = (try? request.cseq)?.sequence ?? dialog.localSequence
+                    stack.send(request, to: call.destination) { [self] event in
+                        switch event {
+                        case .response(let response):
+                            emit(.response(response, state: "reinviting"))
+                            guard let status = response.status, status >= 200 else { return }
+                            call.reinviting = false
+                            if (200...299).contains(status) {
+                                call.dialog?.receive(response: response)
+                                call.remoteBody = response.body
+                                if let ack = call.dialog.map({ dialog -> SIPMessage in
+                                    var copy = dialog
+                                    return copy.makeRequest(.ack, sequence: sequence)
+                                }) {
+                                    stack.sendStateless(ack, to: call.destination)
+                                }
+                            }
+                            continuation.resume(returning: status)
+                        case .timedOut:
+                            call.reinviting = false
+                            continuation.resume(returning: 408)
+                        case .transportFailed:
+                            call.reinviting = false
+                            continuation.resume(returning: 503)
+                        }
+                    }
+                }
+            }
+            guard status == 491, attempt == 0 else { return status }
+            let owner = !call.isIncoming
+            let wait = owner ? Double.random(in: 2.1...4) : Double.random(in: 0...2)
+            try? await Task.sleep(for: .seconds(wait))
+        }
+        return 491
     }
 
     // MARK: UAS
@@ -456,6 +536,9 @@ public final class SIPUserAgent: @unchecked Sendable {
         case .bye:
             stack.respond(SIPMessage.response(to: message, status: 200), to: request)
             end(call, reason: "remote BYE")
+        case .invite where call.reinviting:
+            // §14.2: both sides re-INVITEd at once.
+            stack.respond(SIPMessage.response(to: message, status: 491), to: request)
         case .invite:
             // A re-INVITE (hold, new media): accept; glare when ours is pending is answered 491.
             var ok = SIPMessage.response(to: message, status: 200)
@@ -491,6 +574,15 @@ public final class SIPUserAgent: @unchecked Sendable {
                 if call.state == .terminated { continuation.resume() } else { call.ended.append(continuation) }
             }
         }
+    }
+
+    /// Whether `host` is an RFC 1918 private IPv4 address (or IPv6 unique-local).
+    public static func isPrivate(_ host: String) -> Bool {
+        let octets = host.split(separator: ".").compactMap { Int($0) }
+        if octets.count == 4 {
+            return octets[0] == 10 || (octets[0] == 172 && (16...31).contains(octets[1])) || (octets[0] == 192 && octets[1] == 168)
+        }
+        return host.lowercased().hasPrefix("fc") || host.lowercased().hasPrefix("fd")
     }
 
     /// A destination for a URI whose host is an IP address (no DNS): `transport=`, or `sips:`

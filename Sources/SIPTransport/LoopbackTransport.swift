@@ -35,6 +35,16 @@ public final class LoopbackNetwork: Sendable {
         return true
     }
 
+    /// Runs `body` with delivery suspended, then delivers everything sent meanwhile — so
+    /// messages sent from both sides "at once" really cross (glare tests).
+    public func holding<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
+        queue.suspend()
+        async let result = body()
+        try? await Task.sleep(for: .milliseconds(100))
+        queue.resume()
+        return await result
+    }
+
     func remove(_ transport: LoopbackTransport) {
         endpoints.withLock { $0["\(transport.host):\(transport.port)"] = nil }
     }

@@ -113,3 +113,80 @@ struct DialogRulesTests {
         #expect(top.rport == .port(alice.address.port))
     }
 }
+
+@Suite("Proxies, glare, NAT and IPv6", .timeLimit(.minutes(1)))
+struct ProxyGlareTests {
+    @Test("an outbound proxy gets a loose Route; a strict one becomes the Request-URI with the target last in Route")
+    func outboundProxy() async throws {
+        let network = LoopbackNetwork()
+        let proxyTransport = network.endpoint()
+        let log = EventLog()
+        let proxy = TestAgent.make(proxyTransport, user: "proxy", answering: .reject(status: 403))
+        proxy.agent.onEvent { log.append($0) }
+        for strict in [false, true] {
+            var options = SIPUserAgent.Options(user: "alice")
+            options.outboundProxy = SIPURI(host: proxy.address.host, port: proxy.address.port)
+            options.strictRoute = strict
+            let stack = SIPStack(transport: network.endpoint(), eventLoop: proxy.agent.stack.eventLoop,
+                                 advertised: SIPDestination(kind: .udp, host: "127.0.0.1", port: 1))
+            let alice = SIPUserAgent(stack: stack, options: options)
+            let target = try SIPURI.parse("sip:bob@example.com")
+            _ = await alice.invite(target, from: NameAddress(uri: try SIPURI.parse("sip:alice@example.com")),
+                                   to: NameAddress(uri: target), destination: proxy.address)
+        }
+        let invites = log.all.compactMap { event -> SIPMessage? in
+            if case .request(let message) = event, message.method == .invite { return message }
+            return nil
+        }
+        #expect(invites.count == 2)
+        guard invites.count == 2 else { return }
+        #expect(invites[0].requestURI?.description == "sip:bob@example.com")
+        #expect(invites[0].headers.values(.route) == ["<sip:\(proxy.address.hostPort);lr>"])
+        #expect(invites[1].requestURI?.description == "sip:\(proxy.address.hostPort)")
+        #expect(invites[1].headers.values(.route) == ["<sip:bob@example.com>"])
+    }
+
+    @Test("crossing re-INVITEs: the one that meets a pending re-INVITE gets 491, and each side's retry after the §14.1 wait ends 200")
+    func glare() async throws {
+        let network = LoopbackNetwork()
+        let alice = TestAgent.make(network.endpoint(), user: "alice"), bob = TestAgent.make(network.endpoint(), user: "bob")
+        let bobLog = EventLog(), aliceLog = EventLog()
+        bob.agent.onEvent { bobLog.append($0) }
+        alice.agent.onEvent { aliceLog.append($0) }
+        let (aliceCall, outcome) = await alice.call(bob)
+        guard case .established = outcome else {
+            Issue.record("no call")
+            return
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let bobCall = try #require(bobLog.all.compactMap { event -> SIPUserAgent.Call? in
+            if case .established(let call) = event { return call } else { return nil }
+        }.first)
+        let sdp = Array("v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4004 RTP/AVP 0\r\n".utf8)
+        // Hold the loopback network while both re-INVITEs are sent, so they cross.
+        let (fromAlice, fromBob) = await network.holding {
+            async let a = alice.agent.reinvite(aliceCall, body: sdp)
+            async let b = bob.agent.reinvite(bobCall, body: sdp)
+            return await (a, b)
+        }
+        #expect(fromAlice == 200 && fromBob == 200)
+        let glare = (aliceLog.statuses + bobLog.statuses).filter { $0 == 491 }
+        #expect(glare.count == 2, "both crossing re-INVITEs were refused with 491 once")
+    }
+
+    @Test("a call over IPv6 (::1) works")
+    func ipv6() async throws {
+        let a = try await SIPNetworkTransport.start(TransportOptions(listeners: [.init(kind: .udp, host: "::1", port: 0)]))
+        let b = try await SIPNetworkTransport.start(TransportOptions(listeners: [.init(kind: .udp, host: "::1", port: 0)]))
+        let alice = TestAgent.make(a, user: "alice"), bob = TestAgent.make(b, user: "bob")
+        let (call, outcome) = await alice.call(bob)
+        guard case .established = outcome else {
+            Issue.record("IPv6 call failed: \(outcome)")
+            return
+        }
+        #expect(call.dialog?.remoteTarget.host == "[::1]" || call.dialog?.remoteTarget.host == "::1")
+        await alice.agent.hangUp(call)
+        await a.close()
+        await b.close()
+    }
+}
