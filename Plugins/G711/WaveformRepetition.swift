@@ -13,7 +13,8 @@ struct WaveformRepetition {
     static let fullLevel = 80, fadeLength = 400, crossFade = 32
 
     /// A ring of the last ``historyLength`` samples; `write` is where the next one goes.
-    private var ring = [Int16](repeating: 0, count: WaveformRepetition.historyLength)
+    /// Raw storage: this runs on every decoded frame, so no array uniqueness checks.
+    private let ring = RingStorage(count: WaveformRepetition.historyLength)
     private var write = 0
     private var heard = 0
     private var period = 0
@@ -64,7 +65,8 @@ struct WaveformRepetition {
     private mutating func startLoss() {
         repetition = []
         guard heard >= Self.maximumPeriod * 2 else { return }   // too little audio to repeat: silence
-        let history = Array(ring[write...] + ring[..<write])
+        let all = Array(UnsafeBufferPointer(start: ring.pointer, count: Self.historyLength))
+        let history = Array(all[write...] + all[..<write])
         period = estimatePeriod(history)
         repetition = Array(history[(history.count - period)...])
         phase = 0
@@ -97,14 +99,23 @@ struct WaveformRepetition {
         let kept = min(count, length)
         var source = samples + (count - kept)
         var remaining = kept
-        ring.withUnsafeMutableBufferPointer { ring in
-            while remaining > 0 {
-                let chunk = min(remaining, length - write)
-                (ring.baseAddress! + write).update(from: source, count: chunk)
-                write = (write + chunk) % length
-                source += chunk
-                remaining -= chunk
-            }
+        while remaining > 0 {
+            let chunk = min(remaining, length - write)
+            (ring.pointer + write).update(from: source, count: chunk)
+            write += chunk
+            if write == length { write = 0 }
+            source += chunk
+            remaining -= chunk
         }
     }
+}
+
+/// Fixed storage for the history ring, owned by one decoder.
+final class RingStorage {
+    let pointer: UnsafeMutablePointer<Int16>
+    init(count: Int) {
+        pointer = .allocate(capacity: count)
+        pointer.initialize(repeating: 0, count: count)
+    }
+    deinit { pointer.deallocate() }
 }
