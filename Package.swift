@@ -38,6 +38,7 @@ let package = Package(
         .library(name: "RTPNodes", targets: ["RTPNodes"]),
         .library(name: "RTPSession", targets: ["RTPSession"]),
         .library(name: "CallMedia", targets: ["CallMedia"]),
+        .library(name: "Endpoint", targets: ["Endpoint"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -119,13 +120,20 @@ let package = Package(
         .target(name: "CallMedia", dependencies: ["MediaCore", "PipelineLanguage", "SDP", "RTP", "RTPNodes"],
                 swiftSettings: strict),
 
+        // MARK: The endpoint: the only module that imports both SIP and media (DESIGN.md §1)
+        .target(name: "Endpoint",
+                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", "SIPResolver", "SDP", "RTP", "RTPSession",
+                               "CallMedia", "MediaCore", .product(name: "NIOCore", package: "swift-nio"),
+                               .product(name: "NIOPosix", package: "swift-nio")],
+                swiftSettings: strict),
+
         // MARK: Command line
         .target(name: "CallwireBuiltins",
                 dependencies: ["MediaCore", "G711", "SoundFile", "Generators", "BasicElements", "Speex", "SpeexDSP",
                                "Analysis", "DTMF", "ALSA", "Flite", "Recognizer", "RTPNodes"],
                 swiftSettings: strict),
         .target(name: "CallwireCLI",
-                dependencies: ["MediaCore", "PipelineLanguage",
+                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "SIPCore", "SIPTransport",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "callwire", dependencies: ["CallwireCLI", "CallwireBuiltins"],

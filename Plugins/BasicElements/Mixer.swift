@@ -95,6 +95,6 @@ public final class Mixer: MediaNode {
 /// Fan-out, fan-in, level, gain and the null sink.
 public enum BasicElementsPlugin: MediaPlugin {
     public static let name = "basic"
-    public static let nodeTypes: [any MediaNode.Type] = [Tee.self, Mixer.self, Gain.self, NullSink.self,
+    public static let nodeTypes: [any MediaNode.Type] = [Tee.self, Mixer.self, Interleave.self, Gain.self, NullSink.self,
                                                          LevelMeter.self]
 }

@@ -64,23 +64,45 @@ protocol EnvironmentCommand: ParsableCommand {
     func execute(in environment: CLIEnvironment) async throws -> Int32
 }
 
-/// `callwire`: the root command.
-struct RootCommand: ParsableCommand {
+/// `callwire`: the root command — the rtclite caller (every option of its manual), with the
+/// pipeline, node, benchmark and server tools as subcommands.
+struct RootCommand: EnvironmentCommand {
     static let configuration = CommandConfiguration(
         commandName: "callwire",
         abstract: "A command-line SIP endpoint built on a media-pipeline framework.",
         discussion: """
-        A call is a graph of audio nodes described in a pipeline; the SIP layer negotiates SDP and \
-        attaches the graph. The pipeline tools work on their own, with no call:
+        Calls, messages and registers like the rtclite caller; each call runs a pipeline of audio \
+        nodes. One of --to, --listen or --register is needed:
+
+          callwire --listen --register --user=alice --domain=localhost
+          callwire --to=sip:alice@localhost --port=5064 --no-audio --record call.wav
+          callwire --to=sip:alice@localhost --send=hello
+          callwire --to=sip:bob@127.0.0.1:5062 --pipeline 'wav-player path=a.wav ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink'
+
+        In a call, a typed line of 0-9 * # A-D is sent as DTMF, other text is spoken with \
+        --textspeech; in a message session every line is a MESSAGE. ctrl-C hangs up, unregisters \
+        and finalizes recordings; a second ctrl-C exits at once.
+
+        The pipeline tools work on their own, with no call:
 
           callwire pipeline run 'sine freq=1000 rate=8000 duration=10s ! pcmu-encoder ! pcmu-decoder ! wav-recorder path=out.wav'
           callwire pipeline check pipelines/demo.pipeline
-          callwire pipeline show pipelines/demo.pipeline --dot | dot -Tsvg > demo.svg
           callwire nodes list
-          callwire nodes inspect wav-recorder
         """,
         version: CallwireVersion.string,
         subcommands: [PipelineCommand.self, NodesCommand.self, BenchCommand.self])
+
+    @Flag(name: .shortAndLong, help: "Verbose: DEBUG log lines and a full SIP trace.")
+    var verbose = false
+    @Flag(name: .shortAndLong, help: "Quiet: only critical log lines (wins over -v).")
+    var quiet = false
+    @OptionGroup(title: "Network") var network: NetworkArguments
+    @OptionGroup(title: "SIP") var sip: SIPArguments
+    @OptionGroup(title: "Media") var media: MediaArguments
+
+    func execute(in environment: CLIEnvironment) async throws -> Int32 {
+        try await CallerRun(command: self, environment: environment).run()
+    }
 }
 
 /// The version printed by `--version`.

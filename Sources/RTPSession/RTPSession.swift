@@ -15,7 +15,8 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     /// The local RTP port (even) and RTCP port (RTP + 1).
     public let rtpPort: Int, rtcpPort: Int
     /// The payload clock rate, for jitter and RTCP timestamps.
-    public let clockRate: Int
+    public var clockRate: Int { rate.load(ordering: .relaxed) }
+    private let rate: Atomic<Int>
     /// The CNAME this side sends in SDES.
     public let cname: String
 
@@ -54,7 +55,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
         rtcpChannel = rtcp
         self.rtpPort = rtpPort
         rtcpPort = rtpPort + 1
-        self.clockRate = clockRate
+        rate = Atomic(clockRate)
         self.cname = cname
         epoch = clock.now
         var now = timespec()
@@ -103,6 +104,10 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
             }
             .bind(host: host, port: port).get()
     }
+
+    /// Sets the RTP clock rate once the codec is negotiated (RFC 3550 §6.4.1: jitter and the
+    /// SR's RTP timestamp are in the payload's clock units). Call before media flows.
+    public func setClockRate(_ clockRate: Int) { rate.store(clockRate, ordering: .relaxed) }
 
     /// Where to send until the peer's packets show where it really is (from the SDP).
     public func setRemote(rtp: SocketAddress, rtcp: SocketAddress) {

@@ -29,10 +29,22 @@ public final class SIPUserAgent: @unchecked Sendable {
         public var user: String
         /// How to answer calls.
         public var answering: Answering = .accept(after: .zero)
-        /// The body of an answer, from the offer's body (nil: no body).
-        public var answer: @Sendable ([UInt8]) -> [UInt8]? = { _ in nil }
-        /// The User-Agent and Server header value.
+        /// The body of our 2xx to an INVITE or re-INVITE, given the call and the request's body
+        /// (an offer, or empty for a late offer); nil sends no body.
+        public var answer: @Sendable (Call, [UInt8]) -> [UInt8]? = { _, _ in nil }
+        /// Screens an incoming INVITE before it rings: a status rejects it at once (486 busy,
+        /// 488 no common codec, 501 not listening); nil lets ``answering`` decide.
+        public var admit: @Sendable (Call) -> Int? = { _ in nil }
+        /// The body of the ACK for a 2xx (our answer when the INVITE had no offer); nil: none.
+        public var ackBody: @Sendable (Call, SIPMessage) -> [UInt8]? = { _, _ in nil }
+        /// Handles a MESSAGE (RFC 3428) and returns the status to answer (0: no answer at all).
+        public var message: @Sendable (SIPMessage) -> Int = { _ in 200 }
+        /// The User-Agent and Server header value (empty: no header, as the seed's default).
         public var product = "Callwire"
+        /// A Subject header for INVITE and MESSAGE (empty: none).
+        public var subject = ""
+        /// Credentials for 401/407 challenges (`--authuser`/`--authpass`); nil fails them.
+        public var credentials: DigestClient?
         /// An outbound proxy for requests outside dialogs (the seed's `--proxy`); requests go to
         /// it with a Route header (loose routing, `;lr`) unless ``strictRoute`` is set.
         public var outboundProxy: SIPURI?
@@ -71,6 +83,12 @@ public final class SIPUserAgent: @unchecked Sendable {
         var retransmit: Scheduled<Void>?
         var outcomeValue: CallOutcome?
         var outcomeWaiters: [CheckedContinuation<CallOutcome, Never>] = []
+        /// Realms already answered for this INVITE: a second challenge for one of them fails.
+        var authenticatedRealms: Set<String> = []
+        /// The Call-ID, the key of the call.
+        public var callID: String { (try? invite.callID) ?? "" }
+        /// The INVITE that started the call (ours, or the peer's).
+        public var request: SIPMessage { invite }
         var ended: [CheckedContinuation<Void, Never>] = []
 
         init(invite: SIPMessage, destination: SIPDestination, incoming: Bool) {
@@ -100,7 +118,8 @@ public final class SIPUserAgent: @unchecked Sendable {
 
     public let stack: SIPStack
     public let options: Options
-    private var calls: [String: Call] = [:]           // by Call-ID
+    var credentials: DigestClient?
+    var calls: [String: Call] = [:]           // by Call-ID
     private var eventHandler: (@Sendable (Event) -> Void)?
     /// Counters for tests and summaries.
     public private(set) var answered = 0, completed = 0
@@ -109,6 +128,7 @@ public final class SIPUserAgent: @unchecked Sendable {
     public init(stack: SIPStack, options: Options) {
         self.stack = stack
         self.options = options
+        credentials = options.credentials
         stack.setHandlers(
             request: { [weak self] request in self?.received(request) },
             ack: { [weak self] ack, _ in self?.receivedAck(ack) },
@@ -121,7 +141,7 @@ public final class SIPUserAgent: @unchecked Sendable {
         stack.eventLoop.execute { self.eventHandler = handler }
     }
 
-    private func emit(_ event: Event) { eventHandler?(event) }
+    func emit(_ event: Event) { eventHandler?(event) }
 
     /// This agent's Contact address.
     public func contact(kind: SIPTransportKind) -> String {
@@ -141,8 +161,10 @@ public final class SIPUserAgent: @unchecked Sendable {
     }
 
     /// Starts calling `target` and returns the call at once (``outcome(of:)`` waits for the answer).
+    /// - Parameter callID: the Call-ID to use, so the caller can file the call before any
+    ///   response arrives (nil: a fresh one).
     public func startCall(_ target: SIPURI, from: NameAddress, to: NameAddress, destination: SIPDestination,
-                          fallbacks: [SIPDestination] = [],
+                          fallbacks: [SIPDestination] = [], callID: String? = nil,
                           body: [UInt8] = [], contentType: String = "application/sdp") -> Call {
         var invite = SIPMessage(method: .invite, uri: target)
         if let proxy = options.outboundProxy {
@@ -162,10 +184,11 @@ public final class SIPUserAgent: @unchecked Sendable {
         invite.headers.add(.maxForwards, "70")
         invite.headers.add(.from, fromTagged.description)
         invite.headers.add(.to, to.description)
-        invite.headers.add(.callID, SIPIdentifiers.callID(host: stack.advertised.host))
+        invite.headers.add(.callID, callID ?? SIPIdentifiers.callID(host: stack.advertised.host))
         invite.headers.add(.cseq, "1 INVITE")
         invite.headers.add(.contact, contact(kind: destination.kind))
-        invite.headers.add(.userAgent, options.product)
+        if !options.product.isEmpty { invite.headers.add(.userAgent, options.product) }
+        if !options.subject.isEmpty { invite.headers.add(.subject, options.subject) }
         invite.headers.add(.allow, Self.allow)
         if !body.isEmpty {
             invite.headers.add(.contentType, contentType)
@@ -194,7 +217,7 @@ public final class SIPUserAgent: @unchecked Sendable {
         call.invite = stack.send(call.invite, to: call.destination) { [weak self] event in self?.inviteEvent(event, call: call) }
     }
 
-    private func inviteEvent(_ event: SIPStack.ClientEvent, call: Call) {
+    func inviteEvent(_ event: SIPStack.ClientEvent, call: Call) {
         switch event {
         case .response(let response):
             emit(.response(response, state: call.state.rawValue))
@@ -225,6 +248,8 @@ public final class SIPUserAgent: @unchecked Sendable {
                 call.invite = invite
                 call.destination = destination
                 sendInvite(call)
+            case 401...407 where (status == 401 || status == 407) && authenticate(call, challenge: response):
+                return
             default:
                 call.state = .terminated
                 finish(call, .failed(status: status, reason: response.reason ?? ""))
@@ -263,10 +288,16 @@ public final class SIPUserAgent: @unchecked Sendable {
         dialog.state = .confirmed
         let cseq = (try? call.invite.cseq)?.sequence ?? 1
         var ack = dialog.makeRequest(.ack, sequence: cseq)
-        ack.headers.add(.userAgent, options.product)
-        call.ack = ack
+        for header in [SIPHeaderName.authorization, .proxyAuthorization] {
+            for value in call.invite.headers.values(header) { ack.headers.add(header, value) }
+        }
         call.dialog = dialog
         call.remoteBody = response.body
+        if let body = options.ackBody(call, response) {
+            ack.headers.add(.contentType, "application/sdp")
+            ack.body = body
+        }
+        call.ack = ack
         call.state = .established
         // In-dialog requests go to the remote target (or first route) from now on — unless the
         // target is a private address behind NAT and --fix-nat keeps the address that answered.
@@ -305,7 +336,7 @@ public final class SIPUserAgent: @unchecked Sendable {
                         return
                     }
                     var bye = dialog.makeRequest(.bye)
-                    bye.headers.add(.userAgent, options.product)
+                    if !options.product.isEmpty { bye.headers.add(.userAgent, options.product) }
                     call.dialog = dialog
                     call.state = .terminated
                     stack.send(bye, to: call.destination) { [self] event in
@@ -313,6 +344,15 @@ public final class SIPUserAgent: @unchecked Sendable {
                         end(call, reason: "local BYE")
                         continuation.resume()
                     }
+                case .inviting, .ringing:
+                    // Our own incoming call, still ringing: decline it (the seed meant 480 here).
+                    if let request = call.serverRequest {
+                        var response = SIPMessage.response(to: request.message, status: 480, toTag: call.dialog?.id.localTag)
+                        if !options.product.isEmpty { response.headers.add(.server, options.product) }
+                        stack.respond(response, to: request)
+                    }
+                    end(call, reason: "declined")
+                    continuation.resume()
                 default:
                     continuation.resume()
                 }
@@ -433,6 +473,13 @@ public final class SIPUserAgent: @unchecked Sendable {
         call.dialog = dialog
         calls[callID] = call
         emit(.incomingCall(call))
+        if let status = options.admit(call) {
+            var response = SIPMessage.response(to: message, status: status, toTag: localTag)
+            if !options.product.isEmpty { response.headers.add(.server, options.product) }
+            stack.respond(response, to: request)
+            end(call, reason: "rejected with \(status)")
+            return
+        }
         switch options.answering {
         case .reject(let status):
             var response = SIPMessage.response(to: message, status: status, toTag: localTag)
@@ -468,7 +515,7 @@ public final class SIPUserAgent: @unchecked Sendable {
         ok.headers.add(.server, options.product)
         ok.headers.add(.allow, Self.allow)
         for route in request.message.headers.values(.recordRoute) { ok.headers.add(.recordRoute, route) }
-        if let body = options.answer(request.message.body) {
+        if let body = options.answer(call, request.message.body) {
             ok.headers.add(.contentType, "application/sdp")
             ok.body = body
         }
@@ -503,6 +550,7 @@ public final class SIPUserAgent: @unchecked Sendable {
         guard let call = calls[(try? ack.callID) ?? ""], call.isIncoming else { return }
         call.retransmit?.cancel()
         if call.dialog?.state != .confirmed {
+            if !ack.body.isEmpty { call.remoteBody = ack.body }
             call.dialog?.state = .confirmed
             emit(.established(call))
         }
@@ -520,8 +568,11 @@ public final class SIPUserAgent: @unchecked Sendable {
         guard let method = message.method, let call = calls[callID], var dialog = call.dialog,
               (try? message.to)?.tag == dialog.id.localTag else {
             if message.method == .message {
-                // Out of dialog MESSAGE (page mode, RFC 3428): accept.
-                stack.respond(SIPMessage.response(to: message, status: 200, toTag: SIPIdentifiers.tag()), to: request)
+                // Out of dialog MESSAGE (page mode, RFC 3428): the application answers.
+                let status = options.message(message)
+                if status > 0 {
+                    stack.respond(SIPMessage.response(to: message, status: status, toTag: (try? message.to)?.tag ?? SIPIdentifiers.tag()), to: request)
+                }
                 return
             }
             stack.respond(SIPMessage.response(to: message, status: 481, toTag: nil), to: request)
@@ -543,12 +594,15 @@ public final class SIPUserAgent: @unchecked Sendable {
             // A re-INVITE (hold, new media): accept; glare when ours is pending is answered 491.
             var ok = SIPMessage.response(to: message, status: 200)
             ok.headers.add(.contact, contact(kind: request.source.kind))
-            if let body = options.answer(message.body) {
+            if let body = options.answer(call, message.body) {
                 ok.headers.add(.contentType, "application/sdp")
                 ok.body = body
             }
             call.remoteBody = message.body
             stack.respond(ok, to: request)
+        case .message:
+            let status = options.message(message)
+            if status > 0 { stack.respond(SIPMessage.response(to: message, status: status), to: request) }
         default:
             stack.respond(SIPMessage.response(to: message, status: 200), to: request)
         }

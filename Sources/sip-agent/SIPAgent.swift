@@ -38,7 +38,7 @@ struct SIPAgent: AsyncParsableCommand {
             let stack = SIPStack(transport: transport, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), advertised: address)
             var options = SIPUserAgent.Options(user: user)
             options.answering = answering
-            options.answer = { _ in Array("v=0\r\no=- 1 1 IN IP4 \(address.host)\r\ns=-\r\nc=IN IP4 \(address.host)\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n".utf8) }
+            options.answer = { _, _ in Array("v=0\r\no=- 1 1 IN IP4 \(address.host)\r\ns=-\r\nc=IN IP4 \(address.host)\r\nt=0 0\r\nm=audio 9 RTP/AVP 0\r\n".utf8) }
             return SIPUserAgent(stack: stack, options: options)
         }
     }

@@ -18,7 +18,7 @@ struct TestAgent {
         let stack = SIPStack(transport: transport, eventLoop: MultiThreadedEventLoopGroup.singleton.next(), advertised: listening)
         var options = SIPUserAgent.Options(user: user)
         options.answering = answering
-        options.answer = { _ in Array("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n".utf8) }
+        options.answer = { _, _ in Array("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n".utf8) }
         return TestAgent(agent: SIPUserAgent(stack: stack, options: options), transport: transport)
     }
 

@@ -1,0 +1,89 @@
+import Endpoint
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs the caller for the root command: prints its events, feeds it stdin, turns ctrl-C into
+/// a clean close, and returns its exit status.
+struct CallerRun {
+    let command: RootCommand
+    let environment: CLIEnvironment
+
+    func run() async throws -> Int32 {
+        let options: CallerOptions
+        do {
+            options = try CallerOptions(verbose: command.verbose, quiet: command.quiet, network: command.network,
+                                        sip: command.sip, media: command.media)
+        } catch {
+            throw CommandFailure.error("\(error)", status: error.exitStatus)
+        }
+        if command.media.showPipeline {
+            environment.out(options.pipeline ?? ShippedPipelines.text(for: options))
+            return ExitStatus.success
+        }
+        let caller: Caller
+        do {
+            caller = try await Caller(options, registry: environment.registry)
+        } catch {
+            throw CommandFailure.error("\(error)", status: error.exitStatus)
+        }
+        let printer = Task { [environment] in
+            let start = Date()
+            for await event in caller.events {
+                Self.print(event, options: options, environment: environment, start: start)
+            }
+        }
+        let trap = SignalTrap { Task { await caller.close() } }
+        defer { trap.cancel() }
+        StdinReader.start(caller)
+        await caller.start()
+        let status = await caller.wait()
+        await caller.close()
+        await printer.value
+        return status
+    }
+
+    /// Prints an event as the seed would (a log line, or a bare print), or as JSON.
+    static func print(_ event: CallerEvent, options: CallerOptions, environment: CLIEnvironment, start: Date) {
+        let threshold: LogLevel = options.quiet ? .critical : (options.verbose ? .debug : .info)
+        if options.events == .json {
+            environment.out(event.json(time: Date().timeIntervalSince1970))
+            if case .log(let level, let text) = event, level >= threshold, level >= .warning {
+                environment.err("\(level): \(text)")
+            }
+            return
+        }
+        guard let line = event.logLine else { return }
+        if line.print {
+            environment.out(line.text)
+        } else if line.level >= threshold {
+            environment.out("\(Self.timestamp()) caller \(line.level) - \(line.text)")
+        }
+    }
+
+    static func timestamp() -> String {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        var seconds = now.tv_sec
+        var parts = tm()
+        localtime_r(&seconds, &parts)
+        return String(format: "%02d:%02d:%02d.%03d", parts.tm_hour, parts.tm_min, parts.tm_sec, Int(now.tv_nsec / 1_000_000))
+    }
+}
+
+/// Reads stdin a line at a time on its own thread (a terminal, a pipe or a file alike) and
+/// hands each line to the caller; at end of input it says so once and stops — no spinning.
+enum StdinReader {
+    static func start(_ caller: Caller) {
+        let thread = Thread {
+            while let line = readLine(strippingNewline: true) {
+                caller.input(line)
+            }
+            caller.inputEnded()
+        }
+        thread.start()
+    }
+}

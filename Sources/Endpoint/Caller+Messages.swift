@@ -1,0 +1,87 @@
+import Foundation
+import SIPCore
+import SIPDialog
+
+/// Messages and typed input: MESSAGE in and out, DTMF and text-to-speech from stdin lines.
+extension Caller {
+    /// Handles an incoming MESSAGE: reported (`<<< text`), and the first sender becomes the
+    /// one typed lines go to when no session of ours exists. Returns the status to answer.
+    func message(_ request: SIPMessage) -> Int {
+        let text = String(decoding: request.body, as: UTF8.self)
+        let from = (try? request.from) ?? NameAddress(uri: SIPURI(host: "invalid"))
+        counters.withLock { $0.messagesReceived += 1 }
+        guard options.listen else { return 501 }
+        report(.messageReceived(from: from.uri.description, text: text))
+        state.withLock { s in
+            if s.messages == nil {
+                s.messages = MessageSession(agent: agent, target: from.uri, to: NameAddress(displayName: from.displayName, uri: from.uri),
+                                            from: localAddress, locate: { [self] uri throws(CallerError) in try await destinations(for: uri) },
+                                            report: report)
+            }
+        }
+        return options.autoRespond
+    }
+
+    /// Sends a MESSAGE in the current session, and ends the job when it was the last one of a
+    /// `--send` run (stdin ended, not listening).
+    func sendMessage(_ text: String, first: Bool = false) async {
+        guard let session = state.withLock({ s -> MessageSession? in
+            if s.messages != nil { s.messagesInFlight += 1 }
+            return s.messages
+        }) else { return }
+        let result = await session.send(text)
+        let (remaining, ended) = state.withLock { s -> (Int, Bool) in
+            s.messagesInFlight -= 1
+            return (s.messagesInFlight, s.inputEnded)
+        }
+        guard !options.listen, options.to != nil else { return }
+        if case .failure(let error) = result, first {
+            finish(error.exitStatus, because: error.description)
+        } else if ended && remaining == 0 {
+            finish(0, because: nil)
+        }
+    }
+
+    /// A line typed on stdin: in a call, DTMF keys (`0-9 * # A-D`) or, with `--textspeech`,
+    /// speech; otherwise a MESSAGE to the current peer. Empty lines are ignored.
+    public func input(_ line: String) {
+        let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return }
+        let running = state.withLock { s in s.media.values.first { $0.isRunning } }
+        if let media = running {
+            if options.touchtone && text.allSatisfy({ "0123456789*#ABCDabcd".contains($0) }) {
+                if media.send(digits: text.uppercased()) {
+                    report(.dtmfSent(call: media.callID, digits: text.uppercased()))
+                } else {
+                    report(.log(level: .warning, text: "not sent: the call's pipeline has no dtmf-injector"))
+                }
+                return
+            }
+            if options.textspeech {
+                if media.speak(text) {
+                    report(.spoken(call: media.callID, text: text))
+                } else {
+                    report(.log(level: .warning, text: "not spoken: the call's pipeline has no tts node"))
+                }
+                return
+            }
+        }
+        if state.withLock({ $0.messages != nil }) {
+            Task { await sendMessage(text) }
+        } else if running != nil {
+            report(.log(level: .warning, text: "not sent: '\(text)' is not DTMF and --textspeech is off"))
+        } else {
+            report(.log(level: .debug, text: "no call or message session for the typed line"))
+        }
+    }
+
+    /// stdin reached its end: no more typed input. A `--send` run without `--listen` ends
+    /// once its messages are answered.
+    public func inputEnded() {
+        let idle = state.withLock { s -> Bool in
+            s.inputEnded = true
+            return s.messagesInFlight == 0 && s.messages != nil
+        }
+        if idle && !options.listen && options.to != nil && !options.send.isEmpty { finish(0, because: nil) }
+    }
+}

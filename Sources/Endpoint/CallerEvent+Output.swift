@@ -1,0 +1,127 @@
+extension CallerEvent {
+    /// The seed's log line for this event: its level and text, or nil for events the seed
+    /// does not log. Prints (`<<< hello`, recognized text) have level nil and `print` true.
+    public var logLine: (level: LogLevel, text: String, print: Bool)? {
+        switch self {
+        case .listening(let transport, let address): (.debug, "created listening stack on '\(transport)' \(address)", false)
+        case .registered(let aor, _): (.info, "registered with SIP server as \(aor)", false)
+        case .registrationFailed(let status, _, _): (.warning, "failed to register with response \(status)", false)
+        case .unregistered(let aor, let status): (.info, "unregistered \(aor) (\(status))", false)
+        case .response(let method, let status, let reason, let state):
+            method == "MESSAGE" ? (.info, "received response: \(status) \(reason)", false)
+                : (.info, "received response in state '\(state)': \(status) \(reason)", false)
+        case .incomingCall(_, let from): (.info, "received incoming call from \(from)", false)
+        case .callState(_, let state): (.debug, "changed state to '\(state)'", false)
+        case .codec(_, let codec, let payloadType, _): (.info, "media: \(codec) (payload type \(payloadType))", false)
+        case .dtmfSent(_, let digits): (.debug, "sending digits '\(digits)'", false)
+        case .dtmfReceived(_, let digit): (.info, "received DTMF digit \(digit)", false)
+        case .spoken(_, let text): (.debug, "sending textspeech '\(text)'", false)
+        case .recognized(_, let text, _, _): (.info, text, true)
+        case .messageReceived(_, let text): (.info, "<<< \(text)", true)
+        case .messageSent: nil
+        case .rtpStatistics(_, let received, let lost, let jitter):
+            (.info, "media received \(received) packets, \(lost) lost, jitter \(formatNumber(jitter, digits: 1)) ms", false)
+        case .fileWritten(let path, let seconds): (.info, "wrote \(formatNumber(seconds, digits: 2)) s to \(path)", false)
+        case .callEnded(_, let reason): (.info, reason == "remote BYE" ? "call closed by remote party" : "call closed (\(reason))", false)
+        case .log(let level, let text): (level, text, false)
+        case .summary: nil
+        }
+    }
+
+    /// One JSON object for this event (`--events json`): always `event` and `time` (seconds
+    /// since the epoch), then the event's fields.
+    public func json(time: Double) -> String {
+        var fields: [(String, JSONValue)] = []
+        let name: String
+        switch self {
+        case .listening(let transport, let address):
+            name = "listening"; fields = [("transport", .string(transport)), ("address", .string(address))]
+        case .registered(let aor, let expires):
+            name = "registered"; fields = [("aor", .string(aor)), ("expires", .int(expires))]
+        case .registrationFailed(let status, let reason, let retry):
+            name = "registration_failed"; fields = [("status", .int(status)), ("reason", .string(reason)), ("retry", .int(retry))]
+        case .unregistered(let aor, let status):
+            name = "unregistered"; fields = [("aor", .string(aor)), ("status", .int(status))]
+        case .response(let method, let status, let reason, let state):
+            name = "response"
+            fields = [("method", .string(method)), ("status", .int(status)), ("reason", .string(reason)), ("state", .string(state))]
+        case .incomingCall(let call, let from):
+            name = "incoming_call"; fields = [("call", .string(call)), ("from", .string(from))]
+        case .callState(let call, let state):
+            name = "call_state"; fields = [("call", .string(call)), ("state", .string(state))]
+        case .codec(let call, let codec, let payloadType, let telephoneEvent):
+            name = "codec"
+            fields = [("call", .string(call)), ("codec", .string(codec)), ("payload_type", .int(payloadType)),
+                      ("telephone_event", telephoneEvent.map(JSONValue.int) ?? .null)]
+        case .dtmfSent(let call, let digits):
+            name = "dtmf_sent"; fields = [("call", .string(call)), ("digits", .string(digits))]
+        case .dtmfReceived(let call, let digit):
+            name = "dtmf_received"; fields = [("call", .string(call)), ("digit", .string(digit))]
+        case .spoken(let call, let text):
+            name = "spoken"; fields = [("call", .string(call)), ("text", .string(text))]
+        case .recognized(let call, let text, let start, let end):
+            name = "recognized"
+            fields = [("call", .string(call)), ("text", .string(text)), ("start", .double(start)), ("end", .double(end))]
+        case .messageReceived(let from, let text):
+            name = "message_received"; fields = [("from", .string(from)), ("text", .string(text))]
+        case .messageSent(let to, let text, let status):
+            name = "message_sent"; fields = [("to", .string(to)), ("text", .string(text)), ("status", .int(status))]
+        case .rtpStatistics(let call, let received, let lost, let jitter):
+            name = "rtp_stats"
+            fields = [("call", .string(call)), ("received", .int(received)), ("lost", .int(lost)), ("jitter_ms", .double(jitter))]
+        case .fileWritten(let path, let seconds):
+            name = "file_written"; fields = [("path", .string(path)), ("seconds", .double(seconds))]
+        case .callEnded(let call, let reason):
+            name = "call_ended"; fields = [("call", .string(call)), ("reason", .string(reason))]
+        case .log(let level, let text):
+            name = "log"; fields = [("level", .string(level.description)), ("text", .string(text))]
+        case .summary(let status, let calls, let sent, let received):
+            name = "summary"
+            fields = [("exit_status", .int(Int(status))), ("calls", .int(calls)), ("messages_sent", .int(sent)),
+                      ("messages_received", .int(received))]
+        }
+        let all = [("event", JSONValue.string(name)), ("time", .double(time))] + fields
+        return "{" + all.map { "\(JSONValue.string($0.0).encoded):\($0.1.encoded)" }.joined(separator: ",") + "}"
+    }
+}
+
+/// The few JSON values events need, encoded by hand (RFC 8259 §7 string escapes).
+enum JSONValue {
+    case string(String), int(Int), double(Double), null
+
+    var encoded: String {
+        switch self {
+        case .null: return "null"
+        case .int(let value): return String(value)
+        case .double(let value): return value.isFinite ? formatNumber(value, digits: 3) : "null"
+        case .string(let text):
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                case _ where scalar.value < 0x20:
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+    }
+}
+
+/// `value` with `digits` decimals, without Foundation.
+func formatNumber(_ value: Double, digits: Int) -> String {
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let scaled = (abs(value) * scale).rounded()
+    let whole = Int(scaled / scale), fraction = Int(scaled.truncatingRemainder(dividingBy: scale))
+    let sign = value < 0 && scaled > 0 ? "-" : ""
+    guard digits > 0 else { return "\(sign)\(whole)" }
+    let text = String(fraction)
+    return "\(sign)\(whole)." + String(repeating: "0", count: digits - text.count) + text
+}

@@ -1,0 +1,60 @@
+/// What a ``Caller`` reports: the typed stream for programs that embed Callwire, printed by
+/// the command line as the seed's log lines or as JSON objects (`--events json`, schema in the
+/// README).
+public enum CallerEvent: Sendable, Equatable {
+    /// A SIP listener is up.
+    case listening(transport: String, address: String)
+    /// A REGISTER succeeded.
+    case registered(aor: String, expires: Int)
+    /// A REGISTER failed; it is tried again after `retry` seconds.
+    case registrationFailed(status: Int, reason: String, retry: Int)
+    /// The binding was removed on exit.
+    case unregistered(aor: String, status: Int)
+    /// A response to our INVITE (any, 1xx included) or a failed MESSAGE, with the call state.
+    case response(method: String, status: Int, reason: String, state: String)
+    /// An incoming call arrived.
+    case incomingCall(call: String, from: String)
+    /// A call changed state: inviting, ringing, early, active, terminating, closed.
+    case callState(call: String, state: String)
+    /// The codec a call settled on.
+    case codec(call: String, codec: String, payloadType: Int, telephoneEvent: Int?)
+    /// DTMF keys we sent.
+    case dtmfSent(call: String, digits: String)
+    /// A DTMF key the far end sent.
+    case dtmfReceived(call: String, digit: String)
+    /// Text spoken into the call.
+    case spoken(call: String, text: String)
+    /// Words recognized in what the far end said, with media times in seconds.
+    case recognized(call: String, text: String, start: Double, end: Double)
+    /// A MESSAGE arrived.
+    case messageReceived(from: String, text: String)
+    /// A MESSAGE we sent was accepted.
+    case messageSent(to: String, text: String, status: Int)
+    /// RTP reception at the end of a call.
+    case rtpStatistics(call: String, received: Int, lost: Int, jitterMilliseconds: Double)
+    /// A file was written (a recording).
+    case fileWritten(path: String, seconds: Double)
+    /// A call ended.
+    case callEnded(call: String, reason: String)
+    /// A log line with no event of its own.
+    case log(level: LogLevel, text: String)
+    /// The last event: the exit status and what was done.
+    case summary(exitStatus: Int32, calls: Int, messagesSent: Int, messagesReceived: Int)
+}
+
+/// Log levels, as Python's logging names them (the seed's format).
+public enum LogLevel: Int, Sendable, Comparable, CustomStringConvertible {
+    case debug = 10, info = 20, warning = 30, error = 40, critical = 50
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public var description: String {
+        switch self {
+        case .debug: "DEBUG"
+        case .info: "INFO"
+        case .warning: "WARNING"
+        case .error: "ERROR"
+        case .critical: "CRITICAL"
+        }
+    }
+}

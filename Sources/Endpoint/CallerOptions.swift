@@ -1,0 +1,152 @@
+public import SIPCore
+public import SIPTransport
+
+/// Everything a ``Caller`` does, named as the rtclite caller manual names its options (the
+/// seed's `default_options()`), plus Callwire's own (`pipeline`, `record`, `play`, …).
+///
+/// ```swift
+/// var options = CallerOptions()
+/// options.to = try NameAddress.parse("sip:bob@127.0.0.1:5062")
+/// options.audio = false
+/// let caller = try await Caller(options)
+/// let status = await caller.wait()
+/// await caller.close()
+/// ```
+public struct CallerOptions: Sendable {
+    /// How events reach the program's output.
+    public enum EventFormat: String, Sendable { case text, json }
+
+    // MARK: Logging
+    /// `-v`: log at DEBUG, with every SIP message sent and received.
+    public var verbose = false
+    /// `-q`: only critical lines (wins over `verbose`, as in the seed).
+    public var quiet = false
+
+    // MARK: Network
+    /// `--int-ip`: where SIP and RTP listen.
+    public var intIP = "0.0.0.0"
+    /// `--ext-ip`: the address advertised in Via, Contact and SDP (nil: `intIP` unless it is a
+    /// wildcard, else the first local interface).
+    public var extIP: String?
+    /// `--transport`: the listening transports; the first is used for outgoing requests.
+    public var transports: [SIPTransportKind] = [.udp]
+    /// `--port`: the SIP port (0: any free port, advertised as bound). TLS listens on port+1
+    /// when it is one of several transports.
+    public var port = 5092
+    /// `--listen-queue`: the TCP backlog.
+    public var listenQueue = 5
+    /// `--max-size`: the largest datagram accepted; larger ones are dropped with a log line.
+    public var maxSize = 4096
+    /// `--fix-nat`: trust the packet source over a private Contact (and SDP address).
+    public var fixNAT = false
+    /// `--nameserver HOST[:PORT]`: the DNS server for RFC 3263 lookups (nil: the system's).
+    public var nameserver: String?
+    /// `--tls-cert`, `--tls-key`: this side's certificate chain and key (PEM) for TLS.
+    public var tlsCertificate: String?, tlsKey: String?
+    /// `--tls-ca`: trust these CAs (PEM) instead of the system roots.
+    public var tlsCA: String?
+
+    // MARK: SIP
+    /// `--user-agent`: the User-Agent of INVITE and MESSAGE (empty: none).
+    public var userAgent = ""
+    /// `--subject`: the Subject of INVITE and MESSAGE (empty: none).
+    public var subject = ""
+    /// `--user`: the user part of our address.
+    public var user = CallerDefaults.login
+    /// `--domain`: the host part of our address, and the registrar without `proxy`.
+    public var domain = CallerDefaults.hostname
+    /// `--proxy`: the outbound proxy, `host[:port]` (empty: none).
+    public var proxy = ""
+    /// `--strict-route`: the proxy is a strict router.
+    public var strictRoute = false
+    /// `--authuser`, `--authpass`: Digest credentials.
+    public var authUser = "", authPass = ""
+    /// `--to`: whom to call or message.
+    public var to: NameAddress?
+    /// `--uri`: the Request-URI when it differs from `to`.
+    public var uri: SIPURI?
+    /// `--listen`: accept calls and messages.
+    public var listen = false
+    /// `--register`: register our address with the domain's registrar.
+    public var register = false
+    /// `--register-interval`: the Expires we ask for, seconds.
+    public var registerInterval = 3600
+    /// `--retry-interval`: seconds before registering again after a failure.
+    public var retryInterval = 60
+    /// `--send`: send this text in a MESSAGE instead of calling.
+    public var send = ""
+    /// `--auto-respond`: the answer to calls and messages (2xx accepts, 0 never answers).
+    public var autoRespond = 200
+    /// `--auto-respond-after`: seconds of ringing before a call is accepted.
+    public var autoRespondAfter = 3.0
+    /// `--auto-terminate-after`: seconds after which an accepted incoming call is hung up (0: never).
+    public var autoTerminateAfter = 0.0
+    /// `--use-lf`: LF line endings in SIP and SDP for peers that need them.
+    public var useLF = false
+
+    // MARK: Media
+    /// Not `--no-sdp`: the INVITE carries an offer (else the answer's offer is answered in the ACK).
+    public var sdp = true
+    /// Not `--no-audio`: use the sound card.
+    public var audio = true
+    /// `--audio-loopback`: send back what is received.
+    public var audioLoopback = false
+    /// `--samplerate`: the sound card's rate.
+    public var sampleRate = 44_100
+    /// Not `--no-touchtone`: offer telephone-event, send typed digits, report received ones.
+    public var touchtone = true
+    /// `--recognize`: print what the far end says.
+    public var recognize = false
+    /// `--textspeech`: speak typed text into the call.
+    public var textspeech = false
+    /// `--pipeline`: the call's pipeline text, replacing the one the flags choose.
+    public var pipeline: String?
+    /// The name of `pipeline` in diagnostics (its file, or `<pipeline>` for inline text).
+    public var pipelineName = "<pipeline>"
+    /// `--record FILE`: a stereo WAV of the call, left what was sent, right what was received.
+    public var record: String?
+    /// `--play FILE`: send this sound file instead of the microphone.
+    public var play: String?
+    /// `--duration`: hang up a call after this many seconds (0: no limit).
+    public var duration = 0.0
+    /// `--codecs`: offer only these codecs, in this order (`PCMU,speex/16000`; empty: all).
+    public var codecs: [String] = []
+    /// `--events`: human log lines or JSON objects.
+    public var events = EventFormat.text
+
+    /// The seed's defaults.
+    public init() {}
+
+    /// The address advertised in Via, Contact and SDP.
+    public var advertisedAddress: String {
+        if let extIP, !extIP.isEmpty { return extIP }
+        if intIP != "0.0.0.0" && intIP != "::" { return intIP }
+        return CallerDefaults.localAddress
+    }
+
+    /// Our address of record, `sip:user@domain`.
+    public var addressOfRecord: SIPURI {
+        var uri = SIPURI(user: user, host: domain)
+        if let colon = domain.lastIndex(of: ":"), !domain.hasPrefix("["), let port = Int(domain[domain.index(after: colon)...]) {
+            uri = SIPURI(user: user, host: String(domain[..<colon]), port: port)
+        }
+        return uri
+    }
+
+    /// What the caller does, checked before anything is sent.
+    /// - Throws: ``CallerError/usage(_:)`` naming the option at fault.
+    public func validate() throws(CallerError) {
+        if to == nil && !listen && !register {
+            throw .usage("must supply --to option with the target SIP address (or --listen to wait for calls)")
+        }
+        if let to, ![.sip, .sips, .tel].contains(to.uri.scheme) {
+            throw .usage("--to must be a SIP address such as sip:bob@example.com")
+        }
+        if !(0...65_535).contains(port) { throw .usage("--port must be 0…65535, got \(port)") }
+        if !(0...699).contains(autoRespond) || (1...99).contains(autoRespond) {
+            throw .usage("--auto-respond must be 0 or a SIP status code 100…699, got \(autoRespond)")
+        }
+        if registerInterval < 0 { throw .usage("--register-interval must not be negative") }
+        if transports.isEmpty { throw .usage("--transport needs at least one of udp, tcp, tls") }
+    }
+}
