@@ -12,9 +12,12 @@ extension Caller {
         counters.withLock { $0.messagesReceived += 1 }
         guard options.listen else { return 501 }
         report(.messageReceived(from: from.uri.description, text: text))
+        // Replies go to the sender's Contact when it gave one (reachable without a server),
+        // else to its address of record, as the seed does.
+        let contact: SIPURI? = if case .addresses(let list)? = try? request.contacts { list.first?.uri } else { nil }
         state.withLock { s in
             if s.messages == nil {
-                s.messages = MessageSession(agent: agent, target: from.uri, to: NameAddress(displayName: from.displayName, uri: from.uri),
+                s.messages = MessageSession(agent: agent, target: contact ?? from.uri, to: NameAddress(displayName: from.displayName, uri: from.uri),
                                             from: localAddress, locate: { [self] uri throws(CallerError) in try await destinations(for: uri) },
                                             report: report)
             }
@@ -47,6 +50,11 @@ extension Caller {
     public func input(_ line: String) {
         let text = line.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return }
+        let early = state.withLock { s -> Bool in
+            if !s.started { s.pendingInput.append(text) }
+            return !s.started
+        }
+        guard !early else { return }
         let running = state.withLock { s in s.media.values.first { $0.isRunning } }
         if let media = running {
             if options.touchtone && text.allSatisfy({ "0123456789*#ABCDabcd".contains($0) }) {
@@ -80,7 +88,7 @@ extension Caller {
     public func inputEnded() {
         let idle = state.withLock { s -> Bool in
             s.inputEnded = true
-            return s.messagesInFlight == 0 && s.messages != nil
+            return s.started && s.messagesInFlight == 0 && s.messages != nil
         }
         if idle && !options.listen && options.to != nil && !options.send.isEmpty { finish(0, because: nil) }
     }

@@ -49,6 +49,9 @@ public final class Caller: @unchecked Sendable {
         var exitStatus: Int32?
         var waiters: [CheckedContinuation<Int32, Never>] = []
         var inputEnded = false
+        /// Lines typed before the job started, replayed once it has.
+        var pendingInput: [String] = []
+        var started = false
         var messagesInFlight = 0
         var closing = false
     }
@@ -116,6 +119,7 @@ public final class Caller: @unchecked Sendable {
         Task { [weak self] in
             for await event in workStream { await self?.process(event) }
         }
+        if pipeline != nil { await refillSpare() }
     }
 
     private static func agentOptions(_ options: CallerOptions, link: CallerLink) -> SIPUserAgent.Options {
@@ -151,7 +155,15 @@ public final class Caller: @unchecked Sendable {
     /// Starts the job: REGISTER (and waits for its first answer when a request follows), then
     /// the call or the MESSAGE. Returns once they are under way.
     public func start() async {
-        if pipeline != nil { await refillSpare() }
+        defer {
+            let pending = state.withLock { s -> [String] in
+                s.started = true
+                defer { s.pendingInput = [] }
+                return s.pendingInput
+            }
+            for line in pending { input(line) }
+            if state.withLock({ $0.inputEnded }) { inputEnded() }
+        }
         if options.register {
             let registration = makeRegistration()
             state.withLock { $0.registration = registration }

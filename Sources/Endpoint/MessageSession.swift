@@ -46,6 +46,7 @@ final class MessageSession: @unchecked Sendable {
         }
         var request = agent.makeRequest(.message, target: target, from: from, to: to, callID: callID,
                                         sequence: number, fromTag: fromTag)
+        request.headers.add(.contact, agent.contact(kind: agent.stack.advertised.kind))
         request.headers.add(.contentType, "text/plain;charset=utf-8")
         request.body = Array(text.utf8)
         let response = await agent.send(request, to: targets[0], fallbacks: Array(targets.dropFirst()))
