@@ -12,7 +12,8 @@ SWIFT ?= swift
 DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
     libspeex-dev libspeexdsp-dev libasound2-dev flite flite1-dev \
     libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us \
-    sip-tester nftables dnsmasq-base libc-ares-dev openssl iproute2 util-linux
+    sip-tester nftables dnsmasq-base libc-ares-dev openssl iproute2 util-linux \
+    baresip kamailio
 
 EXAMPLE := Examples/custom-processor
 
@@ -35,9 +36,9 @@ build: deps
 	$(SWIFT) build
 
 run: build
-	@echo "make run: no call yet: running pipelines/demo.pipeline offline (a two-tone chord mixed,"
-	@echo "          through G.711 u-law and back, metered, recorded to out/demo.wav)"
-	$(SWIFT) run callwire pipeline run pipelines/demo.pipeline
+	@echo "make run: a real SIP call on 127.0.0.1 to an in-process endpoint that answers with a"
+	@echo "          synthesized prompt; Callwire records the call and transcribes the far end"
+	$(SWIFT) run callwire demo
 
 test: deps
 	$(SWIFT) test

@@ -174,6 +174,9 @@ extension CallerOptions {
                 throw .media("--pipeline: no such file \(source) (and it is not pipeline text)")
             }
         }
+        if m.pipeline != nil && (m.record != nil || m.play != nil) {
+            throw .usage("--record and --play shape the shipped pipelines; with --pipeline, put a wav-recorder or wav-player in it")
+        }
         record = m.record
         play = m.play
         duration = m.duration
