@@ -28,7 +28,10 @@ struct CallerRun {
         do {
             caller = try await Caller(options, registry: environment.registry)
         } catch {
-            throw CommandFailure.error("\(error)", status: error.exitStatus)
+            // Pipeline diagnostics are already `FILE:LINE:COL: error: …` lines.
+            let text = "\(error)"
+            throw text.contains(": error: ") ? CommandFailure(text.split(separator: "\n").map(String.init), status: error.exitStatus)
+                                             : CommandFailure.error(text, status: error.exitStatus)
         }
         let printer = Task { [environment] in
             let start = Date()

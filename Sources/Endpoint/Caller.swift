@@ -307,12 +307,26 @@ final class CallerLink: @unchecked Sendable {
     weak var caller: Caller?
 }
 
-/// Runs `body`, giving up waiting after `limit` (the work itself is left to finish).
-func withTimeout(_ limit: Duration, _ body: @escaping @Sendable () async -> Void) async {
-    await withTaskGroup(of: Void.self) { group in
-        group.addTask { await body() }
-        group.addTask { try? await Task.sleep(for: limit) }
-        await group.next()
-        group.cancelAll()
+/// Runs `body`, giving up waiting after `limit`; the work itself is left to finish on its own
+/// (a BYE to a dead peer runs to Timer F, but the caller does not wait for it).
+/// - Returns: the body's result, or nil when the limit came first.
+@discardableResult
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async -> T) async -> T? {
+    await withCheckedContinuation { continuation in
+        let first = ResumeOnce(continuation)
+        Task {
+            first.resume(returning: await body())
+        }
+        Task {
+            try? await Task.sleep(for: limit)
+            first.resume(returning: nil)
+        }
     }
+}
+
+/// A continuation resumed by whichever side comes first.
+private final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation: Mutex<CheckedContinuation<T?, Never>?>
+    init(_ continuation: CheckedContinuation<T?, Never>) { self.continuation = Mutex(continuation) }
+    func resume(returning value: T?) { continuation.withLock { $0.take() }?.resume(returning: value) }
 }

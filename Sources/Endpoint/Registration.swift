@@ -90,16 +90,7 @@ final class Registration: @unchecked Sendable {
             return s.registered
         }
         guard wasRegistered else { return }
-        let status = await withTaskGroup(of: Int?.self) { group in
-            group.addTask { [self] in (try? await send(expires: 0))?.status }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return nil
-            }
-            let first = await group.next() ?? nil
-            group.cancelAll()
-            return first
-        }
+        let status = await withTimeout(limit) { [self] in (try? await send(expires: 0))?.status } ?? nil
         report(.unregistered(aor: aor.uri.description, status: status ?? 408))
     }
 

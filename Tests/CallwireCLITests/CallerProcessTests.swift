@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `callwire` executable as users run it: exit statuses, messages, sipp against it, and a
+/// recording that survives SIGKILL.
+@Suite("callwire caller (processes)", .serialized)
+struct CallerProcessTests {
+    @Test("bad input: one clear message and the documented status, before any SIP is sent")
+    func badInput() throws {
+        let binary = try callwireExecutable().path
+        let listener = try UDPProbe()
+        let target = "--to=sip:alice@127.0.0.1:\(listener.port)"
+        let unknown = try runProcess(binary, ["--bogus"])
+        #expect(unknown.status == 64)
+        #expect(unknown.err.contains("Unknown option '--bogus'"))
+        let noScheme = try runProcess(binary, ["--to=18007741500", "--no-audio"])
+        #expect(noScheme.status == 64)
+        #expect(noScheme.err.contains("'18007741500' is not a SIP address"))
+        let none = try runProcess(binary, [])
+        #expect(none.status == 64)
+        #expect(none.err.contains("must supply --to option"))
+        let badPipeline = try runProcess(binary, [target, "--port=0", "--pipeline", "sine ! pcmu-encodr ! @rtp-out"])
+        #expect(badPipeline.status == 1)
+        #expect(badPipeline.err.contains("<pipeline>:1:8: error: unknown node type 'pcmu-encodr' (did you mean 'pcmu-encoder'?)"))
+        let noDevice = try runProcess(binary, [target, "--port=0", "--pipeline",
+                                               "alsa-source device=hw:9,0 ! resample ! @encoder ! @rtp-out  @rtp-in ! @decoder ! null-sink"])
+        #expect(noDevice.status == 1)
+        #expect(noDevice.err.contains("cannot open audio device 'hw:9,0'"))
+        #expect(listener.received() == 0, "nothing was sent for a bad pipeline or a missing device")
+        let refused = try runProcess(binary, ["--to=sip:alice@127.0.0.1:9", "--transport=tcp", "--port=0", "--no-audio"])
+        #expect(refused.status == 3)
+        #expect(refused.out.contains("cannot reach the peer"))
+    }
+
+    @Test("sipp's uac places 200 calls at 20 calls/s on `callwire --listen --auto-respond-after=0`; none fails")
+    func sippCalls() throws {
+        let binary = try callwireExecutable().path
+        let sipp = try requireTool("sipp")
+        let port = Int.random(in: 30_000...39_999)
+        let callee = Process()
+        callee.executableURL = URL(fileURLWithPath: binary)
+        callee.arguments = ["--listen", "--auto-respond-after=0", "--no-audio", "--int-ip=127.0.0.1", "--port=\(port)", "-q"]
+        callee.standardInput = FileHandle.nullDevice
+        callee.standardOutput = FileHandle.nullDevice
+        try callee.run()
+        defer {
+            callee.interrupt()
+            callee.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        let result = try runProcess(sipp, ["-sn", "uac", "-r", "20", "-m", "200", "-i", "127.0.0.1", "-p", String(port + 1),
+                                           "-nostdin", "-timeout", "60s", "127.0.0.1:\(port)"])
+        #expect(result.status == 0, "sipp: \(result.out.suffix(1_500)) \(result.err.suffix(500))")
+        #expect(callee.isRunning, "callwire is still up")
+    }
+
+    @Test("a call killed with SIGKILL leaves a playable stereo recording of what came before")
+    func killedRecording() throws {
+        let binary = try callwireExecutable().path
+        let directory = try temporaryDirectory("kill")
+        let recording = directory.appendingPathComponent("call.wav").path
+        let port = Int.random(in: 40_000...49_999)
+        let callee = Process()
+        callee.executableURL = URL(fileURLWithPath: binary)
+        callee.arguments = ["--listen", "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)", "-q", "--pipeline",
+                            "sine freq=1000 rate=8000 ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink"]
+        callee.standardInput = FileHandle.nullDevice
+        try callee.run()
+        defer {
+            callee.interrupt()
+            callee.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        let caller = Process()
+        caller.executableURL = URL(fileURLWithPath: binary)
+        caller.arguments = ["--to=sip:alice@127.0.0.1:\(port)", "--no-audio", "--int-ip=127.0.0.1", "--port=0", "--record", recording]
+        caller.standardInput = FileHandle.nullDevice
+        caller.standardOutput = FileHandle.nullDevice
+        try caller.run()
+        Thread.sleep(forTimeInterval: 3.5)
+        kill(caller.processIdentifier, SIGKILL)
+        caller.waitUntilExit()
+        let info = try runProcess(try requireTool("soxi"), ["-D", recording])
+        let channels = try runProcess(try requireTool("soxi"), ["-c", recording])
+        #expect(info.status == 0, "the WAV opens: \(info.err)")
+        #expect(channels.out.trimmingCharacters(in: .whitespacesAndNewlines) == "2")
+        let seconds = Double(info.out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(seconds > 1.5, "\(seconds) s recorded before the kill")
+    }
+}
+
+/// A UDP socket on 127.0.0.1 that counts what arrives (to prove nothing was sent).
+final class UDPProbe {
+    let descriptor: Int32
+    let port: Int
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw TestSetupError("cannot bind a UDP probe") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        descriptor = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Datagrams waiting now.
+    func received() -> Int {
+        var count = 0
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT)) > 0 { count += 1 }
+        return count
+    }
+
+    deinit { close(descriptor) }
+}
