@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "RTPSession", targets: ["RTPSession"]),
         .library(name: "CallMedia", targets: ["CallMedia"]),
         .library(name: "Endpoint", targets: ["Endpoint"]),
+        .library(name: "Registrar", targets: ["Registrar"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -127,13 +128,18 @@ let package = Package(
                                .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
 
+        // MARK: The included server: registrar and stateful proxy (SIP layers only)
+        .target(name: "Registrar",
+                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog"],
+                swiftSettings: strict),
+
         // MARK: Command line
         .target(name: "CallwireBuiltins",
                 dependencies: ["MediaCore", "G711", "SoundFile", "Generators", "BasicElements", "Speex", "SpeexDSP",
                                "Analysis", "DTMF", "ALSA", "Flite", "Recognizer", "RTPNodes"],
                 swiftSettings: strict),
         .target(name: "CallwireCLI",
-                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "SIPCore", "SIPTransport",
+                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "Registrar", "SIPCore", "SIPTransport", "SIPDialog",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "callwire", dependencies: ["CallwireCLI", "CallwireBuiltins"],
@@ -188,6 +194,10 @@ let package = Package(
         .testTarget(name: "EndpointTests",
                     dependencies: ["Endpoint", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
                                    "SoundFile"],
+                    swiftSettings: strict),
+        .testTarget(name: "RegistrarTests",
+                    dependencies: ["Registrar", "Endpoint", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
+                                   "SIPTransport", .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",
                     dependencies: ["CallwireCLI", "CallwireBuiltins", "MediaTesting", "SoundFile", "callwire"],

@@ -90,7 +90,7 @@ struct RootCommand: EnvironmentCommand {
           callwire nodes list
         """,
         version: CallwireVersion.string,
-        subcommands: [PipelineCommand.self, NodesCommand.self, BenchCommand.self, DemoCommand.self])
+        subcommands: [ServerCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self, DemoCommand.self])
 
     @Flag(name: .shortAndLong, help: "Verbose: DEBUG log lines and a full SIP trace.")
     var verbose = false

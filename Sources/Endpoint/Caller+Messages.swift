@@ -27,15 +27,17 @@ extension Caller {
 
     /// Sends a MESSAGE in the current session, and ends the job when it was the last one of a
     /// `--send` run (stdin ended, not listening).
-    func sendMessage(_ text: String, first: Bool = false) async {
+    /// - Parameter counted: the caller already counted it in flight (typed lines count at once,
+    ///   so the end of input cannot overtake them).
+    func sendMessage(_ text: String, first: Bool = false, counted: Bool = false) async {
         guard let session = state.withLock({ s -> MessageSession? in
-            if s.messages != nil { s.messagesInFlight += 1 }
+            if s.messages != nil && !counted { s.messagesInFlight += 1 }
             return s.messages
         }) else { return }
         let result = await session.send(text)
         let (remaining, ended) = state.withLock { s -> (Int, Bool) in
             s.messagesInFlight -= 1
-            return (s.messagesInFlight, s.inputEnded)
+            return (s.messagesInFlight, s.inputEnded && s.started)
         }
         guard !options.listen, options.to != nil else { return }
         if case .failure(let error) = result, first {
@@ -74,8 +76,12 @@ extension Caller {
                 return
             }
         }
-        if state.withLock({ $0.messages != nil }) {
-            Task { await sendMessage(text) }
+        let queued = state.withLock { s -> Bool in
+            if s.messages != nil { s.messagesInFlight += 1 }
+            return s.messages != nil
+        }
+        if queued {
+            Task { await sendMessage(text, counted: true) }
         } else if running != nil {
             report(.log(level: .warning, text: "not sent: '\(text)' is not DTMF and --textspeech is off"))
         } else {

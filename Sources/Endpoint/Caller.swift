@@ -181,8 +181,11 @@ public final class Caller: @unchecked Sendable {
             let session = MessageSession(agent: agent, target: options.uri ?? to.uri, to: to, from: localAddress,
                                          locate: { [self] uri throws(CallerError) in try await destinations(for: uri) },
                                          report: report)
-            state.withLock { $0.messages = session }
-            await sendMessage(options.send, first: true)
+            state.withLock {
+                $0.messages = session
+                $0.messagesInFlight += 1
+            }
+            await sendMessage(options.send, first: true, counted: true)
         }
     }
 

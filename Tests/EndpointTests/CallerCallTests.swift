@@ -29,7 +29,7 @@ struct CallerCallTests {
             $0.duration = 2.5
         }
         await bob.caller.start()
-        let status = await bob.caller.wait()
+        let status = await bob.finished()
         await bob.close()
         await alice.close()
         #expect(status == 0)
@@ -77,7 +77,7 @@ struct CallerCallTests {
         }
         #expect(back.joined() == "42")
         await bob.close()
-        #expect(await bob.caller.wait() == 0)
+        #expect(await bob.finished() == 0)
         await alice.close()
     }
 
@@ -96,7 +96,7 @@ struct CallerCallTests {
             $0.to = try? NameAddress.parse(alice.address("alice"))
         }
         await carol.caller.start()
-        #expect(await carol.caller.wait() == 2)
+        #expect(await carol.finished() == 2)
         #expect(carol.events.contains { if case .response("INVITE", 486, _, _) = $0 { true } else { false } })
         await carol.close()
         await bob.close()
@@ -119,7 +119,7 @@ struct CallerCallTests {
             $0.duration = 1.5
         }
         await bob.caller.start()
-        #expect(await bob.caller.wait() == 0)
+        #expect(await bob.finished() == 0)
         await bob.close()
         await alice.close()
         let (rate, channels) = try readChannels(recording)
@@ -135,13 +135,13 @@ struct CallerCallTests {
         }
         let bob = try await TestCaller { $0.to = try? NameAddress.parse(alice.address("alice")) }
         await bob.caller.start()
-        #expect(await bob.caller.wait() == 2)
+        #expect(await bob.finished() == 2)
         #expect(bob.events.contains { if case .response("INVITE", 603, _, _) = $0 { true } else { false } })
         // A caller that only calls out (no --listen) refuses calls to it.
         let dave = try await TestCaller { $0.to = try? NameAddress.parse("sip:nobody@127.0.0.1:9") }
         let erin = try await TestCaller { $0.to = try? NameAddress.parse(dave.address("dave")) }
         await erin.caller.start()
-        #expect(await erin.caller.wait() == 2)
+        #expect(await erin.finished() == 2)
         #expect(erin.events.contains { if case .response("INVITE", 501, _, _) = $0 { true } else { false } })
         for caller in [alice, bob, dave, erin] { await caller.close() }
     }

@@ -52,6 +52,13 @@ final class TestCaller: @unchecked Sendable {
         await caller.close()
         await reader?.value
     }
+
+    /// Waits for the job's exit status, then closes, so every event is in ``events``.
+    func finished() async -> Int32 {
+        let status = await caller.wait()
+        await close()
+        return status
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

@@ -44,7 +44,7 @@ struct CallerMessageTests {
         }
         bob.caller.inputEnded()
         await bob.caller.start()
-        #expect(await bob.caller.wait() == 2)
+        #expect(await bob.finished() == 2)
         let line = try await bob.expect("480") { if case .response("MESSAGE", 480, _, _) = $0 { true } else { false } }
         #expect(line.logLine?.text == "received response: 480 Temporarily Unavailable")
         await bob.close()
@@ -61,7 +61,7 @@ struct CallerMessageTests {
         bob.caller.input("two")
         bob.caller.inputEnded()
         await bob.caller.start()
-        #expect(await bob.caller.wait() == 0)
+        #expect(await bob.finished() == 0)
         try await alice.expect("two messages") { _ in
             alice.events.filter { if case .messageReceived = $0 { true } else { false } }.count == 2
         }
