@@ -200,7 +200,7 @@ let package = Package(
                                    "SIPTransport", .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",
-                    dependencies: ["CallwireCLI", "CallwireBuiltins", "MediaTesting", "SoundFile", "callwire"],
+                    dependencies: ["CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "callwire", "sip-agent"],
                     swiftSettings: strict),
     ]
 )

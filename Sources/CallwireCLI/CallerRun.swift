@@ -9,7 +9,7 @@ import Darwin
 /// Runs the caller for the root command: prints its events, feeds it stdin, turns ctrl-C into
 /// a clean close, and returns its exit status.
 struct CallerRun {
-    let command: RootCommand
+    let command: CallerCommand
     let environment: CLIEnvironment
 
     func run() async throws -> Int32 {

@@ -34,6 +34,11 @@ public enum CallwireCLI {
     /// Runs one command line in `environment` and returns its exit status. Nothing is printed
     /// except through the environment, so tests can capture the output.
     public static func run(arguments: [String], environment: CLIEnvironment) async -> Int32 {
+        // `callwire -h` is the seed's `caller.py -h`: the caller's options, grouped.
+        if arguments == ["-h"] || arguments == ["--help"] {
+            environment.out(RootCommand.helpMessage(for: CallerCommand.self))
+            return ExitStatus.success
+        }
         do {
             let command = try RootCommand.parseAsRoot(arguments)
             if let command = command as? any EnvironmentCommand {
@@ -64,15 +69,26 @@ protocol EnvironmentCommand: ParsableCommand {
     func execute(in environment: CLIEnvironment) async throws -> Int32
 }
 
-/// `callwire`: the root command — the rtclite caller (every option of its manual), with the
-/// pipeline, node, benchmark and server tools as subcommands.
-struct RootCommand: EnvironmentCommand {
+/// `callwire`: the root command. With no subcommand it is the caller (``CallerCommand``), so the
+/// rtclite command lines work unchanged: `callwire --to=sip:alice@localhost`.
+struct RootCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "callwire",
         abstract: "A command-line SIP endpoint built on a media-pipeline framework.",
+        version: CallwireVersion.string,
+        subcommands: [CallerCommand.self, ServerCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self,
+                      DemoCommand.self],
+        defaultSubcommand: CallerCommand.self)
+}
+
+/// `callwire [call] [options]`: every option of the rtclite caller manual, grouped as its help
+/// groups them, plus Callwire's own.
+struct CallerCommand: EnvironmentCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "call",
+        abstract: "Make and take calls and messages, register, and run a pipeline per call (the default command).",
         discussion: """
-        Calls, messages and registers like the rtclite caller; each call runs a pipeline of audio \
-        nodes. One of --to, --listen or --register is needed:
+        One of --to, --listen or --register is needed:
 
           callwire --listen --register --user=alice --domain=localhost
           callwire --to=sip:alice@localhost --port=5064 --no-audio --record call.wav
@@ -83,14 +99,9 @@ struct RootCommand: EnvironmentCommand {
         --textspeech; in a message session every line is a MESSAGE. ctrl-C hangs up, unregisters \
         and finalizes recordings; a second ctrl-C exits at once.
 
-        The pipeline tools work on their own, with no call:
-
-          callwire pipeline run 'sine freq=1000 rate=8000 duration=10s ! pcmu-encoder ! pcmu-decoder ! wav-recorder path=out.wav'
-          callwire pipeline check pipelines/demo.pipeline
-          callwire nodes list
-        """,
-        version: CallwireVersion.string,
-        subcommands: [ServerCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self, DemoCommand.self])
+        Other commands: callwire server | pipeline run|check|show | nodes list|inspect | bench | demo \
+        (callwire help COMMAND).
+        """)
 
     @Flag(name: .shortAndLong, help: "Verbose: DEBUG log lines and a full SIP trace.")
     var verbose = false

@@ -60,6 +60,9 @@ extension Caller {
 
     /// Screens an incoming INVITE: 501 when not listening, 486 when busy, 488 when no codec fits.
     func admit(_ call: SIPUserAgent.Call) -> Int? {
+        report(.log(level: .info, text: "received INVITE"))
+        let from = call.request.headers[.from].flatMap { try? NameAddress.parse($0) }
+        report(.incomingCall(call: call.callID, from: from.map { NameAddress(displayName: $0.displayName, uri: $0.uri).description } ?? "unknown"))
         guard options.listen else { return 501 }
         let busy = state.withLock { s in s.calls.values.contains { $0 !== call && $0.state != .terminated } }
         if busy {
@@ -121,11 +124,8 @@ extension Caller {
 
     func process(_ event: SIPUserAgent.Event) async {
         switch event {
-        case .incomingCall(let call):
-            report(.log(level: .info, text: "received INVITE"))
-            let from = call.request.headers[.from].flatMap { try? NameAddress.parse($0) }
-            let shown = from.map { NameAddress(displayName: $0.displayName, uri: $0.uri).description } ?? "unknown"
-            report(.incomingCall(call: call.callID, from: shown))
+        case .incomingCall:
+            break   // reported by admit(_:), in order with its verdict
         case .response(let response, let agentState):
             guard (try? response.cseq)??.method == .invite, let status = response.status else { return }
             let state = agentState == "established" || agentState == "reinviting" ? "active" : "inviting"

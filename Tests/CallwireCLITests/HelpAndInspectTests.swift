@@ -1,3 +1,4 @@
+import Endpoint
 import Testing
 
 @Suite("Help and node inspection")
@@ -45,7 +46,22 @@ struct HelpAndInspectTests {
     func help() async {
         let root = await callwire("--help")
         #expect(root.status == 0)
-        #expect(root.stdout.contains("callwire pipeline run 'sine freq=1000 rate=8000 duration=10s"))
+        #expect(root.stdout.contains("callwire --listen --register --user=alice --domain=localhost"))
+        // The seed's help: grouped Network / SIP / Media, every option, computed defaults shown.
+        for group in ["NETWORK:", "SIP:", "MEDIA:"] { #expect(root.stdout.contains(group)) }
+        for option in ["-v", "-q", "--int-ip", "--ext-ip", "--transport", "--port", "--listen-queue", "--max-size", "--fix-nat",
+                       "--user-agent", "--subject", "--user", "--domain", "--proxy", "--strict-route", "--authuser", "--authpass",
+                       "--to", "--uri", "--listen", "--register", "--register-interval", "--retry-interval", "--send",
+                       "--auto-respond", "--auto-respond-after", "--auto-terminate-after", "--use-lf", "--no-sdp", "--no-audio",
+                       "--audio-loopback", "--samplerate", "--no-touchtone", "--recognize", "--textspeech"] {
+            #expect(root.stdout.contains(option + " ") || root.stdout.contains(option + ","), "\(option) in the help")
+        }
+        let flat = root.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        for shown in ["(default: 5092)", "(default: 3600)", "(default: 44100)", "(default: \(CallerDefaults.login))"] {
+            #expect(flat.contains(shown), "\(shown) in the help")
+        }
+        let pipeline = await callwire("pipeline", "run", "--help")
+        #expect(pipeline.stdout.contains("callwire pipeline run"))
         let run = await callwire("pipeline", "run", "--help")
         #expect(run.stdout.contains("--realtime"))
         #expect(run.stdout.contains("ctrl-C"))
