@@ -11,7 +11,6 @@ extension Caller {
         let from = (try? request.from) ?? NameAddress(uri: SIPURI(host: "invalid"))
         counters.withLock { $0.messagesReceived += 1 }
         guard options.listen else { return 501 }
-        report(.messageReceived(from: from.uri.description, text: text))
         // Replies go to the sender's Contact when it gave one (reachable without a server),
         // else to its address of record, as the seed does.
         let contact: SIPURI? = if case .addresses(let list)? = try? request.contacts { list.first?.uri } else { nil }
@@ -22,6 +21,8 @@ extension Caller {
                                             report: report)
             }
         }
+        // Reported once the reply session exists, so a reply typed at once has somewhere to go.
+        report(.messageReceived(from: from.uri.description, text: text))
         return options.autoRespond
     }
 

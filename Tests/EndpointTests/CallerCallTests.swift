@@ -39,7 +39,7 @@ struct CallerCallTests {
         let (rate, channels) = try readChannels(recording)
         #expect(channels.count == 2)
         let seconds = Double(channels[0].count) / Double(rate)
-        #expect(seconds > 2.2 && seconds < 3.2, "recorded \(seconds) s")
+        #expect(seconds > 2.2 && seconds < 4.5, "recorded \(seconds) s (the call lasts 2.5 s; a loaded machine delays the BYE)")
         let sent = Array(channels[0].dropFirst(rate / 2)), heard = Array(channels[1].dropFirst(rate))
         #expect(abs(AudioCheck.dominantFrequency(sent, sampleRate: rate) - 440) < 15)
         #expect(abs(AudioCheck.dominantFrequency(heard, sampleRate: rate) - 1_000) < 15)
