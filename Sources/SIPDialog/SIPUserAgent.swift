@@ -338,10 +338,11 @@ public final class SIPUserAgent: @unchecked Sendable {
                     var bye = dialog.makeRequest(.bye)
                     if !options.product.isEmpty { bye.headers.add(.userAgent, options.product) }
                     call.dialog = dialog
-                    call.state = .terminated
-                    stack.send(bye, to: call.destination) { [self] event in
+                    // §15.1.1: the session ends when the BYE is handed to its transaction (media
+                    // stops now); hangUp returns when the BYE is answered or times out.
+                    end(call, reason: "local BYE")
+                    stack.send(bye, to: call.destination) { event in
                         if case .response(let response) = event, (response.status ?? 0) < 200 { return }
-                        end(call, reason: "local BYE")
                         continuation.resume()
                     }
                 case .inviting, .ringing:

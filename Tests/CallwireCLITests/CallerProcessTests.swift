@@ -120,3 +120,42 @@ final class UDPProbe {
 
     deinit { close(descriptor) }
 }
+
+/// `--events json` and `--auto-terminate-after`, as a script would use them.
+@Suite("callwire --events json")
+struct CallerEventsTests {
+    @Test("--events json: one object per line with event and time; the callee hangs up after --auto-terminate-after")
+    func jsonEvents() throws {
+        let binary = try callwireExecutable().path
+        let port = Int.random(in: 50_000...54_999)
+        let callee = Process()
+        callee.executableURL = URL(fileURLWithPath: binary)
+        callee.arguments = ["--listen", "--auto-respond-after=0", "--auto-terminate-after=1", "--no-audio", "--int-ip=127.0.0.1",
+                            "--port=\(port)", "-q"]
+        callee.standardInput = FileHandle.nullDevice
+        callee.standardOutput = FileHandle.nullDevice
+        try callee.run()
+        defer {
+            callee.interrupt()
+            callee.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        let result = try runProcess(binary, ["--to=sip:alice@127.0.0.1:\(port)", "--no-audio", "--int-ip=127.0.0.1", "--port=0",
+                                             "--events", "json"])
+        #expect(result.status == 0, "\(result.err)")
+        let objects = result.out.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(objects.count == result.out.split(separator: "\n").count, "every line is a JSON object")
+        #expect(objects.allSatisfy { $0["event"] is String && $0["time"] is Double })
+        let names = objects.compactMap { $0["event"] as? String }
+        for name in ["listening", "call_state", "response", "codec", "rtp_stats", "call_ended", "summary"] {
+            #expect(names.contains(name), "\(name) in \(names)")
+        }
+        #expect(names.last == "summary")
+        let ended = objects.first { $0["event"] as? String == "call_ended" }
+        #expect(ended?["reason"] as? String == "remote BYE", "the callee ended it")
+        let codec = objects.first { $0["event"] as? String == "codec" }
+        #expect(codec?["codec"] as? String == "speex/16000")
+    }
+}
