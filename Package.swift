@@ -56,6 +56,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: SIP (pure values; never imports media modules)
@@ -130,7 +131,7 @@ let package = Package(
 
         // MARK: The included server: registrar and stateful proxy (SIP layers only)
         .target(name: "Registrar",
-                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog"],
+                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
 
         // MARK: Command line

@@ -34,6 +34,8 @@ struct ServerCommand: EnvironmentCommand {
     var relay = false
     @Option(help: "Users to authenticate: `user password` or `user ha1=HEX` per line.")
     var users: String?
+    @Option(name: .customLong("location-db"), help: "Keep registrations in this SQLite file, so a restart loses none.")
+    var locationDB: String?
     @Option(name: .customLong("min-expires"), help: "The shortest registration accepted (shorter ones get 423).")
     var minExpires = 60
     @Option(name: .customLong("tls-cert"), help: "Certificate chain (PEM) for TLS listeners.")
@@ -66,6 +68,13 @@ struct ServerCommand: EnvironmentCommand {
         if let users {
             do {
                 options.users = try UserDirectory(contentsOf: users)
+            } catch {
+                throw CommandFailure.error("\(error)", status: ExitStatus.usage)
+            }
+        }
+        if let locationDB {
+            do {
+                options.store = try LocationStore(path: locationDB)
             } catch {
                 throw CommandFailure.error("\(error)", status: ExitStatus.usage)
             }

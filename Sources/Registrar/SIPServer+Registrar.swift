@@ -42,6 +42,10 @@ extension SIPServer {
         case nil:
             break   // a query: list the bindings
         }
+        if let store = options.store {
+            let current = now
+            store.save(aor: LocationService.key(aor), bindings: location.lookup(aor, now: current).map { ($0, $0.expires - current) })
+        }
         // Step 8: 200 with every current binding and its remaining time.
         var ok = SIPMessage.response(to: message, status: 200, toTag: SIPIdentifiers.tag())
         let current = now

@@ -22,6 +22,8 @@ public final class SIPServer: @unchecked Sendable {
         public var maximumExpires = 7_200
         /// The Server header.
         public var product = "Callwire server"
+        /// Where bindings are kept across restarts (`--location-db`); nil: memory only.
+        public var store: LocationStore?
         /// Creates the defaults.
         public init() {}
     }
@@ -29,7 +31,8 @@ public final class SIPServer: @unchecked Sendable {
     /// What happened, for logs.
     public var log: (@Sendable (String) -> Void)?
     let stack: SIPStack
-    let options: Options
+    /// What it was started with.
+    public let options: Options
     let ourAddresses: Set<String>
     var location = LocationService()
     var authenticators: [String: DigestServer] = [:]
@@ -51,6 +54,13 @@ public final class SIPServer: @unchecked Sendable {
             for host in aliases { addresses.insert("\(host):\(entry.port)") }
         }
         ourAddresses = addresses
+        if let store = options.store {
+            for (aor, binding, remaining) in store.load() {
+                var restored = binding
+                restored.expires = remaining
+                location.restore(aorKey: aor, binding: restored)
+            }
+        }
         stack.setHandlers(
             request: { [weak self] request in self?.received(request) },
             ack: { [weak self] ack, _ in self?.forwardACK(ack) },

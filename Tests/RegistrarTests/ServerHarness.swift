@@ -17,10 +17,10 @@ struct TestServer {
     /// The domain callers use: `localhost:PORT`.
     var domain: String { "localhost:\(port)" }
 
-    init(_ configure: (inout SIPServer.Options) -> Void = { _ in }) async throws {
+    init(port: Int = 0, _ configure: (inout SIPServer.Options) -> Void = { _ in }) async throws {
         var options = SIPServer.Options()
         configure(&options)
-        transport = try await SIPNetworkTransport.start(TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: 0)]))
+        transport = try await SIPNetworkTransport.start(TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: port)]))
         let stack = SIPStack(transport: transport, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
                              advertised: transport.listening[0])
         server = SIPServer(stack: stack, listening: transport.listening, options: options)

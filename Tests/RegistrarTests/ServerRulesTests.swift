@@ -162,3 +162,35 @@ struct ServerRulesTests {
         await server.close()
     }
 }
+
+/// `--location-db`: bindings survive a restart.
+@Suite("Registrar persistence", .serialized, .timeLimit(.minutes(1)))
+struct PersistenceTests {
+    @Test("with a location database, a restarted server still routes to the registered contact")
+    func survivesRestart() async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("location-\(UUID()).sqlite").path
+        let first = try await TestServer { $0.store = try? LocationStore(path: path) }
+        let alice = try await TestCaller {
+            $0.listen = true
+            $0.register = true
+            $0.user = "alice"
+            $0.domain = first.domain
+        }
+        await alice.caller.start()
+        try await alice.expect("registered", isRegistered)
+        first.server.options.store?.flush()
+        let port = first.port
+        await first.close()
+        let second = try await TestServer(port: port) { $0.store = try? LocationStore(path: path) }
+        let bob = try await TestCaller {
+            $0.to = try? NameAddress.parse("sip:alice@localhost:\(port)")
+            $0.send = "still there?"
+        }
+        bob.caller.inputEnded()
+        await bob.caller.start()
+        #expect(await bob.finished() == 0, "\(bob.events)")
+        try await alice.expect("the message") { if case .messageReceived(_, "still there?") = $0 { true } else { false } }
+        await alice.close()
+        await second.close()
+    }
+}
