@@ -117,8 +117,10 @@ public final class SIPServer: @unchecked Sendable {
         }
         // §16.4: a Route naming us is ours to remove; a strict previous hop put us in the R-URI.
         var routes = message.headers.values(.route)
+        var cameThroughUs = false
         if let first = routes.first, let uri = (try? NameAddress.parse(first))?.uri, isUs(uri) {
             routes.removeFirst()
+            cameThroughUs = true
         } else if let uri = message.requestURI, isUs(uri), let last = routes.last,
                   let target = (try? NameAddress.parse(last))?.uri {
             message.requestURI = target
@@ -127,6 +129,12 @@ public final class SIPServer: @unchecked Sendable {
         message.headers.remove(.route)
         for route in routes { message.headers.add(.route, route) }
         if !routes.isEmpty {
+            // A route set we are part of (our Record-Route) is followed; a route preloaded to
+            // somewhere else would make us an open relay.
+            guard cameThroughUs || options.relay else {
+                reply(request, 403, "Relaying Denied")
+                return
+            }
             forward(request, message, to: [nil], recordRoute: false)
             return
         }
@@ -139,6 +147,10 @@ public final class SIPServer: @unchecked Sendable {
         // In-dialog requests, and requests straight to a contact (a port that is not ours),
         // go to the Request-URI without a location lookup (§16.5).
         if inDialog || (target.port != nil && !isUs(target) && isLocal(target.host)) {
+            guard cameThroughUs || isLocal(target.host) || options.relay else {
+                reply(request, 403, "Relaying Denied")
+                return
+            }
             forward(request, message, to: [nil], recordRoute: false)
             return
         }

@@ -167,6 +167,15 @@ public final class SIPStack: @unchecked Sendable {
     private func received(_ inbound: SIPInbound) {
         trace?("received from \(inbound.source):\n\(String(decoding: inbound.message.serialized(), as: UTF8.self))")
         if inbound.message.isRequest {
+            // A request that parses but lacks what every request needs (§8.1.1) gets a 400
+            // when it says where to send one; the transaction layer would drop it silently.
+            if (try? inbound.message.validate()) == nil {
+                if let reply = BadRequest.response(to: inbound.message.serialized(), reason: "Bad Request (missing or invalid headers)"),
+                   let response = try? SIPMessage(datagram: reply) {
+                    transmit(response, to: inbound.source) { _ in }
+                }
+                return
+            }
             let events = layer.receive(inbound.message, reliable: inbound.source.kind.isReliable)
             for event in events {
                 if case .request(_, let id) = event { destinations[id] = inbound.source }

@@ -318,6 +318,12 @@ private final class DatagramReceiver: ChannelInboundHandler, @unchecked Sendable
         guard bytes.contains(where: { $0 != 0x0D && $0 != 0x0A }) else { return }
         guard let message = try? SIPMessage(datagram: bytes) else {
             shared.options.log("dropping an unparsable datagram from \(envelope.remoteAddress)")
+            // §16.3 step 1 / §8.2: answer 400 when the request names where to answer.
+            if let reply = BadRequest.response(to: bytes, reason: "Bad Request (unparsable)") {
+                var buffer = context.channel.allocator.buffer(capacity: reply.count)
+                buffer.writeBytes(reply)
+                context.writeAndFlush(NIOAny(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: buffer)), promise: nil)
+            }
             return
         }
         shared.deliver(message, from: envelope.remoteAddress, kind: .udp)
