@@ -3,6 +3,7 @@ import Endpoint
 import Foundation
 import NIOPosix
 import Registrar
+import SIPCore
 import SIPDialog
 import SIPTransport
 
@@ -34,6 +35,8 @@ struct ServerCommand: EnvironmentCommand {
     var relay = false
     @Option(help: "Users to authenticate: `user password` or `user ha1=HEX` per line.")
     var users: String?
+    @Option(help: "Digest algorithms to challenge with, preferred first (sha-256, md5, sha-256-sess, md5-sess).")
+    var algorithms = "sha-256,md5"
     @Option(name: .customLong("location-db"), help: "Keep registrations in this SQLite file, so a restart loses none.")
     var locationDB: String?
     @Option(name: .customLong("min-expires"), help: "The shortest registration accepted (shorter ones get 423).")
@@ -71,6 +74,12 @@ struct ServerCommand: EnvironmentCommand {
             } catch {
                 throw CommandFailure.error("\(error)", status: ExitStatus.usage)
             }
+        }
+        options.algorithms = try algorithms.split(separator: ",").map { token in
+            guard let algorithm = DigestAlgorithm(token: String(token).trimmingCharacters(in: .whitespaces)) else {
+                throw CommandFailure.error("--algorithms: unknown algorithm '\(token)' (sha-256, md5, sha-256-sess, md5-sess)", status: ExitStatus.usage)
+            }
+            return algorithm
         }
         if let locationDB {
             do {

@@ -103,7 +103,7 @@ public final class Graph: @unchecked Sendable {
     private let stopRequested = Atomic<Bool>(false)
     @exclusivity(unchecked) @usableFromInline var cachedRate = 0
     @exclusivity(unchecked) @usableFromInline var cachedSamplesPerTick = 0
-    private let messageHandler = Mutex<(@Sendable (GraphMessage) -> Void)?>(nil)
+    private let messageHandler = Mutex<MessageHandler?>(nil)
     /// Per-node timing for `callwire bench`; consulted only when `profiling` is set.
     @usableFromInline let profiler: GraphProfiler
     @exclusivity(unchecked) @usableFromInline var profiling = false
@@ -193,7 +193,8 @@ public final class Graph: @unchecked Sendable {
     /// Sets the function that receives events posted by nodes. It is called on the graph's
     /// executor, so it must return quickly (hand the message to a stream or a queue).
     public func setMessageHandler(_ handler: (@Sendable (GraphMessage) -> Void)?) {
-        messageHandler.withLock { $0 = handler }
+        let box = handler.map(MessageHandler.init)
+        messageHandler.withLock { $0 = box }
     }
 
     /// The node instance named `name`, for embedders that configure nodes directly.
@@ -429,7 +430,7 @@ public final class Graph: @unchecked Sendable {
 
     func post(_ message: GraphMessage) {
         let handler = messageHandler.withLock { $0 }
-        handler?(message)
+        handler?.call(message)
     }
 
     @usableFromInline
@@ -452,4 +453,12 @@ public final class Graph: @unchecked Sendable {
     private func runError(_ index: Int, _ error: NodeError) -> GraphRunError {
         GraphRunError(node: nodeInfo[index].name, location: nodeInfo[index].location, underlying: error)
     }
+}
+
+/// Holds a callback behind a lock. A closure kept directly in a `Mutex` is re-abstracted on
+/// every `withLock { $0 }` (the inout value is written back through thunks), so each read would
+/// wrap it once more until the stack overflows; a class reference does not change.
+private final class MessageHandler: Sendable {
+    let call: @Sendable (GraphMessage) -> Void
+    init(_ call: @escaping @Sendable (GraphMessage) -> Void) { self.call = call }
 }

@@ -23,7 +23,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     private let rtpChannel: any Channel
     private let rtcpChannel: any Channel
     private let state: Mutex<State>
-    private let reportHandler: Mutex<(@Sendable (RemoteReport) -> Void)?> = Mutex(nil)
+    private let reportHandler = Mutex<ReportHandler?>(nil)
     private let clock = ContinuousClock()
     private let epoch: ContinuousClock.Instant
     private let unixEpochNanoseconds: Int64
@@ -119,7 +119,8 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
 
     /// Called with each report the peer sends about this side's stream.
     public func onReport(_ handler: @escaping @Sendable (RemoteReport) -> Void) {
-        reportHandler.withLock { $0 = handler }
+        let box = ReportHandler(handler)
+        reportHandler.withLock { $0 = box }
     }
 
     /// The last report the peer sent about this side's stream.
@@ -221,7 +222,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
                 }
             }
         }
-        if let report, let handler = reportHandler.withLock({ $0 }) { handler(report) }
+        if let report, let handler = reportHandler.withLock({ $0 }) { handler.call(report) }
     }
 
     private func compactNTP(atNanoseconds nanos: Int64) -> UInt32 {
@@ -309,4 +310,12 @@ private final class DatagramHandler: ChannelInboundHandler, Sendable {
 public struct RTPSessionError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Holds a callback behind a lock. A closure kept directly in a `Mutex` is re-abstracted on
+/// every `withLock { $0 }` (the inout value is written back through thunks), so each read would
+/// wrap it once more until the stack overflows; a class reference does not change.
+private final class ReportHandler: Sendable {
+    let call: @Sendable (RemoteReport) -> Void
+    init(_ call: @escaping @Sendable (RemoteReport) -> Void) { self.call = call }
 }

@@ -66,7 +66,7 @@ extension SIPServer {
         guard let users = options.users else { return true }
         let message = request.message
         let realm = realmFor(message)
-        var server = authenticators[realm] ?? DigestServer(realm: realm)
+        var server = authenticators[realm] ?? DigestServer(realm: realm, algorithms: options.algorithms)
         defer { authenticators[realm] = server }
         let header: SIPHeaderName = proxy ? .proxyAuthorization : .authorization
         let offered = message.headers.values(header).compactMap { value in

@@ -1,5 +1,5 @@
 import Foundation
-import SIPCore
+public import SIPCore
 public import SIPDialog
 import SIPTransaction
 public import SIPTransport
@@ -16,6 +16,9 @@ public final class SIPServer: @unchecked Sendable {
         public var relay = false
         /// Users to authenticate (`--users`); nil: no authentication.
         public var users: UserDirectory?
+        /// Digest algorithms challenged, one challenge each, preferred first (RFC 8760 §2.4).
+        /// Some clients (sipp) answer only the first challenge, and only MD5.
+        public var algorithms: [DigestAlgorithm] = [.sha256, .md5]
         /// The shortest registration accepted (`--min-expires`, §10.3 step 7 → 423).
         public var minimumExpires = 60
         /// The longest registration granted.

@@ -55,7 +55,7 @@ public final class LoopbackTransport: SIPTransport, Sendable {
     let network: LoopbackNetwork
     let host: String
     let port: Int
-    private let receiver = Mutex<(@Sendable (SIPInbound) -> Void)?>(nil)
+    private let receiver = Mutex<InboundHandler?>(nil)
 
     init(network: LoopbackNetwork, host: String, port: Int) {
         self.network = network
@@ -77,13 +77,14 @@ public final class LoopbackTransport: SIPTransport, Sendable {
     }
 
     public func setReceiver(_ receiver: @escaping @Sendable (SIPInbound) -> Void) {
-        self.receiver.withLock { $0 = receiver }
+        let handler = InboundHandler(receiver)
+        self.receiver.withLock { $0 = handler }
     }
 
     func receive(_ message: SIPMessage, from source: SIPDestination) {
         var message = message
         if message.isRequest { SIPNetworkTransport.Shared.stampVia(&message, host: source.host, port: source.port) }
-        receiver.withLock { $0 }?(SIPInbound(message: message, source: source))
+        receiver.withLock { $0 }?.call(SIPInbound(message: message, source: source))
     }
 
     public func close() async { network.remove(self) }

@@ -25,7 +25,7 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
 
     /// State shared with the channel handlers.
     final class Shared: @unchecked Sendable {
-        let receiver = Mutex<(@Sendable (SIPInbound) -> Void)?>(nil)
+        let receiver = Mutex<InboundHandler?>(nil)
         let connections = Mutex<[String: any Channel]>([:])
         let options: TransportOptions
 
@@ -38,7 +38,7 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
             var message = message
             if message.isRequest { Self.stampVia(&message, host: host, port: port) }
             let inbound = SIPInbound(message: message, source: SIPDestination(kind: kind, host: host, port: port))
-            receiver.withLock { $0 }?(inbound)
+            receiver.withLock { $0 }?.call(inbound)
         }
 
         /// RFC 3261 §18.2.1 and RFC 3581 §4.
@@ -165,7 +165,8 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
     }
 
     public func setReceiver(_ receiver: @escaping @Sendable (SIPInbound) -> Void) {
-        shared.receiver.withLock { $0 = receiver }
+        let handler = InboundHandler(receiver)
+        shared.receiver.withLock { $0 = handler }
     }
 
     public func send(_ message: SIPMessage, to destination: SIPDestination, completion: @escaping @Sendable ((any Error)?) -> Void) {
@@ -377,4 +378,12 @@ private final class StreamReceiver: ChannelInboundHandler, @unchecked Sendable {
         shared.options.log("\(kind.rawValue) connection error: \(error)")
         context.close(promise: nil)
     }
+}
+
+/// Holds a callback behind a lock. A closure kept directly in a `Mutex` is re-abstracted on
+/// every `withLock { $0 }` (the inout value is written back through thunks), so each read would
+/// wrap it once more until the stack overflows; a class reference does not change.
+final class InboundHandler: Sendable {
+    let call: @Sendable (SIPInbound) -> Void
+    init(_ call: @escaping @Sendable (SIPInbound) -> Void) { self.call = call }
 }
