@@ -176,7 +176,12 @@ extension SIPServer {
         if let first = routes.first, let uri = (try? NameAddress.parse(first))?.uri, isUs(uri) { routes.removeFirst() }
         message.headers.remove(.route)
         for route in routes { message.headers.add(.route, route) }
-        let nextHop = routes.first.flatMap { try? NameAddress.parse($0) }?.uri ?? message.requestURI
+        var nextHop = routes.first.flatMap { try? NameAddress.parse($0) }?.uri ?? message.requestURI
+        if routes.isEmpty, let target = nextHop, isUs(target) {
+            // Addressed to us with no route: the registered contact (see the in-dialog rule).
+            nextHop = location.lookup(target, now: now).first?.contact.uri
+            if let contact = nextHop { message.requestURI = contact }
+        }
         guard let nextHop, !isUs(nextHop), let destination = destination(for: nextHop, inbound: .udp) else { return }
         let hops = message.headers[.maxForwards].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 70
         message.headers.set(.maxForwards, String(max(hops - 1, 0)))

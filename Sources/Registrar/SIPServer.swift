@@ -149,6 +149,16 @@ public final class SIPServer: @unchecked Sendable {
         let inDialog = (try? message.to)?.tag != nil
         // In-dialog requests, and requests straight to a contact (a port that is not ours),
         // go to the Request-URI without a location lookup (§16.5).
+        if inDialog && isUs(target) {
+            // An in-dialog request addressed to us with no route (a UA that ignores Contact and
+            // Record-Route, like sipp's built-in scenarios): to the best registered contact.
+            guard let contact = location.lookup(target, now: now).first?.contact.uri else {
+                reply(request, 481, "Call/Transaction Does Not Exist")
+                return
+            }
+            forward(request, message, to: [contact], recordRoute: false)
+            return
+        }
         if inDialog || (target.port != nil && !isUs(target) && isLocal(target.host)) {
             guard cameThroughUs || isLocal(target.host) || options.relay else {
                 reply(request, 403, "Relaying Denied")
