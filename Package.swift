@@ -39,6 +39,7 @@ let package = Package(
         .library(name: "RTPSession", targets: ["RTPSession"]),
         .library(name: "CallMedia", targets: ["CallMedia"]),
         .library(name: "Endpoint", targets: ["Endpoint"]),
+        .library(name: "EndpointTesting", targets: ["EndpointTesting"]),
         .library(name: "Registrar", targets: ["Registrar"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
@@ -129,6 +130,8 @@ let package = Package(
                                .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
 
+        .target(name: "EndpointTesting", dependencies: ["Endpoint", "MediaCore"], swiftSettings: strict),
+
         // MARK: The included server: registrar and stateful proxy (SIP layers only)
         .target(name: "Registrar",
                 dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", .product(name: "GRDB", package: "GRDB.swift")],
@@ -193,11 +196,11 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "EndpointTests",
-                    dependencies: ["Endpoint", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
+                    dependencies: ["Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
                                    "SoundFile"],
                     swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
-                    dependencies: ["Registrar", "Endpoint", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
+                    dependencies: ["Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
                                    "SIPTransport", .product(name: "NIOPosix", package: "swift-nio")],
                     exclude: ["sipp"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),

@@ -166,29 +166,10 @@ public final class SIPUserAgent: @unchecked Sendable {
     public func startCall(_ target: SIPURI, from: NameAddress, to: NameAddress, destination: SIPDestination,
                           fallbacks: [SIPDestination] = [], callID: String? = nil,
                           body: [UInt8] = [], contentType: String = "application/sdp") -> Call {
-        var invite = SIPMessage(method: .invite, uri: target)
-        if let proxy = options.outboundProxy {
-            if options.strictRoute {
-                var requestURI = proxy
-                requestURI.headers = []
-                invite = SIPMessage(method: .invite, uri: requestURI)
-                invite.headers.add(.route, "<\(target)>")
-            } else {
-                var route = proxy
-                route.setParameter("lr", nil, flag: true)
-                invite.headers.add(.route, "<\(route)>")
-            }
-        }
-        var fromTagged = from
-        fromTagged.tag = SIPIdentifiers.tag()
-        invite.headers.add(.maxForwards, "70")
-        invite.headers.add(.from, fromTagged.description)
-        invite.headers.add(.to, to.description)
-        invite.headers.add(.callID, callID ?? SIPIdentifiers.callID(host: stack.advertised.host))
-        invite.headers.add(.cseq, "1 INVITE")
+        var invite = makeRequest(.invite, target: target, from: from, to: to,
+                                 callID: callID ?? SIPIdentifiers.callID(host: stack.advertised.host), sequence: 1,
+                                 fromTag: SIPIdentifiers.tag())
         invite.headers.add(.contact, contact(kind: destination.kind))
-        if !options.product.isEmpty { invite.headers.add(.userAgent, options.product) }
-        if !options.subject.isEmpty { invite.headers.add(.subject, options.subject) }
         invite.headers.add(.allow, Self.allow)
         if !body.isEmpty {
             invite.headers.add(.contentType, contentType)

@@ -1,5 +1,6 @@
 import CallwireBuiltins
 import Endpoint
+import EndpointTesting
 import Foundation
 import NIOPosix
 import Registrar
@@ -29,48 +30,15 @@ struct TestServer {
     func close() async { await transport.close() }
 }
 
-/// A caller on 127.0.0.1 and everything it reported.
-final class TestCaller: @unchecked Sendable {
-    let caller: Caller
-    private let log = Mutex<[CallerEvent]>([])
-    private var reader: Task<Void, Never>?
+/// A caller on 127.0.0.1 with the built-in processors (see ``CallerProbe``).
+typealias TestCaller = CallerProbe
 
-    init(_ configure: (inout CallerOptions) -> Void) async throws {
-        var options = CallerOptions()
-        options.intIP = "127.0.0.1"
-        options.port = 0
-        options.audio = false
-        options.autoRespondAfter = 0.2
-        configure(&options)
-        caller = try await Caller(options, registry: BuiltinPlugins.registry())
-        reader = Task { [caller, self] in
-            for await event in caller.events { log.withLock { $0.append(event) } }
+extension CallerProbe {
+    convenience init(_ configure: (inout CallerOptions) -> Void) async throws {
+        try await self.init(registry: BuiltinPlugins.registry()) { options in
+            options.domain = "localhost"
+            configure(&options)
         }
-    }
-
-    var events: [CallerEvent] { log.withLock { $0 } }
-
-    @discardableResult
-    func expect(_ what: String, timeout: Duration = .seconds(10), _ match: @escaping @Sendable (CallerEvent) -> Bool) async throws -> CallerEvent {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let hit = events.first(where: match) { return hit }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("timed out waiting for \(what); events: \(events)")
-        throw ServerTestFailure("timed out waiting for \(what)")
-    }
-
-    func close() async {
-        await caller.close()
-        await reader?.value
-    }
-
-    /// Waits for the job's exit status, then closes, so every event is in ``events``.
-    func finished() async -> Int32 {
-        let status = await caller.wait()
-        await close()
-        return status
     }
 }
 

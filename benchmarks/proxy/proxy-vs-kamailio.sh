@@ -10,6 +10,8 @@
 #
 #   benchmarks/proxy/proxy-vs-kamailio.sh            # uses .build/release/callwire (built if missing)
 #   CALLS=3000 START=100 STEPS=3 benchmarks/proxy/proxy-vs-kamailio.sh
+#   KAMAILIO_CHILDREN=1 …   # one UDP worker: no 180/200 reordering between workers
+#   ONLY=kamailio …         # measure one server
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=benchmarks/proxy
@@ -58,21 +60,27 @@ search() {
     echo "$good"
 }
 
-"$CALLWIRE" server -l "127.0.0.1:$PROXY_PORT" > "$WORK/callwire.log" 2>&1 &
-SERVER=$!
-sleep 1
-CALLWIRE_RATE=$(search)
-kill -INT "$SERVER"; wait "$SERVER" 2>/dev/null || true
-sleep 1
+CALLWIRE_RATE=0 KAMAILIO_RATE=0
+if [ "${ONLY:-}" != kamailio ]; then
+    "$CALLWIRE" server -l "127.0.0.1:$PROXY_PORT" > "$WORK/callwire.log" 2>&1 &
+    SERVER=$!
+    sleep 1
+    CALLWIRE_RATE=$(search)
+    kill -INT "$SERVER"; wait "$SERVER" 2>/dev/null || true
+    sleep 1
+fi
 
-sed "s/PORT/$PROXY_PORT/g" "$HERE/kamailio-proxy.cfg" > "$WORK/kamailio.cfg"
-kamailio -f "$WORK/kamailio.cfg" -DD -E -w "$WORK" -P "$WORK/kamailio.pid" > "$WORK/kamailio.log" 2>&1 &
-KAMAILIO=$!
-sleep 2
-KAMAILIO_RATE=$(search)
-kill "$KAMAILIO"; wait "$KAMAILIO" 2>/dev/null || true
+if [ "${ONLY:-}" != callwire ]; then
+    sed "s/PORT/$PROXY_PORT/g" "$HERE/kamailio-proxy.cfg" > "$WORK/kamailio.cfg"
+    [ -n "${KAMAILIO_CHILDREN:-}" ] && sed -i "s/^log_stderror=yes$/log_stderror=yes\nchildren=$KAMAILIO_CHILDREN/" "$WORK/kamailio.cfg"
+    kamailio -f "$WORK/kamailio.cfg" -DD -E -w "$WORK" -P "$WORK/kamailio.pid" > "$WORK/kamailio.log" 2>&1 &
+    KAMAILIO=$!
+    sleep 2
+    KAMAILIO_RATE=$(search)
+    kill "$KAMAILIO"; wait "$KAMAILIO" 2>/dev/null || true
+fi
 
 echo "calls per run: $CALLS (sipp uac -> proxy -> sipp uas, UDP, record-route, 127.0.0.1)"
 echo "callwire server: $CALLWIRE_RATE calls/s with 0 failed"
-echo "kamailio:        $KAMAILIO_RATE calls/s with 0 failed"
+echo "kamailio:        $KAMAILIO_RATE calls/s with 0 failed (children: ${KAMAILIO_CHILDREN:-default})"
 awk -v a="$CALLWIRE_RATE" -v b="$KAMAILIO_RATE" 'BEGIN { if (b > 0) printf "ratio callwire/kamailio: %.2f\n", a / b }'
