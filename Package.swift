@@ -206,6 +206,6 @@ let package = Package(
         .testTarget(name: "InteropTests", dependencies: ["callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",
                     dependencies: ["CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "callwire", "sip-agent"],
-                    swiftSettings: strict),
+                    exclude: ["sipp"], swiftSettings: strict),
     ]
 )

@@ -159,3 +159,44 @@ struct CallerEventsTests {
         #expect(codec?["codec"] as? String == "speex/16000")
     }
 }
+
+/// Early media (RFC 3960): a 183 with SDP starts the call's graph before the 200.
+@Suite("callwire early media")
+struct EarlyMediaTests {
+    @Test("a 183 with an answer starts media before the 200; the 200 keeps it")
+    func earlyMedia() throws {
+        let binary = try callwireExecutable().path
+        let sipp = try requireTool("sipp")
+        let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sipp/early-media-uas.xml").path
+        let port = Int.random(in: 36_000...36_900) & ~1
+        let callee = Process()
+        callee.executableURL = URL(fileURLWithPath: sipp)
+        callee.arguments = ["-sf", scenario, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(port + 40),
+                            "-m", "1", "-nostdin", "-timeout", "30s"]
+        callee.standardOutput = FileHandle.nullDevice
+        callee.standardError = FileHandle.nullDevice
+        callee.standardInput = FileHandle.nullDevice
+        try callee.run()
+        defer {
+            if callee.isRunning { callee.terminate() }
+            callee.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        let result = try runProcess(binary, ["--to=sip:service@127.0.0.1:\(port)", "--no-audio", "--int-ip=127.0.0.1", "--port=0",
+                                             "--duration=1", "--events", "json"])
+        #expect(result.status == 0, "\(result.err)")
+        let events = result.out.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        func index(_ match: ([String: Any]) -> Bool) -> Int? { events.firstIndex(where: match) }
+        let early = index { $0["event"] as? String == "call_state" && $0["state"] as? String == "early" }
+        let codec = index { $0["event"] as? String == "codec" }
+        let ok = index { $0["event"] as? String == "response" && $0["status"] as? Int == 200 }
+        let progress = index { $0["event"] as? String == "response" && $0["status"] as? Int == 183 }
+        #expect(progress != nil && early != nil && codec != nil && ok != nil, "\(result.out)")
+        if let progress, let early, let codec, let ok {
+            #expect(progress < codec && codec < ok && early < ok, "media started on the 183, before the 200")
+        }
+        #expect(events.filter { $0["event"] as? String == "codec" }.count == 1, "the 200 did not start a second graph")
+    }
+}
