@@ -42,21 +42,19 @@ extension SIPServer {
         case nil:
             break   // a query: list the bindings
         }
-        if let store = options.store {
-            let current = now
-            store.save(aor: LocationService.key(aor), bindings: location.lookup(aor, now: current).map { ($0, $0.expires - current) })
-        }
-        // Step 8: 200 with every current binding and its remaining time.
-        var ok = SIPMessage.response(to: message, status: 200, toTag: SIPIdentifiers.tag())
+        // Step 8: 200 with every current binding and its remaining time (and the same list stored).
         let current = now
-        for binding in location.lookup(aor, now: current) {
+        let bindings = location.lookup(aor, now: current)
+        options.store?.save(aor: LocationService.key(aor), bindings: bindings.map { ($0, $0.expires - current) })
+        var ok = SIPMessage.response(to: message, status: 200, toTag: SIPIdentifiers.tag())
+        for binding in bindings {
             var contact = binding.contact
             contact.parameters["expires"] = String(max(Int((binding.expires - current).rounded()), 0))
             ok.headers.add(.contact, contact.description)
         }
         ok.headers.add(.server, options.product)
         handled += 1
-        log?("REGISTER \(aor) → 200 OK (\(location.lookup(aor, now: current).count) binding(s))")
+        log?("REGISTER \(aor) → 200 OK (\(bindings.count) binding(s))")
         stack.respond(ok, to: request)
     }
 

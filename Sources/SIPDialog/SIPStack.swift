@@ -92,18 +92,8 @@ public final class SIPStack: @unchecked Sendable {
                      handler: @escaping @Sendable (ClientEvent) -> Void) -> SIPMessage {
         var request = request
         addVia(to: &request, kind: destination.kind, branch: SIPIdentifiers.branch())
-        let outgoing = request
-        eventLoop.execute { [self] in
-            do {
-                let (id, events) = try layer.send(outgoing, reliable: destination.kind.isReliable)
-                clientHandlers[id] = handler
-                destinations[id] = destination
-                run(events)
-            } catch {
-                handler(.transportFailed("cannot send: \(error)"))
-            }
-        }
-        return outgoing
+        startTransaction(request, to: destination, handler: handler)
+        return request
     }
 
     /// Sends a CANCEL for a pending INVITE (RFC 3261 §9.1): the INVITE's Request-URI, Call-ID,
@@ -117,15 +107,20 @@ public final class SIPStack: @unchecked Sendable {
         }
         if let cseq = try? invite.cseq { cancel.headers.add(.cseq, "\(cseq.sequence) CANCEL") }
         for route in invite.headers.values(.route) { cancel.headers.add(.route, route) }
-        let outgoing = cancel
+        startTransaction(cancel, to: destination, handler: handler)
+    }
+
+    /// Starts a client transaction for `request` (its Via already set) on the stack's loop.
+    private func startTransaction(_ request: SIPMessage, to destination: SIPDestination,
+                                  handler: @escaping @Sendable (ClientEvent) -> Void) {
         eventLoop.execute { [self] in
             do {
-                let (id, events) = try layer.send(outgoing, reliable: destination.kind.isReliable)
+                let (id, events) = try layer.send(request, reliable: destination.kind.isReliable)
                 clientHandlers[id] = handler
                 destinations[id] = destination
                 run(events)
             } catch {
-                handler(.transportFailed("cannot send CANCEL: \(error)"))
+                handler(.transportFailed("cannot send \(request.method?.rawValue ?? "the request"): \(error)"))
             }
         }
     }
@@ -167,15 +162,6 @@ public final class SIPStack: @unchecked Sendable {
     private func received(_ inbound: SIPInbound) {
         trace?("received from \(inbound.source):\n\(String(decoding: inbound.message.serialized(), as: UTF8.self))")
         if inbound.message.isRequest {
-            // A request that parses but lacks what every request needs (§8.1.1) gets a 400
-            // when it says where to send one; the transaction layer would drop it silently.
-            if (try? inbound.message.validate()) == nil {
-                if let reply = BadRequest.response(to: inbound.message.serialized(), reason: "Bad Request (missing or invalid headers)"),
-                   let response = try? SIPMessage(datagram: reply) {
-                    transmit(response, to: inbound.source) { _ in }
-                }
-                return
-            }
             let events = layer.receive(inbound.message, reliable: inbound.source.kind.isReliable)
             for event in events {
                 if case .request(_, let id) = event { destinations[id] = inbound.source }
@@ -219,6 +205,12 @@ public final class SIPStack: @unchecked Sendable {
                 clientHandlers[id]?(.response(message))
             case .strayResponse(let message):
                 strayHandler?(message)
+            case .malformedRequest(let message):
+                // A 400 when the request says where to send one (§8.2.6, §16.3 step 1).
+                if let reply = BadRequest.response(to: message.serialized(), reason: "Bad Request (missing or invalid headers)"),
+                   let response = try? SIPMessage(datagram: reply), let source {
+                    transmit(response, to: source) { _ in }
+                }
             case .timedOut(let id):
                 clientHandlers[id]?(.timedOut)
             case .transportFailed(let id):

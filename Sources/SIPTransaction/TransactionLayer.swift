@@ -32,6 +32,9 @@ public enum TransactionEvent: Sendable {
     /// A response that matches no client transaction (a 2xx retransmission after the INVITE
     /// transaction ended, another fork's 2xx): for the UA core, which ACKs 2xx itself.
     case strayResponse(SIPMessage)
+    /// A request that lacks what every request needs (§8.1.1: Via, From, To, Call-ID, CSeq,
+    /// all valid); the runtime answers 400 if it can tell where to.
+    case malformedRequest(SIPMessage)
     /// A client transaction timed out (act as on 408) or a server INVITE got no ACK.
     case timedOut(TransactionID)
     /// The transport failed for a transaction (act as on 503).
@@ -47,11 +50,41 @@ public struct TransactionLayer: Sendable {
     enum Client: Sendable {
         case invite(InviteClientTransaction)
         case other(NonInviteClientTransaction)
+
+        /// Runs one step on whichever machine this is and keeps its new state.
+        mutating func step(_ invite: (inout InviteClientTransaction) -> [TransactionAction],
+                           _ other: (inout NonInviteClientTransaction) -> [TransactionAction]) -> [TransactionAction] {
+            switch self {
+            case .invite(var transaction):
+                let actions = invite(&transaction)
+                self = .invite(transaction)
+                return actions
+            case .other(var transaction):
+                let actions = other(&transaction)
+                self = .other(transaction)
+                return actions
+            }
+        }
     }
 
     enum Server: Sendable {
         case invite(InviteServerTransaction)
         case other(NonInviteServerTransaction)
+
+        /// Runs one step on whichever machine this is and keeps its new state.
+        mutating func step(_ invite: (inout InviteServerTransaction) -> [TransactionAction],
+                           _ other: (inout NonInviteServerTransaction) -> [TransactionAction]) -> [TransactionAction] {
+            switch self {
+            case .invite(var transaction):
+                let actions = invite(&transaction)
+                self = .invite(transaction)
+                return actions
+            case .other(var transaction):
+                let actions = other(&transaction)
+                self = .other(transaction)
+                return actions
+            }
+        }
     }
 
     private var clients: [TransactionID: Client] = [:]
@@ -92,40 +125,22 @@ public struct TransactionLayer: Sendable {
 
     /// A message arrived from the transport.
     public mutating func receive(_ message: SIPMessage, reliable: Bool) -> [TransactionEvent] {
-        guard let core = try? message.validate() else { return [] }
+        guard let core = try? message.validate() else { return message.isRequest ? [.malformedRequest(message)] : [] }
         if message.isRequest {
             return receiveRequest(message, core: core, reliable: reliable)
         }
         // §17.1.3: the response's top Via branch and CSeq method pick the client transaction.
         let id = TransactionID(branch: core.topVia.branch ?? "", method: core.cseq.method, sentBy: nil, isServer: false)
-        guard let client = clients[id] else { return [.strayResponse(message)] }
-        switch client {
-        case .invite(var transaction):
-            let actions = transaction.receive(message)
-            clients[id] = .invite(transaction)
-            return events(actions, id)
-        case .other(var transaction):
-            let actions = transaction.receive(message)
-            clients[id] = .other(transaction)
-            return events(actions, id)
-        }
+        guard clients[id] != nil else { return [.strayResponse(message)] }
+        return stepClient(id, { $0.receive(message) }, { $0.receive(message) })
     }
 
     private mutating func receiveRequest(_ request: SIPMessage, core: CoreHeaders, reliable: Bool) -> [TransactionEvent] {
         let method = core.cseq.method
         let matchMethod = method == .ack ? SIPMethod.invite : method
         let id = Self.serverID(for: request, core: core, method: matchMethod)
-        if let server = servers[id] {
-            switch server {
-            case .invite(var transaction):
-                let actions = transaction.receive(request)
-                servers[id] = .invite(transaction)
-                return events(actions, id)
-            case .other(var transaction):
-                let actions = transaction.receive(request)
-                servers[id] = .other(transaction)
-                return events(actions, id)
-            }
+        if servers[id] != nil {
+            return stepServer(id, { $0.receive(request) }, { $0.receive(request) })
         }
         if method == .ack { return [.ack(request)] }
         // §8.2.2.2: the same request arriving by another path (a different branch) is a loop
@@ -189,79 +204,41 @@ public struct TransactionLayer: Sendable {
 
     /// The TU responds within a server transaction.
     public mutating func respond(_ response: SIPMessage, to id: TransactionID) -> [TransactionEvent] {
-        guard let server = servers[id] else { return [] }
-        switch server {
-        case .invite(var transaction):
-            let actions = transaction.respond(response)
-            servers[id] = .invite(transaction)
-            return events(actions, id)
-        case .other(var transaction):
-            let actions = transaction.respond(response)
-            servers[id] = .other(transaction)
-            return events(actions, id)
-        }
+        stepServer(id, { $0.respond(response) }, { $0.respond(response) })
     }
 
     // MARK: Timers and errors
 
     /// A timer the runtime started for `id` fired.
     public mutating func fire(_ timer: TransactionTimer, for id: TransactionID) -> [TransactionEvent] {
-        if id.isServer {
-            switch servers[id] {
-            case .invite(var transaction)?:
-                let actions = transaction.fire(timer)
-                servers[id] = .invite(transaction)
-                return events(actions, id)
-            case .other(var transaction)?:
-                let actions = transaction.fire(timer)
-                servers[id] = .other(transaction)
-                return events(actions, id)
-            case nil:
-                return []
-            }
-        }
-        switch clients[id] {
-        case .invite(var transaction)?:
-            let actions = transaction.fire(timer)
-            clients[id] = .invite(transaction)
-            return events(actions, id)
-        case .other(var transaction)?:
-            let actions = transaction.fire(timer)
-            clients[id] = .other(transaction)
-            return events(actions, id)
-        case nil:
-            return []
-        }
+        id.isServer ? stepServer(id, { $0.fire(timer) }, { $0.fire(timer) })
+                    : stepClient(id, { $0.fire(timer) }, { $0.fire(timer) })
     }
 
     /// Sending for `id` failed.
     public mutating func transportError(for id: TransactionID) -> [TransactionEvent] {
-        if id.isServer {
-            switch servers[id] {
-            case .invite(var transaction)?:
-                let actions = transaction.transportError()
-                servers[id] = .invite(transaction)
-                return events(actions, id)
-            case .other(var transaction)?:
-                let actions = transaction.transportError()
-                servers[id] = .other(transaction)
-                return events(actions, id)
-            case nil:
-                return []
-            }
-        }
-        switch clients[id] {
-        case .invite(var transaction)?:
-            let actions = transaction.transportError()
-            clients[id] = .invite(transaction)
-            return events(actions, id)
-        case .other(var transaction)?:
-            let actions = transaction.transportError()
-            clients[id] = .other(transaction)
-            return events(actions, id)
-        case nil:
-            return []
-        }
+        id.isServer ? stepServer(id, { $0.transportError() }, { $0.transportError() })
+                    : stepClient(id, { $0.transportError() }, { $0.transportError() })
+    }
+
+    /// One step of the client transaction `id` (nothing when it no longer exists). It is taken
+    /// out of the table while it runs, so its state is not copied on write, and put back before
+    /// the actions run, since termination removes it.
+    private mutating func stepClient(_ id: TransactionID, _ invite: (inout InviteClientTransaction) -> [TransactionAction],
+                                     _ other: (inout NonInviteClientTransaction) -> [TransactionAction]) -> [TransactionEvent] {
+        guard var client = clients.removeValue(forKey: id) else { return [] }
+        let actions = client.step(invite, other)
+        clients[id] = client
+        return events(actions, id)
+    }
+
+    /// One step of the server transaction `id`, as ``stepClient(_:_:_:)``.
+    private mutating func stepServer(_ id: TransactionID, _ invite: (inout InviteServerTransaction) -> [TransactionAction],
+                                     _ other: (inout NonInviteServerTransaction) -> [TransactionAction]) -> [TransactionEvent] {
+        guard var server = servers.removeValue(forKey: id) else { return [] }
+        let actions = server.step(invite, other)
+        servers[id] = server
+        return events(actions, id)
     }
 
     private mutating func events(_ actions: [TransactionAction], _ id: TransactionID) -> [TransactionEvent] {
