@@ -78,7 +78,18 @@ struct ByteScanner {
     /// content. Returns nil when the closing quote is missing.
     mutating func readQuotedString() -> String? {
         guard consume(ASCII.quote) else { return nil }
-        var content: [UInt8] = []
+        // Fast path: no escape or fold before the closing quote, so the content is a slice.
+        let contentStart = index
+        while index < end {
+            let c = bytes[index]
+            if c == ASCII.quote {
+                index += 1
+                return string(contentStart..<(index - 1))
+            }
+            if c == ASCII.backslash || c == ASCII.cr || c == ASCII.lf { break }
+            index += 1
+        }
+        var content = Array(bytes[contentStart..<index])
         while index < end {
             let c = bytes[index]
             if c == ASCII.quote {
@@ -220,23 +231,27 @@ enum ASCII {
         c < 64 ? (0xd7ffefa600000000 as UInt64) >> c & 1 == 1 : c < 128 && (0x6fffffffbffffffe as UInt64) >> (c - 64) & 1 == 1
     }
     /// Characters allowed in a URI `user` besides escapes: unreserved / user-unreserved.
-    static func isUserChar(_ c: UInt8) -> Bool {
-        isUnreserved(c) || c == 0x26 || c == 0x3D || c == 0x2B || c == 0x24 || c == 0x2C || c == 0x3B || c == 0x3F || c == 0x2F
+    @inline(__always)
+    static func isUserChar(_ c: UInt8) -> Bool { inClass(c, 0xabffffd200000000, 0x47fffffe87fffffe) }
+    /// Characters allowed in a URI `password`: unreserved / "&" / "=" / "+" / "$" / ",".
+    @inline(__always)
+    static func isPasswordChar(_ c: UInt8) -> Bool { inClass(c, 0x23ff7fd200000000, 0x47fffffe87fffffe) }
+    /// `paramchar` without escapes: param-unreserved ("[" "]" "/" ":" "&" "+" "$") / unreserved.
+    @inline(__always)
+    static func isParamChar(_ c: UInt8) -> Bool { inClass(c, 0x07ffefd200000000, 0x47fffffeaffffffe) }
+    /// `hnv-unreserved` ("[" "]" "/" "?" ":" "+" "$") / unreserved (URI header names and values).
+    @inline(__always)
+    static func isHeaderChar(_ c: UInt8) -> Bool { inClass(c, 0x87ffef9200000000, 0x47fffffeaffffffe) }
+    /// Host name characters (and IPv4 digits and dots): alphanum / "-" / ".".
+    @inline(__always)
+    static func isHostChar(_ c: UInt8) -> Bool { inClass(c, 0x03ff600000000000, 0x07fffffe07fffffe) }
+
+    /// Whether `c` is in the ASCII class given as two 64-bit masks (bit n of `low` is byte n,
+    /// bit n of `high` is byte 64+n): one shift and test instead of a chain of comparisons.
+    @inline(__always)
+    static func inClass(_ c: UInt8, _ low: UInt64, _ high: UInt64) -> Bool {
+        c < 64 ? low >> c & 1 == 1 : c < 128 && high >> (c & 63) & 1 == 1
     }
-    /// Characters allowed in a URI `password`.
-    static func isPasswordChar(_ c: UInt8) -> Bool {
-        isUnreserved(c) || c == 0x26 || c == 0x3D || c == 0x2B || c == 0x24 || c == 0x2C
-    }
-    /// `paramchar` without escapes: param-unreserved / unreserved.
-    static func isParamChar(_ c: UInt8) -> Bool {
-        isUnreserved(c) || c == 0x5B || c == 0x5D || c == 0x2F || c == 0x3A || c == 0x26 || c == 0x2B || c == 0x24
-    }
-    /// `hnv-unreserved` / unreserved (URI header names and values).
-    static func isHeaderChar(_ c: UInt8) -> Bool {
-        isUnreserved(c) || c == 0x5B || c == 0x5D || c == 0x2F || c == 0x3F || c == 0x3A || c == 0x2B || c == 0x24
-    }
-    /// Host name characters (and IPv4 digits and dots).
-    static func isHostChar(_ c: UInt8) -> Bool { isAlphanumeric(c) || c == minus || c == dot }
 }
 
 /// Runs `body` over the bytes of `array`, keeping `body`'s typed error (the standard

@@ -25,9 +25,9 @@ extension SIPMessage {
         // Content-Length: every value must agree (RFC 4475 §3.3.9) and be a non-negative number.
         var length: Int?
         for field in header.fields where field.name == .contentLength {
-            let text = headers.text(field).trimmingSpaces()
-            guard !text.isEmpty, text.utf8.allSatisfy(ASCII.isDigit), text.utf8.count <= 9, let value = Int(text) else {
-                throw SIPParseError(.contentLength, "Content-Length must be a non-negative number, got '\(text)'",
+            // The value is already trimmed; a fold inside it is not a number either.
+            guard let value = Self.decimal(bytes, field.range) else {
+                throw SIPParseError(.contentLength, "Content-Length must be a non-negative number, got '\(headers.text(field))'",
                                     isRequest: isRequest, headers: headers)
             }
             if let length, length != value {
@@ -78,6 +78,19 @@ extension SIPMessage {
             }
         }
         return (SIPMessage(startLine: startLine, headers: headers, body: body), header.bodyStart + bodyLength)
+    }
+
+    /// The value of 1–9 decimal digits filling `range`, or nil.
+    @inline(__always)
+    static func decimal(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, range.count <= 9 else { return nil }
+        var value = 0
+        for i in range {
+            let digit = bytes[i] &- 0x30
+            guard digit < 10 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
     }
 
     enum RawStartLine {

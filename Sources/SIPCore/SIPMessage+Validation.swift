@@ -11,7 +11,7 @@ extension SIPMessage {
             SIPParseError(kind, message, isRequest: request, headers: headers)
         }
         // One pass: where each single-valued header is, and how often it occurs.
-        var slots = [(index: Int, count: Int)](repeating: (-1, 0), count: Slot.allCases.count)
+        var slots = InlineArray<7, (index: Int, count: Int)>(repeating: (-1, 0))
         var hasVia = false
         for (index, field) in headers.fields.enumerated() {
             if field.name == .via { hasVia = true; continue }

@@ -33,15 +33,18 @@ extension SIPURI {
     }
 
     private static func parseSIP(_ scanner: inout ByteScanner, scheme: Scheme, base: Int) throws(SIPURIError) -> SIPURI {
-        var uri = SIPURI(scheme: scheme, host: "")
+        // Parts are gathered in locals and the URI is built once at the end: filling in a
+        // `var uri` cost a copy and a destroy of the whole value per parse.
+        var user: String?, password: String?, host = "", port: Int?
+        var parameters: [Parameter] = [], headers: [Parameter] = []
         // userinfo: present iff an '@' occurs (it is not allowed unescaped anywhere else).
         if let at = scanner.firstIndex(of: ASCII.at) {
             let colon = scanner.firstIndex(of: ASCII.colon, before: at)
             let userEnd = colon ?? at
             guard userEnd > scanner.index else { throw SIPURIError("empty user part before '@'", at: scanner.index - base) }
-            uri.user = try unescape(scanner, scanner.index..<userEnd, allowed: ASCII.isUserChar, what: "user", base: base)
+            user = try unescape(scanner, scanner.index..<userEnd, allowed: ASCII.isUserChar, what: "user", base: base)
             if let colon {
-                uri.password = try unescape(scanner, (colon + 1)..<at, allowed: ASCII.isPasswordChar, what: "password", base: base)
+                password = try unescape(scanner, (colon + 1)..<at, allowed: ASCII.isPasswordChar, what: "password", base: base)
             }
             scanner.index = at + 1
         }
@@ -53,25 +56,27 @@ extension SIPURI {
             }
             // RFC 5118 §4.10: RFC 3261's ABNF admits a third colon ("2001:db8:::192.0.2.1");
             // read it as the address it obviously means.
-            var host = Array(scanner.bytes[v6])
-            while let triple = (0..<max(host.count - 2, 0)).first(where: { host[$0] == ASCII.colon && host[$0 + 1] == ASCII.colon && host[$0 + 2] == ASCII.colon }) {
-                host.remove(at: triple)
+            var address = Array(scanner.bytes[v6])
+            while let triple = (0..<max(address.count - 2, 0)).first(where: {
+                address[$0] == ASCII.colon && address[$0 + 1] == ASCII.colon && address[$0 + 2] == ASCII.colon
+            }) {
+                address.remove(at: triple)
             }
-            uri.host = String(decoding: host, as: UTF8.self)
+            host = String(decoding: address, as: UTF8.self)
         } else {
-            let host = scanner.read(while: ASCII.isHostChar)
-            guard !host.isEmpty else { throw SIPURIError("missing host", at: scanner.index - base) }
-            uri.host = scanner.string(host)
+            let hostRange = scanner.read(while: ASCII.isHostChar)
+            guard !hostRange.isEmpty else { throw SIPURIError("missing host", at: scanner.index - base) }
+            host = scanner.string(hostRange)
         }
         if scanner.consume(ASCII.colon) {
             let digits = scanner.read(while: ASCII.isDigit)
-            guard !digits.isEmpty, digits.count <= 5, let port = Int(scanner.string(digits)), port <= 65_535 else {
+            guard !digits.isEmpty, digits.count <= 5, let value = parseDecimal(scanner, digits), value <= 65_535 else {
                 if ASCII.isHex(scanner.peek ?? 0) || scanner.peek == ASCII.colon {
                     throw SIPURIError("an IPv6 address must be enclosed in [ ]", at: scanner.index - base)
                 }
                 throw SIPURIError("port must be a number from 0 to 65535", at: scanner.index - base)
             }
-            uri.port = port
+            port = Int(value)
         }
         while scanner.consume(ASCII.semicolon) {
             let name = scanner.read { ASCII.isParamChar($0) || $0 == ASCII.percent }
@@ -79,10 +84,10 @@ extension SIPURI {
             let nameText = try unescape(scanner, name, allowed: ASCII.isParamChar, what: "parameter", base: base)
             if scanner.consume(ASCII.equals) {
                 let value = scanner.read { ASCII.isParamChar($0) || $0 == ASCII.percent }
-                uri.parameters.append(Parameter(nameText, try unescape(scanner, value, allowed: ASCII.isParamChar,
+                parameters.append(Parameter(nameText, try unescape(scanner, value, allowed: ASCII.isParamChar,
                                                                        what: "parameter value", base: base)))
             } else {
-                uri.parameters.append(Parameter(nameText))
+                parameters.append(Parameter(nameText))
             }
         }
         if scanner.consume(ASCII.question) {
@@ -92,7 +97,7 @@ extension SIPURI {
                     throw SIPURIError("URI headers are written ?name=value&name=value", at: scanner.index - base)
                 }
                 let value = scanner.read { ASCII.isHeaderChar($0) || $0 == ASCII.percent }
-                uri.headers.append(Parameter(
+                headers.append(Parameter(
                     try unescape(scanner, name, allowed: ASCII.isHeaderChar, what: "header name", base: base),
                     try unescape(scanner, value, allowed: ASCII.isHeaderChar, what: "header value", base: base)))
             } while scanner.consume(ASCII.ampersand)
@@ -102,7 +107,8 @@ extension SIPURI {
             let what = c == ASCII.space || c == ASCII.tab ? "white space" : "character '\(Character(Unicode.Scalar(c)))'"
             throw SIPURIError("unexpected \(what) in the URI", at: scanner.index - base)
         }
-        return uri
+        return SIPURI(scheme: scheme, user: user, password: password, host: host, port: port,
+                      parameters: parameters, headers: headers)
     }
 
     private static func parseTel(_ scanner: inout ByteScanner, base: Int) throws(SIPURIError) -> SIPURI {
@@ -137,7 +143,7 @@ extension SIPURI {
                                   at: i - base)
             }
         }
-        if !needsWork { return scanner.string(range) }
+        if !needsWork { return scanner.interned(range) }
         var out: [UInt8] = []
         var i = range.lowerBound
         while i < range.upperBound {

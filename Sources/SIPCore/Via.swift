@@ -99,31 +99,34 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
         let whiteSpace = scanner.index
         scanner.skipLWS()
         guard scanner.index > whiteSpace else { throw SIPHeaderError("expected white space before sent-by") }
-        var via = Via(transport: scanner.interned(transport), host: "")
-        via.protocolName = scanner.interned(name)
-        via.protocolVersion = scanner.interned(version)
+        let host: String
         if scanner.consume(ASCII.leftBracket) {
             let v6 = scanner.read { ASCII.isHex($0) || $0 == ASCII.colon || $0 == ASCII.dot }
             guard scanner.consume(ASCII.rightBracket), !v6.isEmpty else { throw SIPHeaderError("unterminated IPv6 reference in sent-by") }
-            via.host = scanner.string(v6)
+            host = scanner.string(v6)
         } else {
-            let host = scanner.read(while: ASCII.isHostChar)
-            guard !host.isEmpty else { throw SIPHeaderError("missing sent-by host") }
-            via.host = scanner.string(host)
+            let hostRange = scanner.read(while: ASCII.isHostChar)
+            guard !hostRange.isEmpty else { throw SIPHeaderError("missing sent-by host") }
+            host = scanner.string(hostRange)
         }
         scanner.skipLWS()
+        var port: Int?
         if scanner.consume(ASCII.colon) {
             scanner.skipLWS()
             let digits = scanner.read(while: ASCII.isDigit)
-            guard !digits.isEmpty, digits.count <= 5, let port = Int(scanner.string(digits)), port <= 65_535 else {
+            guard !digits.isEmpty, digits.count <= 5, let value = parseDecimal(scanner, digits), value <= 65_535 else {
                 throw SIPHeaderError("sent-by port must be a number from 0 to 65535")
             }
-            via.port = port
+            port = Int(value)
         }
-        via.parameters = try HeaderParameters.parse(&scanner)
-        if let ttl = via.parameters["ttl"], Int(ttl).map({ !(0...255).contains($0) }) ?? true {
+        let parameters = try HeaderParameters.parse(&scanner)
+        if let ttl = parameters["ttl"], Int(ttl).map({ !(0...255).contains($0) }) ?? true {
             throw SIPHeaderError("Via ttl must be 0–255")
         }
+        // Built once at the end (filling in a `var` costs a copy and a destroy per parse).
+        var via = Via(transport: scanner.interned(transport), host: host, port: port, parameters: parameters)
+        via.protocolName = scanner.interned(name)
+        via.protocolVersion = scanner.interned(version)
         return via
     }
 }
