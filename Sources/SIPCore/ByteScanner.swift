@@ -19,7 +19,9 @@ struct ByteScanner {
         self.end = end ?? bytes.count
     }
 
+    @inline(__always)
     var isAtEnd: Bool { index >= end }
+    @inline(__always)
     var peek: UInt8? { index < end ? bytes[index] : nil }
 
     func peek(at offset: Int) -> UInt8? {
@@ -29,6 +31,7 @@ struct ByteScanner {
     mutating func advance(_ count: Int = 1) { index = min(index + count, end) }
 
     /// Consumes `byte` if it is next.
+    @inline(__always)
     mutating func consume(_ byte: UInt8) -> Bool {
         guard peek == byte else { return false }
         index += 1
@@ -36,6 +39,7 @@ struct ByteScanner {
     }
 
     /// Consumes the ASCII text `literal` case-insensitively if it is next.
+    @inline(__always)
     mutating func consumeCaseInsensitive(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
         guard end - index >= count else { return false }
@@ -46,6 +50,7 @@ struct ByteScanner {
     }
 
     /// Skips linear white space: spaces, tabs, and line folds (CRLF or LF followed by WSP).
+    @inline(__always)
     mutating func skipLWS() {
         while index < end {
             let c = bytes[index]
@@ -62,6 +67,7 @@ struct ByteScanner {
     }
 
     /// Reads a run of bytes satisfying `predicate`; returns its range (possibly empty).
+    @inline(__always)
     mutating func read(while predicate: (UInt8) -> Bool) -> Range<Int> {
         let start = index
         while index < end, predicate(bytes[index]) { index += 1 }
@@ -69,6 +75,7 @@ struct ByteScanner {
     }
 
     /// Reads an RFC 3261 `token`.
+    @inline(__always)
     mutating func readToken() -> Range<Int>? {
         let range = read(while: ASCII.isToken)
         return range.isEmpty ? nil : range
@@ -119,6 +126,7 @@ struct ByteScanner {
         return nil
     }
 
+    @inline(__always)
     func string(_ range: Range<Int>) -> String {
         String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }

@@ -8,20 +8,10 @@ public struct HeaderParameters: Hashable, Sendable, CustomStringConvertible {
         public var value: String?
         /// Whether the value was (and is written back) quoted.
         public var quoted: Bool
-
-        /// Creates a parameter.
-        public init(_ name: String, _ value: String? = nil, quoted: Bool = false) {
-            self.name = name
-            self.value = value
-            self.quoted = quoted
-        }
     }
 
     /// The parameters in order.
     public var items: [Parameter]
-
-    /// Creates a parameter list.
-    public init(_ items: [Parameter] = []) { self.items = items }
 
     /// The value of `name` (case-insensitive); `""` for a flag; nil when absent.
     public subscript(_ name: String) -> String? {
@@ -56,13 +46,15 @@ public struct HeaderParameters: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses `*( SEMI generic-param )` at the scanner; stops at a comma or the end.
     static func parse(_ scanner: inout ByteScanner) throws(SIPHeaderError) -> HeaderParameters {
-        var result = HeaderParameters()
+        var items: [Parameter] = []
         while true {
             scanner.skipLWS()
-            guard scanner.consume(ASCII.semicolon) else { return result }
+            guard scanner.consume(ASCII.semicolon) else { return HeaderParameters(items: items) }
             scanner.skipLWS()
             guard let name = scanner.readToken() else { throw SIPHeaderError("empty or malformed parameter after ';'") }
             let nameText = scanner.interned(name)
+            // Room for the usual few (branch, rport, received): one allocation, not one per append.
+            if items.isEmpty { items.reserveCapacity(4) }
             scanner.skipLWS()
             if scanner.consume(ASCII.equals) {
                 scanner.skipLWS()
@@ -70,24 +62,37 @@ public struct HeaderParameters: Hashable, Sendable, CustomStringConvertible {
                     guard let value = scanner.readQuotedString() else {
                         throw SIPHeaderError("unterminated quoted value of parameter '\(nameText)'")
                     }
-                    result.items.append(Parameter(nameText, value, quoted: true))
+                    items.append(Parameter(name: nameText, value: value, quoted: true))
                 } else if scanner.peek == ASCII.leftBracket {
                     // An IPv6 reference (received=[2001:db8::9:255], RFC 5118 §4.5).
                     let start = scanner.index
                     _ = scanner.read { $0 != ASCII.rightBracket && $0 != ASCII.semicolon && $0 != ASCII.comma }
                     guard scanner.consume(ASCII.rightBracket) else { throw SIPHeaderError("unterminated '[' in parameter '\(nameText)'") }
-                    result.items.append(Parameter(nameText, scanner.string(start..<scanner.index)))
+                    items.append(Parameter(name: nameText, value: scanner.string(start..<scanner.index), quoted: false))
                 } else {
                     // token, host (IPv4/IPv6 without brackets, RFC 5118 §4.5) or a quoted-less word.
                     let value = scanner.read { ASCII.isToken($0) || $0 == ASCII.colon || $0 == ASCII.leftBracket
                         || $0 == ASCII.rightBracket || $0 == ASCII.slash }
                     guard !value.isEmpty else { throw SIPHeaderError("parameter '\(nameText)' has an empty value") }
-                    result.items.append(Parameter(nameText, scanner.string(value)))
+                    items.append(Parameter(name: nameText, value: scanner.string(value), quoted: false))
                 }
             } else {
-                result.items.append(Parameter(nameText))
+                items.append(Parameter(name: nameText, value: nil, quoted: false))
             }
         }
+    }
+}
+
+// Initializers in extensions keep the synthesized memberwise ones for the parser (see SIPURI).
+extension HeaderParameters {
+    /// Creates a parameter list.
+    public init(_ items: [Parameter] = []) { self.init(items: items) }
+}
+
+extension HeaderParameters.Parameter {
+    /// Creates a parameter.
+    public init(_ name: String, _ value: String? = nil, quoted: Bool = false) {
+        self.init(name: name, value: value, quoted: quoted)
     }
 }
 

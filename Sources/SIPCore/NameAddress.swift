@@ -7,19 +7,16 @@
 /// ```
 /// Without angle brackets, `;params` belong to the header, not the URI (RFC 3261 §20.10).
 public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
-    /// The display name, unquoted and unescaped.
-    public var displayName: String?
+    // `uri` is declared first so that the synthesized memberwise initializer, which the parser
+    // uses, is `init(uri:displayName:parameters:)` and does not clash with the public one below
+    // (see the note in SIPURI on why the parser avoids explicit initializers).
+
     /// The address.
     public var uri: SIPURI
+    /// The display name, unquoted and unescaped.
+    public var displayName: String?
     /// Header parameters (`tag`, `expires`, `q`, `lr`…).
     public var parameters: HeaderParameters
-
-    /// Creates a name-address.
-    public init(displayName: String? = nil, uri: SIPURI, parameters: HeaderParameters = HeaderParameters()) {
-        self.displayName = displayName
-        self.uri = uri
-        self.parameters = parameters
-    }
 
     /// The `tag` parameter (From/To, RFC 3261 §19.3).
     public var tag: String? {
@@ -82,32 +79,40 @@ public struct NameAddress: Hashable, Sendable, CustomStringConvertible {
                 displayName = words.isEmpty ? nil : words.joined(separator: " ")
             }
         }
-        let uri: SIPURI
+        let uri = try parseAddress(&scanner, start: start)
+        let parameters = try HeaderParameters.parse(&scanner)
+        return NameAddress(uri: uri, displayName: displayName, parameters: parameters)
+    }
+
+    /// The URI of a name-addr (`<…>`) or an addr-spec, at the scanner.
+    private static func parseAddress(_ scanner: inout ByteScanner, start: Int) throws(SIPHeaderError) -> SIPURI {
+        let uriRange: Range<Int>
         if scanner.consume(ASCII.less) {
             let uriStart = scanner.index
-            _ = scanner.read { $0 != ASCII.greater }
-            guard scanner.consume(ASCII.greater) else { throw SIPHeaderError("missing '>' after the URI") }
-            do {
-                uri = try SIPURI.parse(scanner.bytes, uriStart..<(scanner.index - 1))
-            } catch {
-                throw SIPHeaderError("bad URI: \(error.message)")
-            }
+            guard let close = scanner.firstIndex(of: ASCII.greater) else { throw SIPHeaderError("missing '>' after the URI") }
+            uriRange = uriStart..<close
+            scanner.index = close + 1
         } else {
             // addr-spec: it may not contain ',', ';' or '?' (RFC 3261 §20.10), nor white space.
-            let uriRange = scanner.read { $0 > ASCII.space && $0 != ASCII.comma && $0 != ASCII.semicolon && $0 < 0x7F }
+            uriRange = scanner.read { $0 > ASCII.space && $0 != ASCII.comma && $0 != ASCII.semicolon && $0 < 0x7F }
             guard !uriRange.isEmpty else {
                 throw SIPHeaderError(start == scanner.index ? "missing address" : "malformed address")
             }
             if scanner.bytes[uriRange].contains(ASCII.question) {
                 throw SIPHeaderError("a URI with headers (?…) must be enclosed in < >")
             }
-            do {
-                uri = try SIPURI.parse(scanner.bytes, uriRange)
-            } catch {
-                throw SIPHeaderError("bad URI: \(error.message)")
-            }
         }
-        let parameters = try HeaderParameters.parse(&scanner)
-        return NameAddress(displayName: displayName, uri: uri, parameters: parameters)
+        do {
+            return try SIPURI.parse(scanner.bytes, uriRange)
+        } catch {
+            throw SIPHeaderError("bad URI: \(error.message)")
+        }
+    }
+}
+
+extension NameAddress {
+    /// Creates a name-address.
+    public init(displayName: String? = nil, uri: SIPURI, parameters: HeaderParameters = HeaderParameters()) {
+        self.init(uri: uri, displayName: displayName, parameters: parameters)
     }
 }

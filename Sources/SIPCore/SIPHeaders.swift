@@ -16,16 +16,6 @@ public struct SIPHeaders: Sendable {
     var buffer: [UInt8]
     var fields: [Field]
 
-    /// No headers.
-    public init() {
-        buffer = []
-        fields = []
-    }
-
-    init(buffer: [UInt8], fields: [Field]) {
-        self.buffer = buffer
-        self.fields = fields
-    }
 
     /// Appends `value` to the buffer and returns a field for it.
     private mutating func store(_ name: SIPHeaderName, _ value: String) -> Field {
@@ -148,10 +138,17 @@ public struct SIPHeaders: Sendable {
     func parseList<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
         throws(SIPHeaderError) -> [T] {
         var result: [T] = []
+        try forEachListValue(name, parse) { result.append($0) }
+        return result
+    }
+
+    /// Parses every value of `name` like ``parseList(_:_:)`` and hands each to `body`.
+    func forEachListValue<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T,
+                             _ body: (consuming T) -> Void) throws(SIPHeaderError) {
         for index in fields.indices where fields[index].name == name {
             try withScanner(fields[index]) { (scanner) throws(SIPHeaderError) in
                 while true {
-                    result.append(try parse(&scanner))
+                    body(try parse(&scanner))
                     scanner.skipLWS()
                     if scanner.isAtEnd { return }
                     guard scanner.consume(ASCII.comma) else {
@@ -160,7 +157,6 @@ public struct SIPHeaders: Sendable {
                 }
             }
         }
-        return result
     }
 
     /// Parses the single value of `name`; nil when absent; an error when there are several.
@@ -184,6 +180,12 @@ public struct SIPHeaders: Sendable {
             return value
         }
     }
+}
+
+// In an extension, so the memberwise initializer the parser uses is synthesized (see SIPURI).
+extension SIPHeaders {
+    /// No headers.
+    public init() { self.init(buffer: [], fields: []) }
 }
 
 /// Splits header text at commas outside quotes and angle brackets.

@@ -78,7 +78,7 @@ extension SIPMessage {
                                 isRequest: true, status: SIPMethod.known.contains(method) ? 400 : 501, headers: headers)
         }
         do {
-            _ = try contacts
+            try checkContacts()
         } catch {
             throw fail(.headerValue, "Contact: \(error.message)")
         }

@@ -24,26 +24,6 @@ public struct SIPMessage: Sendable {
     /// The body (framed by Content-Length).
     public var body: [UInt8]
 
-    /// A request with no headers.
-    public init(method: SIPMethod, uri: SIPURI, headers: SIPHeaders = SIPHeaders(), body: [UInt8] = []) {
-        startLine = .request(method: method, uri: uri)
-        self.headers = headers
-        self.body = body
-    }
-
-    /// A response with no headers; the reason defaults to the standard phrase.
-    public init(status: Int, reason: String? = nil, headers: SIPHeaders = SIPHeaders(), body: [UInt8] = []) {
-        startLine = .response(status: status, reason: reason ?? SIPStatus.reasonPhrase(for: status))
-        self.headers = headers
-        self.body = body
-    }
-
-    init(startLine: StartLine, headers: SIPHeaders, body: [UInt8]) {
-        self.startLine = startLine
-        self.headers = headers
-        self.body = body
-    }
-
     /// Whether this is a request.
     public var isRequest: Bool {
         if case .request = startLine { return true }
@@ -81,6 +61,23 @@ public struct SIPMessage: Sendable {
 
     /// The body as UTF-8 text.
     public var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+// Initializers in an extension keep the synthesized memberwise one for the parser (see SIPURI).
+extension SIPMessage {
+    /// A request with no headers.
+    public init(method: SIPMethod, uri: SIPURI, headers: SIPHeaders = SIPHeaders(), body: [UInt8] = []) {
+        startLine = .request(method: method, uri: uri)
+        self.headers = headers
+        self.body = body
+    }
+
+    /// A response with no headers; the reason defaults to the standard phrase.
+    public init(status: Int, reason: String? = nil, headers: SIPHeaders = SIPHeaders(), body: [UInt8] = []) {
+        startLine = .response(status: status, reason: reason ?? SIPStatus.reasonPhrase(for: status))
+        self.headers = headers
+        self.body = body
+    }
 }
 
 /// The headers every layer relies on, parsed once by ``SIPMessage/validate()``.

@@ -18,12 +18,17 @@ extension SIPURI {
         guard scanner.consume(ASCII.colon) else {
             throw SIPURIError("missing ':' after the scheme", at: scanner.index - range.lowerBound)
         }
-        var probe = ByteScanner(scanner.bytes, from: schemeRange.lowerBound, to: schemeRange.upperBound)
-        if probe.consumeCaseInsensitive("sip"), probe.isAtEnd { return try parseSIP(&scanner, scheme: .sip, base: range.lowerBound) }
-        probe.index = schemeRange.lowerBound
-        if probe.consumeCaseInsensitive("sips"), probe.isAtEnd { return try parseSIP(&scanner, scheme: .sips, base: range.lowerBound) }
-        probe.index = schemeRange.lowerBound
-        if probe.consumeCaseInsensitive("tel"), probe.isAtEnd { return try parseTel(&scanner, base: range.lowerBound) }
+        // The three schemes Callwire understands, matched case-insensitively on the raw bytes.
+        let b = scanner.bytes, s = schemeRange.lowerBound
+        if schemeRange.count == 3, b[s] | 0x20 == 0x73, b[s + 1] | 0x20 == 0x69, b[s + 2] | 0x20 == 0x70 {
+            return try parseSIP(&scanner, scheme: .sip, base: range.lowerBound)
+        }
+        if schemeRange.count == 4, b[s] | 0x20 == 0x73, b[s + 1] | 0x20 == 0x69, b[s + 2] | 0x20 == 0x70, b[s + 3] | 0x20 == 0x73 {
+            return try parseSIP(&scanner, scheme: .sips, base: range.lowerBound)
+        }
+        if schemeRange.count == 3, b[s] | 0x20 == 0x74, b[s + 1] | 0x20 == 0x65, b[s + 2] | 0x20 == 0x6C {
+            return try parseTel(&scanner, base: range.lowerBound)
+        }
         let schemeName = scanner.string(schemeRange).lowercased()
         let rest = scanner.read { $0 > ASCII.space && $0 < 0x7F && $0 != ASCII.less && $0 != ASCII.greater && $0 != ASCII.quote }
         guard scanner.isAtEnd, !rest.isEmpty else {
@@ -33,8 +38,8 @@ extension SIPURI {
     }
 
     private static func parseSIP(_ scanner: inout ByteScanner, scheme: Scheme, base: Int) throws(SIPURIError) -> SIPURI {
-        // Parts are gathered in locals and the URI is built once at the end: filling in a
-        // `var uri` cost a copy and a destroy of the whole value per parse.
+        // Parts are gathered in locals and the URI is built once, by the memberwise initializer,
+        // at the end (see the note in SIPURI).
         var user: String?, password: String?, host = "", port: Int?
         var parameters: [Parameter] = [], headers: [Parameter] = []
         // userinfo: present iff an '@' occurs (it is not allowed unescaped anywhere else).
@@ -108,7 +113,7 @@ extension SIPURI {
             throw SIPURIError("unexpected \(what) in the URI", at: scanner.index - base)
         }
         return SIPURI(scheme: scheme, user: user, password: password, host: host, port: port,
-                      parameters: parameters, headers: headers)
+                      parameters: parameters, headers: headers, opaque: nil)
     }
 
     private static func parseTel(_ scanner: inout ByteScanner, base: Int) throws(SIPURIError) -> SIPURI {

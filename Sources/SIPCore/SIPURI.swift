@@ -37,13 +37,12 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         public var name: String
         /// The value, unescaped; nil for a flag such as `lr`.
         public var value: String?
-
-        /// Creates a parameter.
-        public init(_ name: String, _ value: String? = nil) {
-            self.name = name
-            self.value = value
-        }
     }
+
+    // The initializers live in an extension so that the compiler also synthesizes the
+    // memberwise one, which the parser uses: an explicit initializer that assigns field by field
+    // makes the optimizer build the value in a temporary and copy it out (a retain and release
+    // of every string), once per parsed URI.
 
     /// The scheme.
     public var scheme: Scheme
@@ -61,27 +60,6 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     public var headers: [Parameter]
     /// For schemes other than sip/sips/tel: everything after the colon, verbatim.
     public var opaque: String?
-
-    /// Creates a SIP or SIPS URI.
-    public init(scheme: Scheme = .sip, user: String? = nil, password: String? = nil, host: String,
-                port: Int? = nil, parameters: [Parameter] = [], headers: [Parameter] = []) {
-        self.scheme = scheme
-        self.user = user
-        self.password = password
-        self.host = host
-        self.port = port
-        self.parameters = parameters
-        self.headers = headers
-    }
-
-    /// An absolute URI of another scheme, kept verbatim.
-    public init(other scheme: String, opaque: String) {
-        self.scheme = .other(scheme.lowercased())
-        host = ""
-        parameters = []
-        headers = []
-        self.opaque = opaque
-    }
 
     /// The value of parameter `name` (case-insensitive name); `""` for a flag; nil if absent.
     public subscript(_ name: String) -> String? {
@@ -121,6 +99,37 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
         copy.parameters = []
         copy.headers = []
         return copy
+    }
+}
+
+extension SIPURI {
+    /// Creates a SIP or SIPS URI.
+    public init(scheme: Scheme = .sip, user: String? = nil, password: String? = nil, host: String,
+                port: Int? = nil, parameters: [Parameter] = [], headers: [Parameter] = []) {
+        self.scheme = scheme
+        self.user = user
+        self.password = password
+        self.host = host
+        self.port = port
+        self.parameters = parameters
+        self.headers = headers
+    }
+
+    /// An absolute URI of another scheme, kept verbatim.
+    public init(other scheme: String, opaque: String) {
+        self.scheme = .other(scheme.lowercased())
+        host = ""
+        parameters = []
+        headers = []
+        self.opaque = opaque
+    }
+}
+
+extension SIPURI.Parameter {
+    /// Creates a parameter.
+    public init(_ name: String, _ value: String? = nil) {
+        self.name = name
+        self.value = value
     }
 }
 

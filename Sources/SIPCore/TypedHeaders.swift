@@ -5,12 +5,6 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
     /// The method.
     public var method: SIPMethod
 
-    /// Creates a CSeq value.
-    public init(_ sequence: UInt32, _ method: SIPMethod) {
-        self.sequence = sequence
-        self.method = method
-    }
-
     public var description: String { "\(sequence) \(method)" }
 
     static func parse(_ scanner: inout ByteScanner) throws(SIPHeaderError) -> CSeq {
@@ -25,7 +19,7 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
         guard scanner.index > gap, let method = scanner.readToken() else { throw SIPHeaderError("CSeq needs a method after the number") }
         scanner.skipLWS()
         guard scanner.isAtEnd else { throw SIPHeaderError("unexpected text after the CSeq method") }
-        return CSeq(UInt32(number), SIPMethod(scanner.interned(method)))
+        return CSeq(sequence: UInt32(number), method: SIPMethod(scanner.interned(method)))
     }
 }
 
@@ -39,6 +33,12 @@ func parseDecimal(_ scanner: ByteScanner, _ range: Range<Int>) -> UInt64? {
         value = sum
     }
     return value
+}
+
+// In an extension, so the memberwise initializer the parser uses is synthesized (see SIPURI).
+extension CSeq {
+    /// Creates a CSeq value.
+    public init(_ sequence: UInt32, _ method: SIPMethod) { self.init(sequence: sequence, method: method) }
 }
 
 /// A media type such as `application/sdp; charset=utf-8` (RFC 3261 §20.15).

@@ -20,16 +20,6 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     /// All parameters, in order.
     public var parameters: HeaderParameters
 
-    /// Creates a Via value.
-    public init(transport: String, host: String, port: Int? = nil, parameters: HeaderParameters = HeaderParameters()) {
-        protocolName = "SIP"
-        protocolVersion = "2.0"
-        self.transport = transport.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) ? transport.uppercased() : transport
-        self.host = host
-        self.port = port
-        self.parameters = parameters
-    }
-
     /// The transaction identifier.
     public var branch: String? {
         get { parameters["branch"] }
@@ -123,10 +113,22 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
         if let ttl = parameters["ttl"], Int(ttl).map({ !(0...255).contains($0) }) ?? true {
             throw SIPHeaderError("Via ttl must be 0–255")
         }
-        // Built once at the end (filling in a `var` costs a copy and a destroy per parse).
-        var via = Via(transport: scanner.interned(transport), host: host, port: port, parameters: parameters)
-        via.protocolName = scanner.interned(name)
-        via.protocolVersion = scanner.interned(version)
-        return via
+        var transportName = scanner.interned(transport)
+        if transportName.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) { transportName = transportName.uppercased() }
+        return Via(protocolName: scanner.interned(name), protocolVersion: scanner.interned(version), transport: transportName,
+                   host: host, port: port, parameters: parameters)
+    }
+}
+
+// Initializers in extensions keep the synthesized memberwise one for the parser (see SIPURI).
+extension Via {
+    /// Creates a Via value.
+    public init(transport: String, host: String, port: Int? = nil, parameters: HeaderParameters = HeaderParameters()) {
+        protocolName = "SIP"
+        protocolVersion = "2.0"
+        self.transport = transport.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) ? transport.uppercased() : transport
+        self.host = host
+        self.port = port
+        self.parameters = parameters
     }
 }
