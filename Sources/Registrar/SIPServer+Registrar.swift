@@ -17,7 +17,16 @@ extension SIPServer {
             return
         }
         let headerExpires = (try? message.expires).flatMap { $0 }.map(Int.init)
-        switch try? message.contacts {
+        // Contact is parsed here, where it is used, not when the request arrived (a proxy
+        // forwards it untouched); a malformed one is refused (RFC 4475 §3.1.2.13).
+        let contacts: ContactValue?
+        do {
+            contacts = try message.contacts
+        } catch {
+            reply(request, 400, "Bad Request (Contact: \(error.message))")
+            return
+        }
+        switch contacts {
         case .wildcard?:
             // Step 6: `*` only with Expires: 0 and alone.
             guard headerExpires == 0 else {

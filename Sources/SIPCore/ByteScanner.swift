@@ -173,6 +173,12 @@ struct ByteScanner {
         return string(range)
     }
 
+    /// The text of `range` in lower case (interned when it is a common word).
+    func lowercased(_ range: Range<Int>) -> String {
+        for i in range where bytes[i] >= 0x41 && bytes[i] <= 0x5A { return string(range).lowercased() }
+        return interned(range)
+    }
+
     @inline(__always)
     private func matches(_ range: Range<Int>, _ literal: StaticString) -> Bool {
         let pointer = literal.utf8Start

@@ -16,7 +16,6 @@ public struct SIPHeaders: Sendable {
     var buffer: [UInt8]
     var fields: [Field]
 
-
     /// Appends `value` to the buffer and returns a field for it.
     private mutating func store(_ name: SIPHeaderName, _ value: String) -> Field {
         let start = buffer.count
@@ -138,17 +137,10 @@ public struct SIPHeaders: Sendable {
     func parseList<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
         throws(SIPHeaderError) -> [T] {
         var result: [T] = []
-        try forEachListValue(name, parse) { result.append($0) }
-        return result
-    }
-
-    /// Parses every value of `name` like ``parseList(_:_:)`` and hands each to `body`.
-    func forEachListValue<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T,
-                             _ body: (consuming T) -> Void) throws(SIPHeaderError) {
         for index in fields.indices where fields[index].name == name {
             try withScanner(fields[index]) { (scanner) throws(SIPHeaderError) in
                 while true {
-                    body(try parse(&scanner))
+                    result.append(try parse(&scanner))
                     scanner.skipLWS()
                     if scanner.isAtEnd { return }
                     guard scanner.consume(ASCII.comma) else {
@@ -157,6 +149,7 @@ public struct SIPHeaders: Sendable {
                 }
             }
         }
+        return result
     }
 
     /// Parses the single value of `name`; nil when absent; an error when there are several.

@@ -21,34 +21,18 @@ extension SIPMessage {
     /// Contact: nil when absent, `.wildcard` for `*`, else the addresses.
     public var contacts: ContactValue? {
         get throws(SIPHeaderError) {
-            switch try contactForm() {
-            case .none: return nil
-            case .wildcard: return .wildcard
-            case .addresses: return .addresses(try headers.parseList(.contact, NameAddress.parse))
+            var lines = 0, wildcard = false
+            for field in headers.fields where field.name == .contact {
+                lines += 1
+                if field.range.count == 1, headers.buffer[field.range.lowerBound] == 0x2A { wildcard = true }
             }
+            guard lines > 0 else { return nil }
+            if wildcard {
+                guard lines == 1 else { throw SIPHeaderError("Contact: * cannot be combined with other contacts") }
+                return .wildcard
+            }
+            return .addresses(try headers.parseList(.contact, NameAddress.parse))
         }
-    }
-
-    /// Checks that every Contact value is well formed without keeping the parsed values
-    /// (validation of every received request).
-    func checkContacts() throws(SIPHeaderError) {
-        guard try contactForm() == .addresses else { return }
-        try headers.forEachListValue(.contact, NameAddress.parse) { _ in }
-    }
-
-    private enum ContactForm { case none, wildcard, addresses }
-
-    /// Whether Contact is absent, a lone `*`, or addresses; `*` beside anything else is an error.
-    private func contactForm() throws(SIPHeaderError) -> ContactForm {
-        var lines = 0, wildcard = false
-        for field in headers.fields where field.name == .contact {
-            lines += 1
-            if field.range.count == 1, headers.buffer[field.range.lowerBound] == 0x2A { wildcard = true }
-        }
-        guard lines > 0 else { return .none }
-        guard wildcard else { return .addresses }
-        guard lines == 1 else { throw SIPHeaderError("Contact: * cannot be combined with other contacts") }
-        return .wildcard
     }
 
     /// Route values, in order.

@@ -1,8 +1,13 @@
 extension SIPMessage {
     /// Checks the headers every layer relies on and returns them parsed (RFC 3261 §8.2.1,
     /// §16.3, §18.1.2): Via (at least one), From, To, Call-ID and CSeq exactly once each,
-    /// the CSeq method equal to the request method, Max-Forwards 0–255, Contact and
-    /// Content-Type well formed.
+    /// the CSeq method equal to the request method, Max-Forwards 0–255, Content-Type well
+    /// formed.
+    ///
+    /// Contact is not checked here: it is parsed when a layer first needs it — a registrar
+    /// binding it, a user agent creating a dialog — and that layer answers 400 when it is
+    /// malformed. A proxy leaves it alone, as RFC 3261 §16.3 step 1 asks of components it does
+    /// not use (RFC 4475 §3.1.2.13 calls rejecting it "reasonable" for a registrar).
     /// - Throws: ``SIPParseError`` with the response to send (400 for requests) or none
     ///   (responses are discarded).
     public func validate() throws(SIPParseError) -> CoreHeaders {
@@ -76,11 +81,6 @@ extension SIPMessage {
             // An unknown method is better answered 501 than 400 (RFC 4475 §3.1.2.18).
             throw SIPParseError(.methodMismatch, "the CSeq method \(cseq.method) differs from the request method \(method)",
                                 isRequest: true, status: SIPMethod.known.contains(method) ? 400 : 501, headers: headers)
-        }
-        do {
-            try checkContacts()
-        } catch {
-            throw fail(.headerValue, "Contact: \(error.message)")
         }
         return CoreHeaders(vias: vias, from: from, to: to, callID: callID, cseq: cseq, maxForwards: maxForwards)
     }

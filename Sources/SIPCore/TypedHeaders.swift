@@ -50,13 +50,6 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
     /// Parameters such as `charset` or `boundary`.
     public var parameters: HeaderParameters
 
-    /// Creates a media type.
-    public init(_ type: String, _ subtype: String, parameters: HeaderParameters = HeaderParameters()) {
-        self.type = type.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? type.lowercased() : type
-        self.subtype = subtype.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? subtype.lowercased() : subtype
-        self.parameters = parameters
-    }
-
     /// `application/sdp`.
     public static let sdp = ContentType("application", "sdp")
     /// `text/plain`.
@@ -75,7 +68,17 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
         scanner.skipLWS()
         guard let subtype = scanner.readToken() else { throw SIPHeaderError("missing media subtype") }
         let parameters = try HeaderParameters.parse(&scanner)
-        return ContentType(scanner.interned(type), scanner.interned(subtype), parameters: parameters)
+        return ContentType(type: scanner.lowercased(type), subtype: scanner.lowercased(subtype), parameters: parameters)
+    }
+}
+
+// In an extension, so the memberwise initializer the parser uses is synthesized (see SIPURI).
+extension ContentType {
+    /// Creates a media type.
+    public init(_ type: String, _ subtype: String, parameters: HeaderParameters = HeaderParameters()) {
+        self.init(type: type.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? type.lowercased() : type,
+                  subtype: subtype.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? subtype.lowercased() : subtype,
+                  parameters: parameters)
     }
 }
 

@@ -110,8 +110,10 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
             port = Int(value)
         }
         let parameters = try HeaderParameters.parse(&scanner)
-        if let ttl = parameters["ttl"], Int(ttl).map({ !(0...255).contains($0) }) ?? true {
-            throw SIPHeaderError("Via ttl must be 0–255")
+        for item in parameters.items where item.name.utf8.count == 3 && item.name.caseInsensitiveEquals("ttl") {
+            guard let ttl = item.value.flatMap({ Int($0) }), (0...255).contains(ttl) else {
+                throw SIPHeaderError("Via ttl must be 0–255")
+            }
         }
         var transportName = scanner.interned(transport)
         if transportName.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) { transportName = transportName.uppercased() }

@@ -69,8 +69,12 @@ public struct Dialog: Sendable, Hashable {
     }
 
     static func contact(of message: SIPMessage) throws(SIPHeaderError) -> SIPURI? {
-        if case .addresses(let list)? = try message.contacts { return list.first?.uri }
-        return nil
+        do {
+            if case .addresses(let list)? = try message.contacts { return list.first?.uri }
+            return nil
+        } catch {
+            throw SIPHeaderError("Contact: \(error.message)")
+        }
     }
 
     /// The first hop for an in-dialog request: the first route if any, else the remote target.

@@ -72,6 +72,36 @@ struct ServerRulesTests {
         await server.close()
     }
 
+    @Test("a REGISTER whose Contact is malformed gets 400 naming Contact (RFC 4475 §3.1.2.13)")
+    func malformedContact() async throws {
+        let server = try await TestServer()
+        let socket = try UDPClient(port: server.port)
+        // regbadct.dat's fault: a URI with headers outside < >, so `?Route=…` cannot be told apart.
+        let register = """
+            REGISTER sip:\(server.domain) SIP/2.0\r
+            Via: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-badct1\r
+            Max-Forwards: 70\r
+            From: <sip:carol@\(server.domain)>;tag=r1\r
+            To: <sip:carol@\(server.domain)>\r
+            Call-ID: badct1@127.0.0.1\r
+            CSeq: 1 REGISTER\r
+            Contact: sip:carol@127.0.0.1?Route=%3Csip:sip.example.com%3E\r
+            Content-Length: 0\r
+            \r
+
+            """
+        var responses: [String] = []
+        for _ in 0..<50 where responses.isEmpty {
+            socket.send(Array(register.utf8))
+            try await Task.sleep(for: .milliseconds(20))
+            responses = socket.drain()
+        }
+        let response = try #require(responses.first, "no response to the REGISTER")
+        #expect(response.hasPrefix("SIP/2.0 400 "), "\(response)")
+        #expect(response.split(separator: "\r\n").first?.contains("Contact") == true, "\(response)")
+        await server.close()
+    }
+
     @Test("parallel forking: one contact is busy, the other answers; when all refuse, the 6xx wins")
     func forking() async throws {
         let server = try await TestServer()

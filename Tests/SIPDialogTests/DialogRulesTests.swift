@@ -53,6 +53,22 @@ struct DialogRulesTests {
         #expect(try response.unsupported == ["100rel-but-not-really"])
     }
 
+    @Test("Contact is parsed when first needed: an INVITE with a malformed one gets 400 naming it; an OPTIONS does not care")
+    func malformedContact() async throws {
+        let network = LoopbackNetwork()
+        let alice = TestAgent.make(network.endpoint(), user: "alice"), bob = TestAgent.make(network.endpoint(), user: "bob")
+        // RFC 4475 §3.1.2.13: a URI with headers must be enclosed in < >.
+        let bad = "sip:alice@127.0.0.1?Route=%3Csip:sip.example.com%3E"
+        var invite = request(.invite, to: bob)
+        invite.headers.add(.contact, bad)
+        let refused = try #require(await exchange(alice, invite, to: bob))
+        #expect(refused.status == 400)
+        #expect(refused.reason?.contains("Contact") == true, "\(refused.reason ?? "")")
+        var options = request(.options, to: bob)
+        options.headers.add(.contact, bad)
+        #expect(await exchange(alice, options, to: bob)?.status == 200)
+    }
+
     @Test("in a dialog: a re-INVITE is accepted; a CSeq that goes backwards gets 500; BYE ends it")
     func inDialog() async throws {
         let network = LoopbackNetwork()
