@@ -16,8 +16,9 @@ public struct HeaderParameters: Hashable, Sendable, CustomStringConvertible {
     /// The value of `name` (case-insensitive); `""` for a flag; nil when absent.
     public subscript(_ name: String) -> String? {
         get {
-            guard let item = items.first(where: { $0.name.caseInsensitiveEquals(name) }) else { return nil }
-            return item.value ?? ""
+            // By index: `first(where:)` would copy each parameter it looks at.
+            for index in items.indices where items[index].name.caseInsensitiveEquals(name) { return items[index].value ?? "" }
+            return nil
         }
         set {
             if let index = items.firstIndex(where: { $0.name.caseInsensitiveEquals(name) }) {
