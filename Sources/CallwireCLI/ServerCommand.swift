@@ -35,7 +35,7 @@ struct ServerCommand: EnvironmentCommand {
     var relay = false
     @Option(help: "Users to authenticate: `user password` or `user ha1=HEX` per line.")
     var users: String?
-    @Option(help: "Digest algorithms to challenge with, preferred first (sha-256, md5, sha-256-sess, md5-sess).")
+    @Option(help: "Digest algorithms to challenge with, preferred first (sha-512-256, sha-256, md5 and their -sess forms).")
     var algorithms = "sha-256,md5"
     @Option(name: .customLong("location-db"), help: "Keep registrations in this SQLite file, so a restart loses none.")
     var locationDB: String?
@@ -77,7 +77,7 @@ struct ServerCommand: EnvironmentCommand {
         }
         options.algorithms = try algorithms.split(separator: ",").map { token in
             guard let algorithm = DigestAlgorithm(token: String(token).trimmingCharacters(in: .whitespaces)) else {
-                throw CommandFailure.error("--algorithms: unknown algorithm '\(token)' (sha-256, md5, sha-256-sess, md5-sess)", status: ExitStatus.usage)
+                throw CommandFailure.error("--algorithms: unknown algorithm '\(token)' (sha-512-256, sha-256, md5, sha-512-256-sess, sha-256-sess, md5-sess)", status: ExitStatus.usage)
             }
             return algorithm
         }

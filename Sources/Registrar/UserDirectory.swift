@@ -46,8 +46,9 @@ public struct UserDirectory: Sendable {
     public func ha1(user: String, realm: String, algorithm: DigestAlgorithm) -> String? {
         switch users[user] {
         case .password(let password)?:
-            return Digest.ha1(algorithm: algorithm.isSession ? (algorithm == .md5Session ? .md5 : .sha256) : algorithm,
-                              username: user, realm: realm, password: password)
+            // For -sess algorithms this is the plain H(user:realm:password) too (same hash);
+            // the nonces are mixed in when the response is computed.
+            return Digest.ha1(algorithm: algorithm, username: user, realm: realm, password: password)
         case .md5HA1(let hex)? where algorithm == .md5 || algorithm == .md5Session:
             return hex
         default:

@@ -23,6 +23,33 @@ struct DigestTests {
         #expect(response == expected)
     }
 
+    @Test("SHA-512/256 matches the FIPS 180-4 examples and the padding edges", arguments: [
+        ("", "c672b8d1ef56ed28ab87c3622c5114069bdd3ad7b8f9737498d0c01ecef0967a"),
+        ("abc", "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23"),
+        ("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+         "3928e184fb8690f840da3988121d31be65cb9d3ef83ee6146feac861e19b563a"),
+        // 111 bytes fill one block with the length; 112 need a second block.
+        (String(repeating: "a", count: 111), "0239e429f98d0ed61ee8e2a7c30afe98c1c3a80ce5dff62a107e9c538f7632ce"),
+        (String(repeating: "a", count: 112), "9216b5303edb66504570bee90e48ea5beaa5e9fe9f760bbd3e0460559fc005f6"),
+    ])
+    func sha512_256(message: String, expected: String) {
+        #expect(DigestAlgorithm.sha512_256.hash(message) == expected)
+    }
+
+    /// RFC 7616 §3.9.2's inputs. The response printed in the RFC cannot be reproduced (erratum
+    /// 4897, still open); the expected values here come from OpenSSL's SHA-512/256 (Python hashlib).
+    @Test("RFC 7616 §3.9.2 inputs with SHA-512-256: response and userhash")
+    func rfc7616SHA512_256() {
+        let username = "J\u{E4}s\u{F8}n Doe"
+        let ha1 = Digest.ha1(algorithm: .sha512_256, username: username, realm: "api@example.org", password: "Secret, or not?")
+        let response = Digest.response(algorithm: .sha512_256, ha1: ha1, nonce: "5TsQWLVdgBdmrQ0XsxbDODV+57QdFR34I9HAbC/RVvkK",
+                                       nc: 1, cnonce: "NTg6RKcb9boFIAS3KrFK9BGeh+iDa/sm6jUMp2wds69v", qop: "auth",
+                                       method: "GET", uri: "/doe.json")
+        #expect(response == "3798d4131c277846293534c3edc11bd8a5e4cdcbff78b05db9d95eeb1cec68a5")
+        #expect(DigestAlgorithm.sha512_256.hash("\(username):api@example.org")
+                == "793263caabb707a56211940d90411ea4a575adeccb7e360aeb624ed06ece9b0b")
+    }
+
     @Test("challenges parse with commas and '=' inside quotes, unquoted algorithm, several qops")
     func challengeParsing() throws {
         let value = #"Digest realm="a,b=c", nonce="n=1,2", opaque="x", algorithm=SHA-256, qop="auth,auth-int", stale=TRUE"#
@@ -41,10 +68,11 @@ struct DigestTests {
             #"Digest realm="two", nonce="2""#,
             #"Digest realm="one", nonce="3", algorithm=SHA-256"#,
             #"Basic realm="one""#,
+            #"Digest realm="two", nonce="4", algorithm=SHA-512-256"#,
         ].map(AuthChallenge.parse)
         let chosen = DigestChallenge.strongestPerRealm(challenges)
         #expect(chosen.map(\.realm) == ["one", "two"])
-        #expect(chosen.map(\.algorithm) == [.sha256, .md5])
+        #expect(chosen.map(\.algorithm) == [.sha256, .sha512_256])
     }
 
     func register(_ body: String = "") throws -> SIPMessage {
@@ -113,6 +141,28 @@ struct DigestTests {
         try client.authorize(&late, for: challenge(server, now: 1000))
         let lateCredentials = try #require(DigestCredentials(try late.authorization[0]))
         #expect(server.verify(lateCredentials, method: "REGISTER", body: [], now: 1000 + 61, ha1: lookup) == .stale)
+    }
+
+    @Test("SHA-512-256 and its -sess variant: client and server agree, a wrong password fails",
+          arguments: [DigestAlgorithm.sha512_256, .sha512_256Session])
+    func sha512_256RoundTrip(algorithm: DigestAlgorithm) throws {
+        var server = DigestServer(realm: "example.com", algorithms: [algorithm, .md5], nonceLifetime: 60)
+        let lookup: (String, DigestAlgorithm) -> String? = { user, algorithm in
+            Digest.ha1(algorithm: algorithm, username: user, realm: "example.com", password: "secret")
+        }
+        var client = DigestClient(username: "alice", password: "secret")
+        var request = try register()
+        let answered = try client.authorize(&request, for: challenge(server, now: 1000))
+        #expect(answered.map(\.algorithm) == [algorithm], "preferred over MD5")
+        let credentials = try #require(DigestCredentials(try request.authorization[0]))
+        #expect(credentials.algorithm == algorithm && credentials.response.utf8.count == 64)
+        #expect(server.verify(credentials, method: "REGISTER", body: [], now: 1001, ha1: lookup) == .authorized(username: "alice"))
+        var wrong = DigestClient(username: "alice", password: "guess")
+        var bad = try register()
+        try wrong.authorize(&bad, for: challenge(server, now: 1000))
+        let badCredentials = try #require(DigestCredentials(try bad.authorization[0]))
+        #expect(server.verify(badCredentials, method: "REGISTER", body: [], now: 1001, ha1: lookup)
+                == .rejected(reason: "wrong password for 'alice'"))
     }
 
     @Test("auth-int covers the body; MD5-sess mixes in the nonces")

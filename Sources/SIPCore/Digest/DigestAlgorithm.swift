@@ -6,6 +6,8 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Hashable {
     case md5Session = "MD5-sess"
     case sha256 = "SHA-256"
     case sha256Session = "SHA-256-sess"
+    case sha512_256 = "SHA-512-256"
+    case sha512_256Session = "SHA-512-256-sess"
 
     /// Reads an `algorithm` value (case-insensitive); absent means MD5 (RFC 2617 §3.2.1).
     public init?(token: String?) {
@@ -18,11 +20,13 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Hashable {
     }
 
     /// Whether HA1 mixes in the nonces (`-sess`).
-    public var isSession: Bool { self == .md5Session || self == .sha256Session }
+    public var isSession: Bool { self == .md5Session || self == .sha256Session || self == .sha512_256Session }
 
     /// Preference when a server offers several: stronger hashes first (RFC 8760 §2.4).
     public var strength: Int {
         switch self {
+        case .sha512_256: 6
+        case .sha512_256Session: 5
         case .sha256: 4
         case .sha256Session: 3
         case .md5: 2
@@ -40,6 +44,7 @@ public enum DigestAlgorithm: String, CaseIterable, Sendable, Hashable {
         switch self {
         case .md5, .md5Session: hex(Insecure.MD5.hash(data: bytes))
         case .sha256, .sha256Session: hex(SHA256.hash(data: bytes))
+        case .sha512_256, .sha512_256Session: hex(SHA512_256.hash(bytes))
         }
     }
 
