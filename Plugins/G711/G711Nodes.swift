@@ -48,6 +48,8 @@ public final class G711Encoder<Law: G711LawType>: MediaNode {
     }
 
     private let pool = FramePool(byteCapacity: 160 * 12)
+    /// `Law.law`, read once: the class is generic, so each read would be a witness-table call.
+    private let law = Law.law
 
     public init(parameters: NodeParameters) {}
 
@@ -58,7 +60,7 @@ public final class G711Encoder<Law: G711LawType>: MediaNode {
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         let count = frame.byteCount / 2
         let out = pool.acquire(minimumCapacity: count)
-        switch Law.law {
+        switch law {
         case .muLaw: G711.encodeMuLaw(frame.int16, into: out.uint8, count: count)
         case .aLaw: G711.encodeALaw(frame.int16, into: out.uint8, count: count)
         }
@@ -80,8 +82,12 @@ public final class G711Decoder<Law: G711LawType>: MediaNode {
             examples: ["sine rate=8000 duration=1s ! \(law.prefix)-encoder ! \(law.prefix)-decoder ! null-sink"])
     }
 
-    private let pool = FramePool(byteCapacity: 2 * 160 * 12)
-    private var concealer = WaveformRepetition()
+    // Confined to the graph's executor like every node; the runtime exclusivity check on each
+    // frame would cost more than the bookkeeping it guards. The concealer's history is also
+    // where frames are decoded to (no pool, no copy into the history).
+    @exclusivity(unchecked) private var concealer = WaveformRepetition()
+    /// `Law.law`, read once (see the encoder).
+    private let law = Law.law
 
     public init(parameters: NodeParameters) {}
 
@@ -92,20 +98,20 @@ public final class G711Decoder<Law: G711LawType>: MediaNode {
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         let missing = frame.flags.contains(.missing)
         let count = missing ? frame.sampleCount : frame.byteCount
-        let out = pool.acquire(minimumCapacity: count * 2)
+        let out = concealer.reserve(count)
         var flags = frame.flags
         if missing {
-            concealer.conceal(into: out.int16, count: count)
+            concealer.conceal(into: out, count: count)
             flags.remove(.missing)
             flags.insert(.concealed)
         } else {
-            switch Law.law {
-            case .muLaw: G711.decodeMuLaw(frame.uint8, into: out.int16, count: count)
-            case .aLaw: G711.decodeALaw(frame.uint8, into: out.int16, count: count)
+            switch law {
+            case .muLaw: G711.decodeMuLaw(frame.uint8, into: out, count: count)
+            case .aLaw: G711.decodeALaw(frame.uint8, into: out, count: count)
             }
-            concealer.received(out.int16, count: count)
+            concealer.received(out, count: count)
         }
-        return try context.push(Frame(buffer: out, byteCount: count * 2, sampleCount: count,
+        return try context.push(Frame(baseAddress: UnsafeRawPointer(out), byteCount: count * 2, sampleCount: count,
                                       timestamp: frame.timestamp, flags: flags))
     }
 }

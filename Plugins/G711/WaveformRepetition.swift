@@ -12,22 +12,46 @@ struct WaveformRepetition {
     static let minimumPeriod = 40, maximumPeriod = 120
     static let fullLevel = 80, fadeLength = 400, crossFade = 32
 
-    /// A ring of the last ``historyLength`` samples; `write` is where the next one goes.
-    /// Raw storage: this runs on every decoded frame, so no array uniqueness checks.
-    private let ring = RingStorage(count: WaveformRepetition.historyLength)
-    private var write = 0
+    /// The audio so far, newest at `end`: frames are decoded (or concealed) straight into it
+    /// through ``reserve(_:)``, so keeping history costs nothing per frame. When the room runs
+    /// out, the last ``historyLength`` samples move to the front — once every several frames.
+    /// It starts with ``historyLength`` samples of silence, so the history is always whole.
+    private let history = HistoryStorage(capacity: WaveformRepetition.historyLength + 8 * 160)
+    private var end = WaveformRepetition.historyLength
     private var heard = 0
     private var period = 0
     private var phase = 0
     private var lostSamples = 0
     private var repetition: [Int16] = []
 
+    /// Where the next `count` samples go: decode into it, then call ``received(_:count:)`` or
+    /// ``conceal(into:count:)`` with the same pointer. Valid until the next call.
+    @inline(__always)
+    mutating func reserve(_ count: Int) -> UnsafeMutablePointer<Int16> {
+        if end + count > history.capacity { makeRoom(for: count) }
+        return history.pointer + end
+    }
+
+    private mutating func makeRoom(for count: Int) {
+        if Self.historyLength + count > history.capacity { history.grow(to: Self.historyLength + 8 * count) }
+        UnsafeMutableRawPointer(history.pointer).copyMemory(from: history.pointer + (end - Self.historyLength),
+                                                            byteCount: Self.historyLength * 2)
+        end = Self.historyLength
+    }
+
     /// Whether the last frame handled was concealed.
     var isConcealing: Bool { lostSamples > 0 }
 
     /// Notes decoded audio (cross-fading it in place after a loss).
+    @inline(__always)
     mutating func received(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
-        if lostSamples > 0, !repetition.isEmpty {
+        if lostSamples > 0 { resume(samples, count: count) }
+        remember(samples, count: count)
+    }
+
+    /// The first frame after a loss: cross-fade it with the repetition, then drop the repetition.
+    private mutating func resume(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
+        if !repetition.isEmpty {
             let length = min(Self.crossFade, count)
             for i in 0..<length {
                 let synthetic = Double(nextRepeated()) * level(at: lostSamples + i)
@@ -37,7 +61,6 @@ struct WaveformRepetition {
         }
         lostSamples = 0
         repetition = []
-        remember(samples, count: count)
     }
 
     /// Writes `count` samples of concealment.
@@ -65,10 +88,9 @@ struct WaveformRepetition {
     private mutating func startLoss() {
         repetition = []
         guard heard >= Self.maximumPeriod * 2 else { return }   // too little audio to repeat: silence
-        let all = Array(UnsafeBufferPointer(start: ring.pointer, count: Self.historyLength))
-        let history = Array(all[write...] + all[..<write])
-        period = estimatePeriod(history)
-        repetition = Array(history[(history.count - period)...])
+        let recent = Array(UnsafeBufferPointer(start: history.pointer + (end - Self.historyLength), count: Self.historyLength))
+        period = estimatePeriod(recent)
+        repetition = Array(recent[(recent.count - period)...])
         phase = 0
     }
 
@@ -92,30 +114,35 @@ struct WaveformRepetition {
         return best
     }
 
-    /// Copies the newest samples into the ring (at most two block copies; no allocation).
-    private mutating func remember(_ samples: UnsafePointer<Int16>, count: Int) {
+    /// Accounts for `count` samples written at ``reserve(_:)``'s pointer (`samples`).
+    @inline(__always)
+    private mutating func remember(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
+        assert(samples == history.pointer + end, "decode into the pointer reserve(_:) returned")
         heard += count
-        let length = Self.historyLength
-        let kept = min(count, length)
-        var source = samples + (count - kept)
-        var remaining = kept
-        while remaining > 0 {
-            let chunk = min(remaining, length - write)
-            (ring.pointer + write).update(from: source, count: chunk)
-            write += chunk
-            if write == length { write = 0 }
-            source += chunk
-            remaining -= chunk
-        }
+        end += count
     }
 }
 
-/// Fixed storage for the history ring, owned by one decoder.
-final class RingStorage {
-    let pointer: UnsafeMutablePointer<Int16>
-    init(count: Int) {
-        pointer = .allocate(capacity: count)
-        pointer.initialize(repeating: 0, count: count)
+/// The history buffer, owned by one decoder.
+final class HistoryStorage {
+    private(set) var pointer: UnsafeMutablePointer<Int16>
+    private(set) var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        pointer = .allocate(capacity: capacity)
+        pointer.initialize(repeating: 0, count: capacity)
     }
+
+    /// Replaces the buffer with a larger one keeping the contents (frames longer than planned).
+    func grow(to newCapacity: Int) {
+        let larger = UnsafeMutablePointer<Int16>.allocate(capacity: newCapacity)
+        larger.initialize(repeating: 0, count: newCapacity)
+        larger.update(from: pointer, count: capacity)
+        pointer.deallocate()
+        pointer = larger
+        capacity = newCapacity
+    }
+
     deinit { pointer.deallocate() }
 }

@@ -10,8 +10,10 @@ public final class GraphProfiler {
     @usableFromInline let calls: UnsafeMutablePointer<Int64>
     @usableFromInline let stack: UnsafeMutablePointer<Int>
     @usableFromInline let capacity: Int
-    @usableFromInline var depth = 0
-    @usableFromInline var mark: Int64 = 0
+    // Touched only on the graph's executor, never re-entrantly. Without `unchecked` every tick
+    // paid two runtime exclusivity checks for these, profiling or not (the access was hoisted).
+    @exclusivity(unchecked) @usableFromInline var depth = 0
+    @exclusivity(unchecked) @usableFromInline var mark: Int64 = 0
     let nodeCount: Int
 
     init(nodeCount: Int) {
