@@ -26,8 +26,8 @@ extension SIPMessage {
         }
         guard hasVia else { throw fail(.missingHeader, "the Via header is missing") }
         // Every parser runs inside one borrow of the message bytes.
-        let (vias, from, to, callID, cseq, maxForwards) = try withBytes(headers.buffer) { (bytes) throws(SIPParseError)
-            -> ([Via], NameAddress, NameAddress, String, CSeq, Int?) in
+        let (topVia, lowerVias, from, to, callID, cseq, maxForwards) = try withBytes(headers.buffer) { (bytes) throws(SIPParseError)
+            -> (Via, [Via], NameAddress, NameAddress, String, CSeq, Int?) in
             func single<T>(_ slot: Slot, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T) throws(SIPParseError) -> T? {
                 let (index, count) = slots[slot.rawValue]
                 guard count > 0 else { return nil }
@@ -47,12 +47,13 @@ extension SIPMessage {
                 guard let value = try single(slot, parse) else { throw fail(.missingHeader, "the \(slot.name) header is missing") }
                 return value
             }
-            var vias: [Via] = []
+            var topVia: Via?, lowerVias: [Via] = []
             do throws(SIPHeaderError) {
                 for field in headers.fields where field.name == .via {
                     var scanner = ByteScanner(bytes, from: field.range.lowerBound, to: field.range.upperBound)
                     while true {
-                        vias.append(try Via.parse(&scanner))
+                        let via = try Via.parse(&scanner)
+                        if topVia == nil { topVia = via } else { lowerVias.append(via) }
                         scanner.skipLWS()
                         if scanner.isAtEnd { break }
                         guard scanner.consume(ASCII.comma) else { throw SIPHeaderError("expected ',' between values") }
@@ -61,6 +62,7 @@ extension SIPMessage {
             } catch {
                 throw fail(.headerValue, "Via: \(error.message)")
             }
+            guard let topVia else { throw fail(.missingHeader, "the Via header is missing") }
             let from = try required(.from, NameAddress.parse)
             let to = try required(.to, NameAddress.parse)
             let callID = try required(.callID, Self.parseCallID)
@@ -75,14 +77,15 @@ extension SIPMessage {
             }
             if !body.isEmpty || slots[Slot.contentType.rawValue].count > 0 { _ = try single(.contentType, ContentType.parse) }
             _ = try single(.expires, Self.parseDeltaSeconds)
-            return (vias, from, to, callID, cseq, maxForwards)
+            return (topVia, lowerVias, from, to, callID, cseq, maxForwards)
         }
         if case .request(let method, _) = startLine, method != cseq.method {
             // An unknown method is better answered 501 than 400 (RFC 4475 §3.1.2.18).
             throw SIPParseError(.methodMismatch, "the CSeq method \(cseq.method) differs from the request method \(method)",
                                 isRequest: true, status: SIPMethod.known.contains(method) ? 400 : 501, headers: headers)
         }
-        return CoreHeaders(vias: vias, from: from, to: to, callID: callID, cseq: cseq, maxForwards: maxForwards)
+        return CoreHeaders(topVia: topVia, lowerVias: lowerVias, from: from, to: to, callID: callID, cseq: cseq,
+                           maxForwards: maxForwards)
     }
 
     /// The single-valued headers validation looks at.

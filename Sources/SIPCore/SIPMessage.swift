@@ -82,8 +82,11 @@ extension SIPMessage {
 
 /// The headers every layer relies on, parsed once by ``SIPMessage/validate()``.
 public struct CoreHeaders: Sendable, Hashable {
-    /// Every Via value, top first.
-    public var vias: [Via]
+    /// The top Via (the one the sender added).
+    public var topVia: Via
+    /// The Via values below the top one: empty for a request straight from its sender, so the
+    /// common case keeps no array.
+    public var lowerVias: [Via]
     /// From.
     public var from: NameAddress
     /// To.
@@ -95,6 +98,6 @@ public struct CoreHeaders: Sendable, Hashable {
     /// Max-Forwards, if present (RFC 2543 requests may omit it).
     public var maxForwards: Int?
 
-    /// The top Via (the one the sender added).
-    public var topVia: Via { vias[0] }
+    /// Every Via value, top first.
+    public var vias: [Via] { [topVia] + lowerVias }
 }
