@@ -231,19 +231,13 @@ enum ASCII {
 
     /// `token` (RFC 3261 §25.1): alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~".
     @inline(__always)
-    static func isToken(_ c: UInt8) -> Bool {
-        c < 64 ? (0x03ff6ca200000000 as UInt64) >> c & 1 == 1 : c < 128 && (0x47ffffff87fffffe as UInt64) >> (c - 64) & 1 == 1
-    }
+    static func isToken(_ c: UInt8) -> Bool { inClass(c, 0x03ff6ca200000000, 0x47ffffff87fffffe) }
     /// `unreserved` = alphanum / mark.
     @inline(__always)
-    static func isUnreserved(_ c: UInt8) -> Bool {
-        c < 64 ? (0x03ff678200000000 as UInt64) >> c & 1 == 1 : c < 128 && (0x47fffffe87fffffe as UInt64) >> (c - 64) & 1 == 1
-    }
+    static func isUnreserved(_ c: UInt8) -> Bool { inClass(c, 0x03ff678200000000, 0x47fffffe87fffffe) }
     /// `word` (Call-ID parts).
     @inline(__always)
-    static func isWord(_ c: UInt8) -> Bool {
-        c < 64 ? (0xd7ffefa600000000 as UInt64) >> c & 1 == 1 : c < 128 && (0x6fffffffbffffffe as UInt64) >> (c - 64) & 1 == 1
-    }
+    static func isWord(_ c: UInt8) -> Bool { inClass(c, 0xd7ffefa600000000, 0x6fffffffbffffffe) }
     /// Characters allowed in a URI `user` besides escapes: unreserved / user-unreserved.
     @inline(__always)
     static func isUserChar(_ c: UInt8) -> Bool { inClass(c, 0xabffffd200000000, 0x47fffffe87fffffe) }
@@ -261,10 +255,13 @@ enum ASCII {
     static func isHostChar(_ c: UInt8) -> Bool { inClass(c, 0x03ff600000000000, 0x07fffffe07fffffe) }
 
     /// Whether `c` is in the ASCII class given as two 64-bit masks (bit n of `low` is byte n,
-    /// bit n of `high` is byte 64+n): one shift and test instead of a chain of comparisons.
+    /// bit n of `high` is byte 64+n): a select, a shift and a test, with no branch — these run
+    /// once per byte of every name, host and token.
     @inline(__always)
     static func inClass(_ c: UInt8, _ low: UInt64, _ high: UInt64) -> Bool {
-        c < 64 ? low >> c & 1 == 1 : c < 128 && high >> (c & 63) & 1 == 1
+        let mask = c & 64 == 0 ? low : high
+        // Bytes from 128 up are in no class: `c >> 7` is 1 for them, so the AND clears the bit.
+        return (mask >> UInt64(c & 63)) & UInt64(~c >> 7) & 1 == 1
     }
 }
 
