@@ -75,4 +75,38 @@ extension SIPURITests {
         #expect(uri.matches(uri))
         #expect(try SIPURI.parse(uri.description).matches(uri))
     }
+
+    /// Every byte value placed in a URI user part, a URI parameter value and a header
+    /// parameter name is accepted exactly when RFC 3261 §25.1 allows it there (the parser tests
+    /// its character classes with bit masks).
+    @Test("character classes follow RFC 3261 §25.1 for every byte")
+    func characterClasses() {
+        let alphanumeric = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        let unreserved = alphanumeric.union("-_.!~*'()".utf8)
+        let user = unreserved.union("&=+$,;?/".utf8)
+        let parameter = unreserved.union("[]/:&+$".utf8)
+        let token = alphanumeric.union("-.!%*_+`'~".utf8)
+        func text(_ prefix: String, _ byte: UInt8, _ suffix: String) -> String {
+            String(decoding: Array(prefix.utf8) + [byte] + Array(suffix.utf8), as: UTF8.self)
+        }
+        for byte in UInt8.min...UInt8.max {
+            let hex = "0x" + String(byte, radix: 16)
+            // '%' starts an escape; ':' separates a password.
+            if byte != 0x25 && byte != 0x3A {
+                let accepted = (try? SIPURI.parse(text("sip:a", byte, "b@example.com"))) != nil
+                #expect(accepted == user.contains(byte), "user part with byte \(hex)")
+            }
+            // '%' starts an escape; ';' and '?' start the next parameter and the headers; an '@'
+            // turns everything before it into userinfo.
+            if byte != 0x25 && byte != 0x3B && byte != 0x3F && byte != 0x40 {
+                let accepted = (try? SIPURI.parse(text("sip:example.com;p=a", byte, "b"))) != nil
+                #expect(accepted == parameter.contains(byte), "URI parameter value with byte \(hex)")
+            }
+            // ';' starts the next parameter.
+            if byte != 0x3B {
+                let accepted = (try? NameAddress.parse(text("<sip:example.com>;x", byte, "y=1"))) != nil
+                #expect(accepted == token.contains(byte), "header parameter name with byte \(hex)")
+            }
+        }
+    }
 }
