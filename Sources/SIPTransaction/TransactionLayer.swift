@@ -47,13 +47,14 @@ public enum TransactionEvent: Sendable {
 /// machines. Pure: no sockets and no clocks — the runtime executes the returned events and
 /// reports timers as they fire, so tests drive it with virtual time.
 public struct TransactionLayer: Sendable {
-    enum Client: Sendable {
-        case invite(InviteClientTransaction)
-        case other(NonInviteClientTransaction)
+    /// One transaction of either kind on one side: the INVITE machine or the other one.
+    enum Machine<Invite: Sendable, Other: Sendable>: Sendable {
+        case invite(Invite)
+        case other(Other)
 
         /// Runs one step on whichever machine this is and keeps its new state.
-        mutating func step(_ invite: (inout InviteClientTransaction) -> [TransactionAction],
-                           _ other: (inout NonInviteClientTransaction) -> [TransactionAction]) -> [TransactionAction] {
+        mutating func step(_ invite: (inout Invite) -> [TransactionAction],
+                           _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction] {
             switch self {
             case .invite(var transaction):
                 let actions = invite(&transaction)
@@ -67,25 +68,8 @@ public struct TransactionLayer: Sendable {
         }
     }
 
-    enum Server: Sendable {
-        case invite(InviteServerTransaction)
-        case other(NonInviteServerTransaction)
-
-        /// Runs one step on whichever machine this is and keeps its new state.
-        mutating func step(_ invite: (inout InviteServerTransaction) -> [TransactionAction],
-                           _ other: (inout NonInviteServerTransaction) -> [TransactionAction]) -> [TransactionAction] {
-            switch self {
-            case .invite(var transaction):
-                let actions = invite(&transaction)
-                self = .invite(transaction)
-                return actions
-            case .other(var transaction):
-                let actions = other(&transaction)
-                self = .other(transaction)
-                return actions
-            }
-        }
-    }
+    typealias Client = Machine<InviteClientTransaction, NonInviteClientTransaction>
+    typealias Server = Machine<InviteServerTransaction, NonInviteServerTransaction>
 
     private var clients: [TransactionID: Client] = [:]
     private var servers: [TransactionID: Server] = [:]
@@ -221,24 +205,30 @@ public struct TransactionLayer: Sendable {
                     : stepClient(id, { $0.transportError() }, { $0.transportError() })
     }
 
-    /// One step of the client transaction `id` (nothing when it no longer exists). It is taken
-    /// out of the table while it runs, so its state is not copied on write, and put back before
-    /// the actions run, since termination removes it.
+    /// One step of the client transaction `id` (nothing when it no longer exists).
     private mutating func stepClient(_ id: TransactionID, _ invite: (inout InviteClientTransaction) -> [TransactionAction],
                                      _ other: (inout NonInviteClientTransaction) -> [TransactionAction]) -> [TransactionEvent] {
-        guard var client = clients.removeValue(forKey: id) else { return [] }
-        let actions = client.step(invite, other)
-        clients[id] = client
+        guard let actions = Self.step(&clients, id, invite, other) else { return [] }
         return events(actions, id)
     }
 
     /// One step of the server transaction `id`, as ``stepClient(_:_:_:)``.
     private mutating func stepServer(_ id: TransactionID, _ invite: (inout InviteServerTransaction) -> [TransactionAction],
                                      _ other: (inout NonInviteServerTransaction) -> [TransactionAction]) -> [TransactionEvent] {
-        guard var server = servers.removeValue(forKey: id) else { return [] }
-        let actions = server.step(invite, other)
-        servers[id] = server
+        guard let actions = Self.step(&servers, id, invite, other) else { return [] }
         return events(actions, id)
+    }
+
+    /// Steps the transaction `id` of `table`. It is taken out of the table while it runs, so its
+    /// state is not copied on write, and put back before the actions run, since termination
+    /// removes it.
+    private static func step<Invite, Other>(_ table: inout [TransactionID: Machine<Invite, Other>], _ id: TransactionID,
+                                            _ invite: (inout Invite) -> [TransactionAction],
+                                            _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction]? {
+        guard var machine = table.removeValue(forKey: id) else { return nil }
+        let actions = machine.step(invite, other)
+        table[id] = machine
+        return actions
     }
 
     private mutating func events(_ actions: [TransactionAction], _ id: TransactionID) -> [TransactionEvent] {
