@@ -49,6 +49,13 @@ struct ByteScanner {
         return true
     }
 
+    /// Whether `range` spells the ASCII text `literal`, ignoring case.
+    @inline(__always)
+    func equalsCaseInsensitive(_ range: Range<Int>, _ literal: StaticString) -> Bool {
+        var probe = ByteScanner(bytes, from: range.lowerBound, to: range.upperBound)
+        return probe.consumeCaseInsensitive(literal) && probe.isAtEnd
+    }
+
     /// Skips linear white space: spaces, tabs, and line folds (CRLF or LF followed by WSP).
     @inline(__always)
     mutating func skipLWS() {
@@ -171,12 +178,6 @@ struct ByteScanner {
         default: break
         }
         return string(range)
-    }
-
-    /// The text of `range` in lower case (interned when it is a common word).
-    func lowercased(_ range: Range<Int>) -> String {
-        for i in range where bytes[i] >= 0x41 && bytes[i] <= 0x5A { return string(range).lowercased() }
-        return interned(range)
     }
 
     @inline(__always)

@@ -26,7 +26,13 @@ extension SIPMessage {
         var length: Int?
         for field in header.fields where field.name == .contentLength {
             // The value is already trimmed; a fold inside it is not a number either.
-            guard let value = Self.decimal(bytes, field.range) else {
+            let range = field.range
+            let number = withBytes(bytes) { p -> Int? in
+                let scanner = ByteScanner(p, from: range.lowerBound, to: range.upperBound)
+                guard (1...9).contains(range.count), p[range].allSatisfy(ASCII.isDigit) else { return nil }
+                return parseDecimal(scanner, range).map(Int.init)
+            }
+            guard let value = number else {
                 throw SIPParseError(.contentLength, "Content-Length must be a non-negative number, got '\(headers.text(field))'",
                                     isRequest: isRequest, headers: headers)
             }
@@ -78,19 +84,6 @@ extension SIPMessage {
             }
         }
         return (SIPMessage(startLine: startLine, headers: headers, body: body), header.bodyStart + bodyLength)
-    }
-
-    /// The value of 1–9 decimal digits filling `range`, or nil.
-    @inline(__always)
-    static func decimal(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
-        guard !range.isEmpty, range.count <= 9 else { return nil }
-        var value = 0
-        for i in range {
-            let digit = bytes[i] &- 0x30
-            guard digit < 10 else { return nil }
-            value = value * 10 + Int(digit)
-        }
-        return value
     }
 
     enum RawStartLine {

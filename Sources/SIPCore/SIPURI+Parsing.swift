@@ -18,17 +18,10 @@ extension SIPURI {
         guard scanner.consume(ASCII.colon) else {
             throw SIPURIError("missing ':' after the scheme", at: scanner.index - range.lowerBound)
         }
-        // The three schemes Callwire understands, matched case-insensitively on the raw bytes.
-        let b = scanner.bytes, s = schemeRange.lowerBound
-        if schemeRange.count == 3, b[s] | 0x20 == 0x73, b[s + 1] | 0x20 == 0x69, b[s + 2] | 0x20 == 0x70 {
-            return try parseSIP(&scanner, scheme: .sip, base: range.lowerBound)
-        }
-        if schemeRange.count == 4, b[s] | 0x20 == 0x73, b[s + 1] | 0x20 == 0x69, b[s + 2] | 0x20 == 0x70, b[s + 3] | 0x20 == 0x73 {
-            return try parseSIP(&scanner, scheme: .sips, base: range.lowerBound)
-        }
-        if schemeRange.count == 3, b[s] | 0x20 == 0x74, b[s + 1] | 0x20 == 0x65, b[s + 2] | 0x20 == 0x6C {
-            return try parseTel(&scanner, base: range.lowerBound)
-        }
+        // The three schemes Callwire understands, matched on the raw bytes.
+        if scanner.equalsCaseInsensitive(schemeRange, "sip") { return try parseSIP(&scanner, scheme: .sip, base: range.lowerBound) }
+        if scanner.equalsCaseInsensitive(schemeRange, "sips") { return try parseSIP(&scanner, scheme: .sips, base: range.lowerBound) }
+        if scanner.equalsCaseInsensitive(schemeRange, "tel") { return try parseTel(&scanner, base: range.lowerBound) }
         let schemeName = scanner.string(schemeRange).lowercased()
         let rest = scanner.read { $0 > ASCII.space && $0 < 0x7F && $0 != ASCII.less && $0 != ASCII.greater && $0 != ASCII.quote }
         guard scanner.isAtEnd, !rest.isEmpty else {

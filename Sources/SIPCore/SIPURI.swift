@@ -134,13 +134,21 @@ extension SIPURI.Parameter {
 }
 
 extension String {
+    /// This text in ASCII lower case; the same string, uncopied, when it already is (parsed
+    /// tokens usually are).
+    var asciiLowercased: String { utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? lowercased() : self }
+
+    /// This text in ASCII upper case; the same string, uncopied, when it already is.
+    var asciiUppercased: String { utf8.contains { $0 >= 0x61 && $0 <= 0x7A } ? uppercased() : self }
+
     /// ASCII case-insensitive equality (header and parameter names, hosts, tokens).
     func caseInsensitiveEquals(_ other: String) -> Bool {
+        // Lengths first (O(1) for native strings): most lookups compare different names.
+        guard utf8.count == other.utf8.count else { return false }
         if self == other { return true }
         var a = self, b = other
         return a.withUTF8 { x in
             b.withUTF8 { y in
-                guard x.count == y.count else { return false }
                 for i in 0..<x.count where ASCII.lower(x[i]) != ASCII.lower(y[i]) { return false }
                 return true
             }

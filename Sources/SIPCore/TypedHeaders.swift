@@ -23,7 +23,8 @@ public struct CSeq: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Parses decimal digits (leading zeros allowed); nil when larger than `UInt64`.
+/// Parses decimal digits (leading zeros allowed; the caller checked they are digits); nil when
+/// larger than `UInt64`.
 func parseDecimal(_ scanner: ByteScanner, _ range: Range<Int>) -> UInt64? {
     var value: UInt64 = 0
     for i in range {
@@ -68,7 +69,8 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
         scanner.skipLWS()
         guard let subtype = scanner.readToken() else { throw SIPHeaderError("missing media subtype") }
         let parameters = try HeaderParameters.parse(&scanner)
-        return ContentType(type: scanner.lowercased(type), subtype: scanner.lowercased(subtype), parameters: parameters)
+        return ContentType(type: scanner.interned(type).asciiLowercased, subtype: scanner.interned(subtype).asciiLowercased,
+                           parameters: parameters)
     }
 }
 
@@ -76,9 +78,7 @@ public struct ContentType: Hashable, Sendable, CustomStringConvertible {
 extension ContentType {
     /// Creates a media type.
     public init(_ type: String, _ subtype: String, parameters: HeaderParameters = HeaderParameters()) {
-        self.init(type: type.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? type.lowercased() : type,
-                  subtype: subtype.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) ? subtype.lowercased() : subtype,
-                  parameters: parameters)
+        self.init(type: type.asciiLowercased, subtype: subtype.asciiLowercased, parameters: parameters)
     }
 }
 

@@ -110,15 +110,11 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
             port = Int(value)
         }
         let parameters = try HeaderParameters.parse(&scanner)
-        for item in parameters.items where item.name.utf8.count == 3 && item.name.caseInsensitiveEquals("ttl") {
-            guard let ttl = item.value.flatMap({ Int($0) }), (0...255).contains(ttl) else {
-                throw SIPHeaderError("Via ttl must be 0–255")
-            }
+        if let ttl = parameters["ttl"], Int(ttl).map({ !(0...255).contains($0) }) ?? true {
+            throw SIPHeaderError("Via ttl must be 0–255")
         }
-        var transportName = scanner.interned(transport)
-        if transportName.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) { transportName = transportName.uppercased() }
-        return Via(protocolName: scanner.interned(name), protocolVersion: scanner.interned(version), transport: transportName,
-                   host: host, port: port, parameters: parameters)
+        return Via(protocolName: scanner.interned(name), protocolVersion: scanner.interned(version),
+                   transport: scanner.interned(transport).asciiUppercased, host: host, port: port, parameters: parameters)
     }
 }
 
@@ -128,7 +124,7 @@ extension Via {
     public init(transport: String, host: String, port: Int? = nil, parameters: HeaderParameters = HeaderParameters()) {
         protocolName = "SIP"
         protocolVersion = "2.0"
-        self.transport = transport.utf8.contains(where: { $0 >= 0x61 && $0 <= 0x7A }) ? transport.uppercased() : transport
+        self.transport = transport.asciiUppercased
         self.host = host
         self.port = port
         self.parameters = parameters
