@@ -441,15 +441,14 @@ public final class SIPUserAgent: @unchecked Sendable {
         let message = request.message
         if calls[callID] != nil { return }   // the transaction absorbs retransmissions; this is a loop
         let localTag = SIPIdentifiers.tag()
-        let created: Dialog
+        var dialog: Dialog
         do {
-            created = try Dialog(uasRequest: message, localTag: localTag)
+            dialog = try Dialog(uasRequest: message, localTag: localTag)
         } catch {
             // A malformed Contact or Record-Route: the dialog cannot be built (RFC 3261 §12.1.1).
             stack.respond(SIPMessage.response(to: message, status: 400, reason: "Bad Request (\(error))"), to: request)
             return
         }
-        var dialog = created
         let destination = Self.numericDestination(dialog.remoteTarget, kind: request.source.kind).map {
             SIPDestination(kind: request.source.kind, host: request.source.host, port: request.source.port, serverName: $0.serverName)
         } ?? request.source

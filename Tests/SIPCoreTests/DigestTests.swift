@@ -93,6 +93,13 @@ struct DigestTests {
         return response
     }
 
+    /// `client`'s credentials for a REGISTER answering `server`'s challenge issued at `now`.
+    func answer(_ client: inout DigestClient, to server: DigestServer, now: UInt64) throws -> DigestCredentials {
+        var request = try register()
+        try client.authorize(&request, for: challenge(server, now: now))
+        return try #require(DigestCredentials(try request.authorization[0]))
+    }
+
     @Test("client and server agree; wrong passwords, replays, forged and stale nonces are refused")
     func clientServer() throws {
         var server = DigestServer(realm: "example.com", nonceLifetime: 60)
@@ -124,23 +131,15 @@ struct DigestTests {
         _ = again
 
         var wrong = DigestClient(username: "alice", password: "guess")
-        var bad = try register()
-        try wrong.authorize(&bad, for: challenge(server, now: 1000))
-        let badCredentials = try #require(DigestCredentials(try bad.authorization[0]))
-        #expect(server.verify(badCredentials, method: "REGISTER", body: [], now: 1001, ha1: lookup)
-                == .rejected(reason: "wrong password for 'alice'"))
+        #expect(server.verify(try answer(&wrong, to: server, now: 1000), method: "REGISTER", body: [], now: 1001,
+                              ha1: lookup) == .rejected(reason: "wrong password for 'alice'"))
 
         let other = DigestServer(realm: "example.com", nonceLifetime: 60)
-        var forged = try register()
-        try client.authorize(&forged, for: challenge(other, now: 1000))
-        let forgedCredentials = try #require(DigestCredentials(try forged.authorization[0]))
-        #expect(server.verify(forgedCredentials, method: "REGISTER", body: [], now: 1001, ha1: lookup)
-                == .rejected(reason: "the nonce was not issued here"))
+        #expect(server.verify(try answer(&client, to: other, now: 1000), method: "REGISTER", body: [], now: 1001,
+                              ha1: lookup) == .rejected(reason: "the nonce was not issued here"))
 
-        var late = try register()
-        try client.authorize(&late, for: challenge(server, now: 1000))
-        let lateCredentials = try #require(DigestCredentials(try late.authorization[0]))
-        #expect(server.verify(lateCredentials, method: "REGISTER", body: [], now: 1000 + 61, ha1: lookup) == .stale)
+        #expect(server.verify(try answer(&client, to: server, now: 1000), method: "REGISTER", body: [],
+                              now: 1000 + 61, ha1: lookup) == .stale)
     }
 
     @Test("SHA-512-256 and its -sess variant: client and server agree, a wrong password fails",
@@ -158,11 +157,8 @@ struct DigestTests {
         #expect(credentials.algorithm == algorithm && credentials.response.utf8.count == 64)
         #expect(server.verify(credentials, method: "REGISTER", body: [], now: 1001, ha1: lookup) == .authorized(username: "alice"))
         var wrong = DigestClient(username: "alice", password: "guess")
-        var bad = try register()
-        try wrong.authorize(&bad, for: challenge(server, now: 1000))
-        let badCredentials = try #require(DigestCredentials(try bad.authorization[0]))
-        #expect(server.verify(badCredentials, method: "REGISTER", body: [], now: 1001, ha1: lookup)
-                == .rejected(reason: "wrong password for 'alice'"))
+        #expect(server.verify(try answer(&wrong, to: server, now: 1000), method: "REGISTER", body: [], now: 1001,
+                              ha1: lookup) == .rejected(reason: "wrong password for 'alice'"))
     }
 
     @Test("auth-int covers the body; MD5-sess mixes in the nonces")
