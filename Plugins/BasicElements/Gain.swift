@@ -27,6 +27,7 @@ public final class Gain: MediaNode {
         factorQ16 = Int64((pow(10, parameters.double("gain") / 20) * 65_536).rounded())
     }
 
+    @inline(__always)  // the witness holds the body: one call per hop (see MediaNode.process)
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         let count = frame.byteCount / 2
         let storage = pool.acquire(minimumCapacity: frame.byteCount)

@@ -16,6 +16,7 @@ public final class NullSink: MediaNode {
 
     public func start(_ context: NodeContext) throws(NodeError) { format = context.inputFormats.first }
 
+    @inline(__always)  // the witness holds the body: one call per hop (see MediaNode.process)
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         frames &+= 1
         samples &+= Int64(frame.sampleCount)

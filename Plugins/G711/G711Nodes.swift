@@ -57,6 +57,7 @@ public final class G711Encoder<Law: G711LawType>: MediaNode {
         [.encoded(codec: Law.law.codec, clockRate: g711Rate, channels: 1)]
     }
 
+    @inline(__always)  // the witness holds the body: one call per hop (see MediaNode.process)
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         let count = frame.byteCount / 2
         let out = pool.acquire(minimumCapacity: count)
@@ -95,6 +96,7 @@ public final class G711Decoder<Law: G711LawType>: MediaNode {
         [.mono16(g711Rate)]
     }
 
+    @inline(__always)  // the witness holds the body: one call per hop (see MediaNode.process)
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         let missing = frame.flags.contains(.missing)
         let count = missing ? frame.sampleCount : frame.byteCount

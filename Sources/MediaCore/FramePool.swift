@@ -42,17 +42,22 @@ public struct FrameBuffer {
 public final class FramePool {
     @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutableRawPointer>
     @usableFromInline let count: Int
+    /// `count - 1`; `count` is a power of two, so the cursor wraps with a mask.
+    @usableFromInline let mask: Int
     // The cursor and capacity are only touched by the owning node on the graph's executor, never
     // re-entrantly, so the per-access exclusivity check (a runtime call) is switched off.
     @exclusivity(unchecked) @usableFromInline var next = 0
     @exclusivity(unchecked) @usableFromInline var capacity: Int
 
-    /// Creates a pool of `count` blocks of `byteCapacity` bytes each.
+    /// Creates a pool of `count` blocks (rounded up to a power of two) of `byteCapacity` bytes each.
     public init(byteCapacity: Int, count: Int = 4) {
         capacity = max(byteCapacity, 16)
-        self.count = max(count, 1)
-        blocks = .allocate(capacity: self.count)
-        for i in 0..<self.count { (blocks + i).initialize(to: Self.allocateBlock(capacity)) }
+        var blocks = 1
+        while blocks < count { blocks *= 2 }
+        self.count = blocks
+        mask = blocks - 1
+        self.blocks = .allocate(capacity: blocks)
+        for i in 0..<blocks { (self.blocks + i).initialize(to: Self.allocateBlock(capacity)) }
     }
 
     deinit {
@@ -78,7 +83,7 @@ public final class FramePool {
     @inlinable @inline(__always)
     public func acquire() -> FrameBuffer {
         let index = next
-        next = index + 1 == count ? 0 : index + 1
+        next = (index &+ 1) & mask
         return FrameBuffer(bytes: blocks[index], capacity: capacity)
     }
 

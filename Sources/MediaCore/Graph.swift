@@ -33,60 +33,41 @@ public final class Graph: @unchecked Sendable {
         public var outputFormats: [MediaFormat]
     }
 
-    /// One link as the hot path sees it: the receiving node, its input port, and where its own
-    /// output slots start (for the context it is called with), side by side in one object.
-    /// Routes are reached through `Unmanaged` references borrowed at +0 (``routeObjects`` keeps
-    /// them alive), so a hop does no reference counting.
-    @usableFromInline
-    final class Route {
-        @usableFromInline let target: any MediaNode
-        @usableFromInline let node: Int
-        @usableFromInline let port: Int
-        @usableFromInline let targetSlotBase: Int
-
-        init(target: any MediaNode, node: Int, port: Int, targetSlotBase: Int) {
-            self.target = target
-            self.node = node
-            self.port = port
-            self.targetSlotBase = targetSlotBase
-        }
-    }
-
-    /// The routes leaving one output port: `routes[start..<end]`.
-    @usableFromInline
-    struct SlotRange {
-        @usableFromInline let start: Int
-        @usableFromInline let end: Int
-    }
-
     @usableFromInline let nodes: ContiguousArray<any MediaNode>
     /// Per-node information, in topological order (sources first).
     public let nodeInfo: [NodeInfo]
     /// The duration of one tick.
     public let period: Duration
 
+    /// Where each node's output ports start in the slot tables (`nodes.count + 1` entries).
     @usableFromInline let portBase: UnsafeMutablePointer<Int>
     @usableFromInline let slots: UnsafeMutablePointer<SlotRange>
     private let routeObjects: [Route]
     @usableFromInline let routes: UnsafeMutablePointer<Unmanaged<Route>>
+    /// Per output slot, the route a push takes without a lookup (see GraphRouting.swift).
+    @usableFromInline let direct: UnsafeMutablePointer<Unmanaged<Route>?>
+    /// Per node, what its contexts point to.
+    @usableFromInline let records: UnsafeMutablePointer<NodeRecord>
     private let inputCounts: [Int]
-    @exclusivity(unchecked) private var endedInputs: [Int]
+    @exclusivity(unchecked) var endedInputs: [Int]
+
     /// A source as the tick loop sees it (borrowed at +0 through `Unmanaged`, like routes).
     final class SourceEntry {
         let node: any SourceNode
-        let index: Int
-        let slotBase: Int
+        let record: UnsafePointer<NodeRecord>
 
-        init(node: any SourceNode, index: Int, slotBase: Int) {
+        init(node: any SourceNode, record: UnsafePointer<NodeRecord>) {
             self.node = node
-            self.index = index
-            self.slotBase = slotBase
+            self.record = record
         }
+
+        var index: Int { record.pointee.index }
     }
 
     private let sourceObjects: [SourceEntry]
-    private let sources: [Unmanaged<SourceEntry>]
-    @exclusivity(unchecked) private var sourceEnded: [Bool]
+    /// The sources that have not ended, in topological order: `live[0..<liveCount]`.
+    private let live: UnsafeMutablePointer<Unmanaged<SourceEntry>>
+    @exclusivity(unchecked) private var liveCount: Int
     private var stopped = false
     private var started = false
 
@@ -96,7 +77,7 @@ public final class Graph: @unchecked Sendable {
     /// Whether the graph is paced by a real-time clock (set by ``run(clock:limit:)``).
     public private(set) var isRealtime = false
     private let periodNanoseconds: Int64
-    @exclusivity(unchecked) private var failure: (node: Int, error: NodeError)?
+    @exclusivity(unchecked) var failure: (node: Int, error: NodeError)?
 
     private let inbox = Mutex<[(node: Int, event: MediaEvent)]>([])
     private let eventsPending = Atomic<Bool>(false)
@@ -131,12 +112,14 @@ public final class Graph: @unchecked Sendable {
             total += info.outputFormats.count
         }
         base.append(total)
+        // Routes point at their target's record; the records are filled in once `self` exists.
+        let records = UnsafeMutablePointer<NodeRecord>.allocate(capacity: max(nodes.count, 1))
         var buckets = [[Route]](repeating: [], count: total)
         var inCounts = [Int](repeating: 0, count: nodes.count)
         for link in links {
             buckets[base[link.from.node] + link.from.port].append(
-                Route(target: nodes[link.to.node].node, node: link.to.node, port: link.to.port,
-                      targetSlotBase: base[link.to.node]))
+                Route(target: nodes[link.to.node].node, port: link.to.port,
+                      record: UnsafePointer(records + link.to.node), node: link.to.node))
             inCounts[link.to.node] += 1
         }
         var ranges: [SlotRange] = []
@@ -149,21 +132,35 @@ public final class Graph: @unchecked Sendable {
         slots = Self.copy(ranges)
         routeObjects = flat
         routes = Self.copy(flat.map { Unmanaged.passUnretained($0) })
+        direct = Self.copy([Unmanaged<Route>?](repeating: nil, count: total))
+        self.records = records
         inputCounts = inCounts
         endedInputs = [Int](repeating: 0, count: nodes.count)
         sourceObjects = nodes.enumerated().compactMap { index, entry in
-            (entry.node as? any SourceNode).map { SourceEntry(node: $0, index: index, slotBase: base[index]) }
+            (entry.node as? any SourceNode).map { SourceEntry(node: $0, record: UnsafePointer(records + index)) }
         }
-        sources = sourceObjects.map { Unmanaged.passUnretained($0) }
-        sourceEnded = [Bool](repeating: false, count: sources.count)
+        live = Self.copy(sourceObjects.map { Unmanaged.passUnretained($0) })
+        liveCount = sourceObjects.count
         profiler = GraphProfiler(nodeCount: nodes.count)
+        for index in nodes.indices {
+            (records + index).initialize(to: NodeRecord(graph: .passUnretained(self), index: index,
+                                                        slotBase: base[index], direct: direct + base[index]))
+        }
+        setDirectRoutes()
     }
 
     deinit {
         portBase.deallocate()
         slots.deallocate()
         routes.deallocate()
+        direct.deallocate()
+        records.deinitialize(count: nodes.count)
+        records.deallocate()
+        live.deallocate()
     }
+
+    /// The context handed to node `index` (a pointer to its record).
+    func context(_ index: Int) -> NodeContext { NodeContext(record: records + index) }
 
     private static func copy<T>(_ values: [T]) -> UnsafeMutablePointer<T> {
         let buffer = UnsafeMutablePointer<T>.allocate(capacity: max(values.count, 1))
@@ -214,7 +211,7 @@ public final class Graph: @unchecked Sendable {
     public var elapsed: Duration { period * Int(currentTick) }
 
     /// Whether every source has ended.
-    public var isFinished: Bool { sourceEnded.allSatisfy { $0 } }
+    public var isFinished: Bool { liveCount == 0 }
 
     /// The sources' longest expected duration, or `nil` if one of them is open-ended.
     public var expectedDuration: Duration? {
@@ -235,7 +232,7 @@ public final class Graph: @unchecked Sendable {
         started = true
         for index in nodes.indices.reversed() {
             do {
-                try nodes[index].start(NodeContext(graph: self, nodeIndex: index))
+                try nodes[index].start(context(index))
             } catch {
                 throw runError(index, error)
             }
@@ -247,34 +244,44 @@ public final class Graph: @unchecked Sendable {
     @discardableResult
     public func step() throws(GraphRunError) -> Bool {
         if eventsPending.load(ordering: .acquiring) { try deliverApplicationEvents() }
-        var live = false
-        for i in sources.indices where !sourceEnded[i] {
-            let produced = sources[i]._withUnsafeGuaranteedRef { source -> Result<FlowResult, NodeError> in
-                if profiling { profiler.enter(source.index) }
-                defer { if profiling { profiler.leave() } }
+        var i = 0
+        while i < liveCount {
+            let entry = live[i]
+            let produced = entry._withUnsafeGuaranteedRef { source -> Result<FlowResult, NodeError> in
+                if _slowPath(profiling) { return produceProfiled(source) }
                 do throws(NodeError) {
-                    return .success(try source.node.produce(
-                        NodeContext(graph: self, nodeIndex: source.index, slotBase: source.slotBase)))
+                    return .success(try source.node.produce(NodeContext(record: source.record)))
                 } catch {
                     return .failure(error)
                 }
             }
-            let result: FlowResult
             switch produced {
-            case .success(let flow):
-                result = flow
+            case .success(.endOfStream):
+                try endSource(at: i)  // the next live source moves down to `i`
+            case .success:
+                i += 1
             case .failure(let error):
-                let index = sourceObjects[i].index
-                throw runError(failure?.node ?? index, failure?.error ?? error)
-            }
-            if result == .endOfStream {
-                try endSource(i)
-            } else {
-                live = true
+                throw sourceFailure(entry, error)
             }
         }
         currentTick += 1
-        return live
+        return liveCount > 0
+    }
+
+    private func produceProfiled(_ source: SourceEntry) -> Result<FlowResult, NodeError> {
+        profiler.enter(source.index)
+        defer { profiler.leave() }
+        do throws(NodeError) {
+            return .success(try source.node.produce(NodeContext(record: source.record)))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    @inline(never)
+    private func sourceFailure(_ entry: Unmanaged<SourceEntry>, _ error: NodeError) -> GraphRunError {
+        let index = entry.takeUnretainedValue().index
+        return runError(failure?.node ?? index, failure?.error ?? error)
     }
 
     private func deliverApplicationEvents() throws(GraphRunError) {
@@ -287,7 +294,7 @@ public final class Graph: @unchecked Sendable {
             if profiling { profiler.enter(index) }
             defer { if profiling { profiler.leave() } }
             do {
-                try nodes[index].handle(event, from: .application, context: NodeContext(graph: self, nodeIndex: index))
+                try nodes[index].handle(event, from: .application, context: context(index))
             } catch {
                 throw runError(failure?.node ?? index, failure?.error ?? error)
             }
@@ -298,12 +305,12 @@ public final class Graph: @unchecked Sendable {
     public func finish() throws(GraphRunError) {
         guard !stopped else { return }
         var firstError: GraphRunError?
-        for i in sources.indices where !sourceEnded[i] {
-            do { try endSource(i) } catch { firstError = firstError ?? error }
+        while liveCount > 0 {
+            do { try endSource(at: 0) } catch { firstError = firstError ?? error }
         }
         stopped = true
         for index in nodes.indices {
-            nodes[index].stop(NodeContext(graph: self, nodeIndex: index))
+            nodes[index].stop(context(index))
         }
         if let firstError { throw firstError }
     }
@@ -369,78 +376,17 @@ public final class Graph: @unchecked Sendable {
 
     func allInputsEnded(_ node: Int) -> Bool { endedInputs[node] >= inputCounts[node] }
 
-    @inlinable @inline(__always)
-    func deliver(_ frame: Frame, slot: Int) throws(NodeError) -> FlowResult {
-        let range = slots[slot]
-        if range.end - range.start == 1 { return try deliver(frame, route: routes[range.start]) }
-        var result = FlowResult.notLinked
-        for r in range.start..<range.end {
-            result = result.combined(with: try deliver(frame, route: routes[r]))
-        }
-        return result
-    }
-
-    @inlinable @inline(__always)
-    func deliver(_ frame: Frame, route: Unmanaged<Route>) throws(NodeError) -> FlowResult {
-        // Profiling (callwire bench) takes its own path, so the plain hop stays as it was.
-        if _slowPath(profiling) { return try deliverProfiled(frame, route: route) }
-        let outcome = route._withUnsafeGuaranteedRef { route -> Result<FlowResult, NodeError> in
-            do throws(NodeError) {
-                return .success(try route.target.process(
-                    frame, port: route.port,
-                    context: NodeContext(graph: self, nodeIndex: route.node, slotBase: route.targetSlotBase)))
-            } catch {
-                noteFailure(route.node, error)
-                return .failure(error)
-            }
-        }
-        return try outcome.get()
-    }
-
-    @usableFromInline
-    func deliverProfiled(_ frame: Frame, route: Unmanaged<Route>) throws(NodeError) -> FlowResult {
-        let target = route.takeUnretainedValue()
-        profiler.enter(target.node)
-        defer { profiler.leave() }
-        do throws(NodeError) {
-            return try target.target.process(frame, port: target.port,
-                                             context: NodeContext(graph: self, nodeIndex: target.node, slotBase: target.targetSlotBase))
-        } catch {
-            noteFailure(target.node, error)
-            throw error
-        }
-    }
-
-    func deliver(event: MediaEvent, from node: Int, port: Int) throws(NodeError) {
-        let range = slots[portBase[node] + port]
-        for r in range.start..<range.end {
-            let route = routes[r].takeUnretainedValue()
-            if event == .endOfStream { endedInputs[route.node] += 1 }
-            if profiling { profiler.enter(route.node) }
-            defer { if profiling { profiler.leave() } }
-            do {
-                try route.target.handle(event, from: .input(route.port),
-                                        context: NodeContext(graph: self, nodeIndex: route.node))
-            } catch {
-                noteFailure(route.node, error)
-                throw error
-            }
-        }
-    }
-
     func post(_ message: GraphMessage) {
         let handler = messageHandler.withLock { $0 }
         handler?.call(message)
     }
 
-    @usableFromInline
-    func noteFailure(_ node: Int, _ error: NodeError) {
-        if failure == nil { failure = (node, error) }
-    }
-
-    private func endSource(_ i: Int) throws(GraphRunError) {
-        sourceEnded[i] = true
-        let index = sourceObjects[i].index
+    /// Takes live source `position` off the tick list and sends end-of-stream from each of its
+    /// output ports.
+    private func endSource(at position: Int) throws(GraphRunError) {
+        let index = live[position].takeUnretainedValue().index
+        liveCount -= 1
+        (live + position).update(from: live + position + 1, count: liveCount - position)
         do {
             for port in 0..<outputCount(of: index) {
                 try deliver(event: .endOfStream, from: index, port: port)

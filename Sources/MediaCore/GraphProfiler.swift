@@ -78,7 +78,10 @@ public struct NodeProfile: Sendable, Equatable {
 
 extension Graph {
     /// Starts measuring each node's exclusive time (see ``GraphProfiler``). Call before running.
-    public func enableProfiling() { profiling = true }
+    public func enableProfiling() {
+        profiling = true
+        setDirectRoutes()  // every hop goes through the timed path
+    }
 
     /// Each node's measured cost so far, in graph order; empty unless profiling is enabled.
     public var profile: [NodeProfile] {

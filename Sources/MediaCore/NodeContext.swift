@@ -3,30 +3,23 @@
 ///
 /// A context is only valid for the duration of the call it was passed to.
 public struct NodeContext {
-    /// The graph, borrowed at +0: a context never outlives the call it was passed to, and the
-    /// graph outlives every call, so the hot path does no reference counting.
+    /// The node's record in graph-owned memory: a context is one pointer, so a hop passes it in
+    /// a register. A context never outlives the call it was passed to, and the graph outlives
+    /// every call, so nothing here is reference counted.
     @usableFromInline
-    let unmanagedGraph: Unmanaged<Graph>
+    let record: UnsafePointer<NodeRecord>
+
+    @usableFromInline
+    init(record: UnsafePointer<NodeRecord>) {
+        self.record = record
+    }
+
     /// The node's index in its graph.
-    public let nodeIndex: Int
-    /// Where the node's output ports start in the graph's slot table.
-    @usableFromInline
-    let slotBase: Int
-
-    @usableFromInline
-    init(graph: Graph, nodeIndex: Int, slotBase: Int) {
-        unmanagedGraph = .passUnretained(graph)
-        self.nodeIndex = nodeIndex
-        self.slotBase = slotBase
-    }
-
-    init(graph: Graph, nodeIndex: Int) {
-        self.init(graph: graph, nodeIndex: nodeIndex, slotBase: graph.portBase[nodeIndex])
-    }
+    public var nodeIndex: Int { record.pointee.index }
 
     @inlinable @inline(__always)
     func withGraph<T, E: Error>(_ body: (Graph) throws(E) -> T) throws(E) -> T {
-        let result: Result<T, E> = unmanagedGraph._withUnsafeGuaranteedRef { graph in
+        let result: Result<T, E> = record.pointee.graph._withUnsafeGuaranteedRef { graph in
             do throws(E) {
                 return .success(try body(graph))
             } catch {
@@ -37,7 +30,7 @@ public struct NodeContext {
     }
 
     @usableFromInline
-    var graph: Graph { unmanagedGraph.takeUnretainedValue() }
+    var graph: Graph { record.pointee.graph.takeUnretainedValue() }
 
     /// The node's instance name (its `name=`, or its type with a number when there are several).
     public var name: String { graph.nodeInfo[nodeIndex].name }
@@ -80,8 +73,9 @@ public struct NodeContext {
     /// - Returns: the combined flow result of the receivers (``FlowResult/notLinked`` if none).
     @inlinable @inline(__always)
     public func push(_ frame: Frame, port: Int = 0) throws(NodeError) -> FlowResult {
-        let slot = slotBase + port
-        return try withGraph { (graph) throws(NodeError) -> FlowResult in try graph.deliver(frame, slot: slot) }
+        if let route = record.pointee.direct[port] { return try Graph.hop(frame, through: route) }
+        let slot = record.pointee.slotBase + port
+        return try withGraph { (graph) throws(NodeError) -> FlowResult in try graph.deliverSlow(frame, slot: slot) }
     }
 
     /// Sends an event out of output `port`.
