@@ -20,15 +20,39 @@ public struct NodeError: Error, Hashable, Sendable, CustomStringConvertible {
         public var description: String { name }
     }
 
+    /// The kind and message behind one reference. Every hop of the graph is a
+    /// `throws(NodeError)` call, and a typed error travels in registers beside the result: as
+    /// one word it costs the success path nothing, as two strings it cost four registers of
+    /// empty error on every return.
+    private final class Storage: Sendable {
+        let kind: Kind
+        let message: String
+
+        init(kind: Kind, message: String) {
+            self.kind = kind
+            self.message = message
+        }
+    }
+
+    private let storage: Storage
+
     /// The family of the error.
-    public var kind: Kind
+    public var kind: Kind { storage.kind }
     /// One line saying what went wrong and, where possible, what to do.
-    public var message: String
+    public var message: String { storage.message }
 
     /// Creates an error.
     public init(_ kind: Kind, _ message: String) {
-        self.kind = kind
-        self.message = message
+        storage = Storage(kind: kind, message: message)
+    }
+
+    public static func == (lhs: NodeError, rhs: NodeError) -> Bool {
+        lhs.kind == rhs.kind && lhs.message == rhs.message
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(kind)
+        hasher.combine(message)
     }
 
     /// A configuration error.

@@ -1,4 +1,4 @@
-public import RTP
+import RTP
 
 /// What the other side says about the stream this side sends (from its RTCP report blocks).
 public struct RemoteReport: Sendable, Hashable {
