@@ -113,7 +113,7 @@ public final class G711Decoder<Law: G711LawType>: MediaNode {
             }
             concealer.received(out, count: count)
         }
-        return try context.push(Frame(baseAddress: UnsafeRawPointer(out), byteCount: count * 2, sampleCount: count,
+        return try context.push(Frame(baseAddress: UnsafeRawPointer(out), byteCount: count &* 2, sampleCount: count,
                                       timestamp: frame.timestamp, flags: flags))
     }
 }

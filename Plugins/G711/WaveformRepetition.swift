@@ -28,7 +28,7 @@ struct WaveformRepetition {
     /// ``conceal(into:count:)`` with the same pointer. Valid until the next call.
     @inline(__always)
     mutating func reserve(_ count: Int) -> UnsafeMutablePointer<Int16> {
-        if end + count > history.capacity { makeRoom(for: count) }
+        if end &+ count > history.capacity { makeRoom(for: count) }
         return history.pointer + end
     }
 
@@ -118,8 +118,8 @@ struct WaveformRepetition {
     @inline(__always)
     private mutating func remember(_ samples: UnsafeMutablePointer<Int16>, count: Int) {
         assert(samples == history.pointer + end, "decode into the pointer reserve(_:) returned")
-        heard += count
-        end += count
+        heard &+= count  // counts of samples in memory: far from overflow, so no checks per frame
+        end &+= count
     }
 }
 

@@ -31,7 +31,7 @@ public struct ToneSchedule {
     public var timestamp: MediaTime { MediaTime(sample: produced, clockRate: rate) }
 
     /// Records `count` produced samples.
-    public mutating func advance(by count: Int) { produced += Int64(count) }
+    public mutating func advance(by count: Int) { produced &+= Int64(count) }
 
     /// Whether the limit has been reached.
     public var isFinished: Bool { totalSamples.map { produced >= $0 } ?? false }
@@ -44,7 +44,7 @@ public struct ToneSchedule {
         throws(NodeError) -> FlowResult {
         let count = count(for: context)
         if count == 0 { return .endOfStream }
-        let bytes = count * channels * 2
+        let bytes = count &* channels &* 2  // at most one tick of 8 channels: no overflow
         let buffer = pool.acquire(minimumCapacity: bytes)
         fill(buffer.int16, count)
         let frame = Frame(buffer: buffer, byteCount: bytes, sampleCount: count, timestamp: timestamp, flags: flags)

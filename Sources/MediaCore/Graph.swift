@@ -246,35 +246,37 @@ public final class Graph: @unchecked Sendable {
         if eventsPending.load(ordering: .acquiring) { try deliverApplicationEvents() }
         var i = 0
         while i < liveCount {
-            let entry = live[i]
-            let produced = entry._withUnsafeGuaranteedRef { source -> Result<FlowResult, NodeError> in
-                if _slowPath(profiling) { return produceProfiled(source) }
+            // The error comes out beside the flow result (not as a Result, which the loop
+            // would destroy on every pass): it is one reference, nil unless the source threw.
+            var thrown: NodeError?
+            let flow = live[i]._withUnsafeGuaranteedRef { source -> FlowResult in
+                if _slowPath(profiling) { return produceProfiled(source, error: &thrown) }
                 do throws(NodeError) {
-                    return .success(try source.node.produce(NodeContext(record: source.record)))
+                    return try source.node.produce(NodeContext(record: source.record))
                 } catch {
-                    return .failure(error)
+                    thrown = error
+                    return .endOfStream
                 }
             }
-            switch produced {
-            case .success(.endOfStream):
+            if let thrown { throw sourceFailure(live[i], thrown) }
+            if flow == .endOfStream {
                 try endSource(at: i)  // the next live source moves down to `i`
-            case .success:
+            } else {
                 i += 1
-            case .failure(let error):
-                throw sourceFailure(entry, error)
             }
         }
-        currentTick += 1
+        currentTick &+= 1
         return liveCount > 0
     }
 
-    private func produceProfiled(_ source: SourceEntry) -> Result<FlowResult, NodeError> {
+    private func produceProfiled(_ source: SourceEntry, error thrown: inout NodeError?) -> FlowResult {
         profiler.enter(source.index)
         defer { profiler.leave() }
         do throws(NodeError) {
-            return .success(try source.node.produce(NodeContext(record: source.record)))
+            return try source.node.produce(NodeContext(record: source.record))
         } catch {
-            return .failure(error)
+            thrown = error
+            return .endOfStream
         }
     }
 
