@@ -50,6 +50,7 @@ public final class SineSource: SourceNode {
 
     public var expectedDuration: Duration? { schedule.expectedDuration }
 
+    @inline(__always)  // the witness holds the body: one call per tick (see MediaNode.process)
     public func produce(_ context: NodeContext) throws(NodeError) -> FlowResult {
         let channels = self.channels
         return try schedule.emit(context, pool: pool, channels: channels) { samples, count in

@@ -41,7 +41,7 @@ public protocol MediaNode: AnyObject, SendableMetatype {
     /// input usually ignores `port`; the optimizer then makes a copy of the method without it,
     /// and the protocol witness calls the method, which calls the copy: two extra calls per frame.
     /// Marking the implementation `@inline(__always)` puts the body in the witness instead (the
-    /// `gain`, the G.711 codecs and `null-sink` do).
+    /// `gain`, the G.711 codecs, `null-sink` and the tone sources' `produce` do).
     func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult
 
     /// Handles an event. End-of-stream arrives once per input that ends; the default forwards
