@@ -63,16 +63,9 @@ extension Graph {
         let range = slots[slot]
         var result = FlowResult.notLinked
         for r in range.start..<range.end {
-            let flow: FlowResult
-            if profiling {
-                let node = routes[r].takeUnretainedValue().node
-                profiler.enter(node)
-                defer { profiler.leave() }
-                flow = try Self.hop(frame, through: routes[r])
-            } else {
-                flow = try Self.hop(frame, through: routes[r])
-            }
-            result = result.combined(with: flow)
+            if profiling { profiler.enter(routes[r].takeUnretainedValue().node) }
+            defer { if profiling { profiler.leave() } }
+            result = result.combined(with: try Self.hop(frame, through: routes[r]))
         }
         return result
     }
