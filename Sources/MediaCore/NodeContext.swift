@@ -73,6 +73,7 @@ public struct NodeContext {
     /// - Returns: the combined flow result of the receivers (``FlowResult/notLinked`` if none).
     @inlinable @inline(__always)
     public func push(_ frame: Frame, port: Int = 0) throws(NodeError) -> FlowResult {
+        assert(port >= 0 && port < graph.outputCount(of: nodeIndex), "\(name) has no output port \(port)")
         if let route = record.pointee.direct[port] { return try Graph.hop(frame, through: route) }
         let slot = record.pointee.slotBase + port
         return try withGraph { (graph) throws(NodeError) -> FlowResult in try graph.deliverSlow(frame, slot: slot) }
@@ -80,6 +81,7 @@ public struct NodeContext {
 
     /// Sends an event out of output `port`.
     public func push(event: MediaEvent, port: Int) throws(NodeError) {
+        assert(port >= 0 && port < graph.outputCount(of: nodeIndex), "\(name) has no output port \(port)")
         try graph.deliver(event: event, from: nodeIndex, port: port)
     }
 
