@@ -41,8 +41,7 @@ public struct FrameBuffer {
 /// executor); it is not thread-safe.
 public final class FramePool {
     @usableFromInline let blocks: UnsafeMutablePointer<UnsafeMutableRawPointer>
-    @usableFromInline let count: Int
-    /// `count - 1`; `count` is a power of two, so the cursor wraps with a mask.
+    /// The block count less one; the count is a power of two, so the cursor wraps with a mask.
     @usableFromInline let mask: Int
     // The cursor and capacity are only touched by the owning node on the graph's executor, never
     // re-entrantly, so the per-access exclusivity check (a runtime call) is switched off.
@@ -54,19 +53,18 @@ public final class FramePool {
         capacity = max(byteCapacity, 16)
         var blocks = 1
         while blocks < count { blocks *= 2 }
-        self.count = blocks
         mask = blocks - 1
         self.blocks = .allocate(capacity: blocks)
         for i in 0..<blocks { (self.blocks + i).initialize(to: Self.allocateBlock(capacity)) }
     }
 
     deinit {
-        for i in 0..<count { blocks[i].deallocate() }
+        for i in 0..<blockCount { blocks[i].deallocate() }
         blocks.deallocate()
     }
 
     /// The number of blocks in the ring.
-    public var blockCount: Int { count }
+    public var blockCount: Int { mask + 1 }
 
     /// The size of each block in bytes.
     public var blockCapacity: Int { capacity }
@@ -90,7 +88,7 @@ public final class FramePool {
     @usableFromInline
     func resize(to byteCount: Int) {
         capacity = byteCount
-        for i in 0..<count {
+        for i in 0..<blockCount {
             blocks[i].deallocate()
             blocks[i] = Self.allocateBlock(byteCount)
         }

@@ -62,6 +62,17 @@ public final class Graph: @unchecked Sendable {
         }
 
         var index: Int { record.pointee.index }
+
+        /// Calls `produce`; a thrown error goes to `thrown` (and the flow reads as ended).
+        @inline(__always)
+        func produce(error thrown: inout NodeError?) -> FlowResult {
+            do throws(NodeError) {
+                return try node.produce(NodeContext(record: record))
+            } catch {
+                thrown = error
+                return .endOfStream
+            }
+        }
     }
 
     private let sourceObjects: [SourceEntry]
@@ -119,7 +130,7 @@ public final class Graph: @unchecked Sendable {
         for link in links {
             buckets[base[link.from.node] + link.from.port].append(
                 Route(target: nodes[link.to.node].node, port: link.to.port,
-                      record: UnsafePointer(records + link.to.node), node: link.to.node))
+                      record: UnsafePointer(records + link.to.node)))
             inCounts[link.to.node] += 1
         }
         var ranges: [SlotRange] = []
@@ -144,7 +155,7 @@ public final class Graph: @unchecked Sendable {
         profiler = GraphProfiler(nodeCount: nodes.count)
         for index in nodes.indices {
             (records + index).initialize(to: NodeRecord(graph: .passUnretained(self), index: index,
-                                                        slotBase: base[index], direct: direct + base[index]))
+                                                        direct: direct + base[index]))
         }
         setDirectRoutes()
     }
@@ -251,12 +262,7 @@ public final class Graph: @unchecked Sendable {
             var thrown: NodeError?
             let flow = live[i]._withUnsafeGuaranteedRef { source -> FlowResult in
                 if _slowPath(profiling) { return produceProfiled(source, error: &thrown) }
-                do throws(NodeError) {
-                    return try source.node.produce(NodeContext(record: source.record))
-                } catch {
-                    thrown = error
-                    return .endOfStream
-                }
+                return source.produce(error: &thrown)
             }
             if let thrown { throw sourceFailure(live[i], thrown) }
             if flow == .endOfStream {
@@ -269,15 +275,11 @@ public final class Graph: @unchecked Sendable {
         return liveCount > 0
     }
 
+    @inline(never)  // the profiled path stays out of the tick loop
     private func produceProfiled(_ source: SourceEntry, error thrown: inout NodeError?) -> FlowResult {
         profiler.enter(source.index)
         defer { profiler.leave() }
-        do throws(NodeError) {
-            return try source.node.produce(NodeContext(record: source.record))
-        } catch {
-            thrown = error
-            return .endOfStream
-        }
+        return source.produce(error: &thrown)
     }
 
     @inline(never)

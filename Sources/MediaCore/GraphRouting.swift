@@ -9,7 +9,7 @@
 /// and `Unmanaged` references borrowed at +0, so a hop does no reference counting and no
 /// allocation. An output port with exactly one link — every link of a chain — has a *direct*
 /// route: a push reads it and calls the target. Fan-out (`tee`), unlinked ports and profiled
-/// runs take ``Graph/deliverSlow(_:slot:)`` through the full table instead.
+/// runs take ``Graph/deliverSlow(_:from:port:)`` through the full table instead.
 extension Graph {
     /// One link as the hot path sees it: the receiving node, its input port and its record (for
     /// the context it is called with), side by side in one object.
@@ -18,14 +18,15 @@ extension Graph {
         @usableFromInline let target: any MediaNode
         @usableFromInline let port: Int
         @usableFromInline let record: UnsafePointer<NodeRecord>
-        @usableFromInline let node: Int
 
-        init(target: any MediaNode, port: Int, record: UnsafePointer<NodeRecord>, node: Int) {
+        init(target: any MediaNode, port: Int, record: UnsafePointer<NodeRecord>) {
             self.target = target
             self.port = port
             self.record = record
-            self.node = node
         }
+
+        /// The receiving node's index.
+        var node: Int { record.pointee.index }
 
         /// Records the failure on the graph (cold path, kept out of every hop).
         @usableFromInline @inline(never)
@@ -56,11 +57,11 @@ extension Graph {
         return try outcome.get()
     }
 
-    /// Delivers `frame` to every route of output slot `slot`, with profiling when it is on.
+    /// Delivers `frame` to every route of output `port` of `node`, with profiling when it is on.
     /// Pushes come here when the port has no direct route.
     @usableFromInline
-    func deliverSlow(_ frame: Frame, slot: Int) throws(NodeError) -> FlowResult {
-        let range = slots[slot]
+    func deliverSlow(_ frame: Frame, from node: Int, port: Int) throws(NodeError) -> FlowResult {
+        let range = slots[portBase[node] + port]
         var result = FlowResult.notLinked
         for r in range.start..<range.end {
             if profiling { profiler.enter(routes[r].takeUnretainedValue().node) }
@@ -108,8 +109,6 @@ struct NodeRecord {
     @usableFromInline let graph: Unmanaged<Graph>
     /// The node's index in the graph's topological order.
     @usableFromInline let index: Int
-    /// Where the node's output ports start in the graph's slot tables.
-    @usableFromInline let slotBase: Int
-    /// The direct route of each output port (`nil`: go through ``Graph/deliverSlow(_:slot:)``).
+    /// The direct route of each output port (`nil`: go through ``Graph/deliverSlow(_:from:port:)``).
     @usableFromInline let direct: UnsafeMutablePointer<Unmanaged<Graph.Route>?>
 }

@@ -75,8 +75,8 @@ public struct NodeContext {
     public func push(_ frame: Frame, port: Int = 0) throws(NodeError) -> FlowResult {
         assert(port >= 0 && port < graph.outputCount(of: nodeIndex), "\(name) has no output port \(port)")
         if let route = record.pointee.direct[port] { return try Graph.hop(frame, through: route) }
-        let slot = record.pointee.slotBase + port
-        return try withGraph { (graph) throws(NodeError) -> FlowResult in try graph.deliverSlow(frame, slot: slot) }
+        let node = nodeIndex
+        return try withGraph { (graph) throws(NodeError) -> FlowResult in try graph.deliverSlow(frame, from: node, port: port) }
     }
 
     /// Sends an event out of output `port`.
