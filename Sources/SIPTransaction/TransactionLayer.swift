@@ -75,6 +75,9 @@ public struct TransactionLayer: Sendable {
     private var servers: [TransactionID: Server] = [:]
     /// For merged-request detection (§8.2.2.2): From tag, Call-ID, CSeq of requests without a To tag.
     private var pendingRequests: [String: TransactionID] = [:]
+    /// The key each server transaction holds in `pendingRequests`, so that termination removes
+    /// it directly (a scan of the table on every termination made a busy registrar quadratic).
+    private var pendingKeys: [TransactionID: String] = [:]
     /// The timer values.
     public var timers: SIPTimers
 
@@ -136,6 +139,7 @@ public struct TransactionLayer: Sendable {
                 merged = true
             } else {
                 pendingRequests[key] = id
+                pendingKeys[id] = key
             }
         }
         var out: [TransactionEvent]
@@ -246,7 +250,9 @@ public struct TransactionLayer: Sendable {
             case .terminated:
                 if id.isServer {
                     servers[id] = nil
-                    pendingRequests = pendingRequests.filter { $0.value != id }
+                    if let key = pendingKeys.removeValue(forKey: id), pendingRequests[key] == id {
+                        pendingRequests[key] = nil
+                    }
                 } else {
                     clients[id] = nil
                 }

@@ -114,4 +114,23 @@ struct ServerTransactionTests {
         }
         #expect(deliveredSecond.isEmpty, "the merged request is not handed to the TU")
     }
+
+    @Test("§8.2.2.2: a request is merged only while the first transaction lives; once it ends, the same request on another branch is new")
+    func mergeEndsWithTransaction() throws {
+        var rt = VirtualRuntime()
+        let first = Fixture.request(.register, branch: "z9hG4bKone")
+        let id = try #require(newRequest(&rt, first))
+        rt.run(rt.layer.respond(Fixture.response(200, to: first), to: id))
+        rt.advance(to: .seconds(1))
+        rt.receive(Fixture.request(.register, branch: "z9hG4bKtwo"))
+        #expect(rt.sendTimes("482") == [1], "while the first transaction waits out Timer J")
+        rt.advance(to: .seconds(40))   // Timer J (64·T1 = 32 s) has ended it
+        rt.receive(Fixture.request(.register, branch: "z9hG4bKthree"))
+        #expect(rt.sendTimes("482") == [1], "no 482 after the first transaction ended")
+        let delivered = rt.told { event in
+            if case .request(let message, _) = event { return message.headers[.via]?.contains("three") == true }
+            return false
+        }
+        #expect(delivered.count == 1, "the later request reaches the TU as a new request")
+    }
 }

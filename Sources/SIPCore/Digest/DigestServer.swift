@@ -27,6 +27,9 @@ public struct DigestServer: Sendable {
     public var nonceLifetime: UInt64
     private let secret: [UInt8]
     private var highestCount: [String: (count: UInt32, issued: UInt64)] = [:]
+    /// The table size that triggers the next pruning: twice what survived the last one, so a
+    /// busy server prunes now and then instead of scanning every nonce on every request.
+    private var pruneAt = 1024
 
     /// Creates a server-side authenticator.
     public init(realm: String, algorithms: [DigestAlgorithm] = [.sha256, .md5], nonceLifetime: UInt64 = 300,
@@ -94,8 +97,9 @@ public struct DigestServer: Sendable {
     }
 
     private mutating func prune(now: UInt64) {
-        guard highestCount.count > 1024 else { return }
+        guard highestCount.count > pruneAt else { return }
         highestCount = highestCount.filter { now <= $0.value.issued + nonceLifetime }
+        pruneAt = max(1024, 2 * highestCount.count)
     }
 
     private func mac(_ body: [UInt8]) -> [UInt8] {
