@@ -12,6 +12,14 @@ struct ServerTransactionTests {
         return nil
     }
 
+    /// When requests whose Via branch contains `branch` were handed to the TU.
+    func deliveredRequests(_ rt: VirtualRuntime, branch: String) -> [Double] {
+        rt.told { event in
+            if case .request(let message, _) = event { return message.headers[.via]?.contains(branch) == true }
+            return false
+        }
+    }
+
     @Test("INVITE: 100 Trying at once; a non-2xx is resent on Timer G (T1 doubling to T2) until Timer H = 32 s")
     func noAck() throws {
         var rt = VirtualRuntime()
@@ -108,11 +116,7 @@ struct ServerTransactionTests {
         let merged = Fixture.request(.invite, branch: "z9hG4bKsecond")
         rt.receive(merged)
         #expect(rt.sendTimes("482") == [0])
-        let deliveredSecond = rt.told { event in
-            if case .request(let message, _) = event { return message.headers[.via]?.contains("second") == true }
-            return false
-        }
-        #expect(deliveredSecond.isEmpty, "the merged request is not handed to the TU")
+        #expect(deliveredRequests(rt, branch: "second").isEmpty, "the merged request is not handed to the TU")
     }
 
     @Test("§8.2.2.2: a request is merged only while the first transaction lives; once it ends, the same request on another branch is new")
@@ -127,10 +131,6 @@ struct ServerTransactionTests {
         rt.advance(to: .seconds(40))   // Timer J (64·T1 = 32 s) has ended it
         rt.receive(Fixture.request(.register, branch: "z9hG4bKthree"))
         #expect(rt.sendTimes("482") == [1], "no 482 after the first transaction ended")
-        let delivered = rt.told { event in
-            if case .request(let message, _) = event { return message.headers[.via]?.contains("three") == true }
-            return false
-        }
-        #expect(delivered.count == 1, "the later request reaches the TU as a new request")
+        #expect(deliveredRequests(rt, branch: "three").count == 1, "the later request reaches the TU as a new request")
     }
 }
