@@ -1,0 +1,205 @@
+import NIOCore
+import SIPCore
+import SIPTransaction
+import SIPTransport
+
+/// The server side (RFC 3261 §13.3, §14.2, §15.1.2): incoming INVITE, CANCEL, ACK, BYE,
+/// re-INVITE and requests outside a dialog.
+extension SIPUserAgent {
+    static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE"
+
+    func received(_ request: SIPStack.ServerRequest) {
+        let message = request.message
+        emit(.request(message))
+        guard let method = message.method else { return }
+        // §8.2.2.3: refuse extensions we do not have.
+        if let required = try? message.require, !required.isEmpty, method != .ack, method != .cancel {
+            var response = SIPMessage.response(to: message, status: 420, toTag: SIPIdentifiers.tag())
+            response.headers.add(.unsupported, required.joined(separator: ", "))
+            stack.respond(response, to: request)
+            return
+        }
+        let callID = (try? message.callID) ?? ""
+        let toTag = (try? message.to)?.tag
+        switch method {
+        case .invite where toTag == nil:
+            incomingInvite(request, callID: callID)
+        case .cancel:
+            stack.pendingInvite(cancelledBy: request) { [self] invite in
+                stack.respond(SIPMessage.response(to: message, status: invite == nil ? 481 : 200), to: request)
+                guard let invite, let call = calls[callID] else { return }
+                call.retransmit?.cancel()
+                var terminated = SIPMessage.response(to: call.invite, status: 487, toTag: call.dialog?.id.localTag)
+                terminated.headers.add(.server, options.product)
+                stack.respond(terminated, transaction: invite)
+                end(call, reason: "CANCEL")
+            }
+        case .options:
+            var response = SIPMessage.response(to: message, status: 200, toTag: toTag == nil ? SIPIdentifiers.tag() : nil)
+            response.headers.add(.allow, Self.allow)
+            response.headers.add(.accept, "application/sdp, text/plain")
+            response.headers.add(.supported, "")
+            response.headers.add(.server, options.product)
+            stack.respond(response, to: request)
+        default:
+            inDialog(request, callID: callID)
+        }
+    }
+
+    private func incomingInvite(_ request: SIPStack.ServerRequest, callID: String) {
+        let message = request.message
+        if calls[callID] != nil { return }   // the transaction absorbs retransmissions; this is a loop
+        let localTag = SIPIdentifiers.tag()
+        var dialog: Dialog
+        do {
+            dialog = try Dialog(uasRequest: message, localTag: localTag)
+        } catch {
+            // A malformed Contact or Record-Route: the dialog cannot be built (RFC 3261 §12.1.1).
+            stack.respond(SIPMessage.response(to: message, status: 400, reason: "Bad Request (\(error))"), to: request)
+            return
+        }
+        let destination = Self.numericDestination(dialog.remoteTarget, kind: request.source.kind).map {
+            SIPDestination(kind: request.source.kind, host: request.source.host, port: request.source.port, serverName: $0.serverName)
+        } ?? request.source
+        let call = Call(invite: message, destination: destination, incoming: true)
+        call.serverRequest = request
+        call.remoteBody = message.body
+        dialog.state = .early
+        call.dialog = dialog
+        calls[callID] = call
+        emit(.incomingCall(call))
+        if let status = options.admit(call) {
+            var response = SIPMessage.response(to: message, status: status, toTag: localTag)
+            if !options.product.isEmpty { response.headers.add(.server, options.product) }
+            stack.respond(response, to: request)
+            end(call, reason: "rejected with \(status)")
+            return
+        }
+        switch options.answering {
+        case .reject(let status):
+            var response = SIPMessage.response(to: message, status: status, toTag: localTag)
+            response.headers.add(.server, options.product)
+            stack.respond(response, to: request)
+            end(call, reason: "rejected with \(status)")
+        case .ring:
+            respondProvisional(call, request)
+        case .accept(let delay):
+            if delay > .zero {
+                respondProvisional(call, request)
+                stack.eventLoop.scheduleTask(in: .nanoseconds(Int64(delay.components.seconds) * 1_000_000_000
+                                                              + delay.components.attoseconds / 1_000_000_000)) { [self] in
+                    if call.state != .terminated { accept(call, request) }
+                }
+            } else {
+                accept(call, request)
+            }
+        }
+    }
+
+    private func respondProvisional(_ call: Call, _ request: SIPStack.ServerRequest) {
+        call.state = .ringing
+        var ringing = SIPMessage.response(to: request.message, status: 180, toTag: call.dialog?.id.localTag)
+        ringing.headers.add(.contact, contact(kind: request.source.kind))
+        stack.respond(ringing, to: request)
+    }
+
+    /// Answers with 200 and retransmits it until the ACK comes (§13.3.1.4).
+    private func accept(_ call: Call, _ request: SIPStack.ServerRequest) {
+        var ok = SIPMessage.response(to: request.message, status: 200, toTag: call.dialog?.id.localTag)
+        ok.headers.add(.contact, contact(kind: request.source.kind))
+        ok.headers.add(.server, options.product)
+        ok.headers.add(.allow, Self.allow)
+        for route in request.message.headers.values(.recordRoute) { ok.headers.add(.recordRoute, route) }
+        if let body = options.answer(call, request.message.body) {
+            ok.headers.add(.contentType, "application/sdp")
+            ok.body = body
+        }
+        call.finalResponse = ok
+        call.state = .established
+        answered += 1
+        stack.respond(ok, to: request)
+        // Over TCP the 2xx is not resent, but the 64·T1 wait for the ACK still runs.
+        scheduleRetransmission(call, interval: stack.timerValues.t1, elapsed: .zero)
+    }
+
+    private func scheduleRetransmission(_ call: Call, interval: Duration, elapsed: Duration) {
+        let timers = stack.timerValues
+        guard elapsed < timers.timeout else {
+            // §13.3.1.4: no ACK within 64·T1 — confirm and end the session with BYE.
+            if var dialog = call.dialog {
+                stack.send(dialog.makeRequest(.bye), to: call.destination) { _ in }
+                call.dialog = dialog
+            }
+            end(call, reason: "no ACK")
+            return
+        }
+        call.retransmit = stack.eventLoop.scheduleTask(in: .nanoseconds(Int64(interval.components.seconds) * 1_000_000_000
+                                                                        + interval.components.attoseconds / 1_000_000_000)) { [self] in
+            guard call.dialog?.state != .confirmed, call.state == .established, let ok = call.finalResponse else { return }
+            if !call.destination.kind.isReliable { stack.sendStateless(ok, to: call.serverRequest?.source ?? call.destination) }
+            scheduleRetransmission(call, interval: min(interval * 2, timers.t2), elapsed: elapsed + interval)
+        }
+    }
+
+    func receivedAck(_ ack: SIPMessage) {
+        guard let call = calls[(try? ack.callID) ?? ""], call.isIncoming else { return }
+        call.retransmit?.cancel()
+        if call.dialog?.state != .confirmed {
+            if !ack.body.isEmpty { call.remoteBody = ack.body }
+            call.dialog?.state = .confirmed
+            emit(.established(call))
+        }
+    }
+
+    func receivedStray(_ response: SIPMessage) {
+        // A 2xx retransmission after the INVITE transaction ended: ACK it again (§13.2.2.4).
+        guard let status = response.status, (200...299).contains(status), (try? response.cseq)?.method == .invite,
+              let call = calls[(try? response.callID) ?? ""], !call.isIncoming else { return }
+        acknowledge(response, call: call)
+    }
+
+    private func inDialog(_ request: SIPStack.ServerRequest, callID: String) {
+        let message = request.message
+        guard let method = message.method, let call = calls[callID], var dialog = call.dialog,
+              (try? message.to)?.tag == dialog.id.localTag else {
+            if message.method == .message {
+                // Out of dialog MESSAGE (page mode, RFC 3428): the application answers.
+                let status = options.message(message)
+                if status > 0 {
+                    stack.respond(SIPMessage.response(to: message, status: status, toTag: (try? message.to)?.tag ?? SIPIdentifiers.tag()), to: request)
+                }
+                return
+            }
+            stack.respond(SIPMessage.response(to: message, status: 481, toTag: nil), to: request)
+            return
+        }
+        if let status = dialog.receive(message) {
+            stack.respond(SIPMessage.response(to: message, status: status), to: request)
+            return
+        }
+        call.dialog = dialog
+        switch method {
+        case .bye:
+            stack.respond(SIPMessage.response(to: message, status: 200), to: request)
+            end(call, reason: "remote BYE")
+        case .invite where call.reinviting:
+            // §14.2: both sides re-INVITEd at once.
+            stack.respond(SIPMessage.response(to: message, status: 491), to: request)
+        case .invite:
+            // A re-INVITE (hold, new media): accept; glare when ours is pending is answered 491.
+            var ok = SIPMessage.response(to: message, status: 200)
+            ok.headers.add(.contact, contact(kind: request.source.kind))
+            if let body = options.answer(call, message.body) {
+                ok.headers.add(.contentType, "application/sdp")
+                ok.body = body
+            }
+            call.remoteBody = message.body
+            stack.respond(ok, to: request)
+        case .message:
+            let status = options.message(message)
+            if status > 0 { stack.respond(SIPMessage.response(to: message, status: status), to: request) }
+        default:
+            stack.respond(SIPMessage.response(to: message, status: 200), to: request)
+        }
+    }
+}
