@@ -1,6 +1,4 @@
-import NIOCore
 public import SIPCore
-import SIPTransaction
 public import SIPTransport
 
 /// The client side of INVITE sessions (RFC 3261 §13.2, §14.1, §15.1): sending INVITE, ACK for

@@ -1,6 +1,5 @@
 import NIOCore
 import SIPCore
-import SIPTransaction
 import SIPTransport
 
 /// The server side (RFC 3261 §13.3, §14.2, §15.1.2): incoming INVITE, CANCEL, ACK, BYE,

@@ -1,6 +1,5 @@
 import NIOCore
 public import SIPCore
-import SIPTransaction
 public import SIPTransport
 
 /// A SIP user agent core on a ``SIPStack`` (RFC 3261 §8, §12–15): INVITE sessions as UAC and
