@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -13,7 +14,7 @@ struct BaresipTests {
     /// A baresip home: config from the template, an auto-answering account, and its audio source.
     func makeBaresip(source: String, directory: URL, sipPort: Int, controlPort: Int) throws -> PeerProcess {
         let template = try String(contentsOf: interopDirectory().appendingPathComponent("baresip/config"), encoding: .utf8)
-        let rtp = testPort(40_000...44_000)
+        let rtp = FreePort.next(pair: true, count: 40)
         let config = template.replacingOccurrences(of: "SIP_PORT", with: String(sipPort))
             .replacingOccurrences(of: "CTRL_PORT", with: String(controlPort))
             .replacingOccurrences(of: "RTP_PORTS", with: "\(rtp)-\(rtp + 40)")
@@ -37,8 +38,8 @@ struct BaresipTests {
         let wide = directory.appendingPathComponent("prompt16.wav").path, prompt = directory.appendingPathComponent("prompt.wav").path
         #expect(try runTool("flite", package: "flite", ["-voice", "rms", "-t", Self.sentence, "-o", wide]) == 0)
         #expect(try runTool("sox", package: "sox", [wide, "-r", "8000", "-c", "1", "-b", "16", prompt, "pad", "0.5", "3"]) == 0)
-        let sipPort = testPort(26_000...26_998)
-        let baresip = try makeBaresip(source: prompt, directory: directory, sipPort: sipPort, controlPort: sipPort + 10)
+        let sipPort = FreePort.next(.udp)
+        let baresip = try makeBaresip(source: prompt, directory: directory, sipPort: sipPort, controlPort: FreePort.next(.tcp))
         defer { kill(baresip.process.processIdentifier, SIGKILL) }
         try await baresip.waitFor("baresip is ready")
         let callwire = try PeerProcess(try callwirePath(), ["--to=sip:bare@127.0.0.1:\(sipPort)", "--no-audio", "--recognize",
@@ -54,14 +55,16 @@ struct BaresipTests {
         let directory = try scratch("baresip-listen")
         let silence = directory.appendingPathComponent("silence.wav").path
         #expect(try runTool("sox", package: "sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", silence, "trim", "0", "40"]) == 0)
-        let sipPort = testPort(27_000...27_998), port = testPort(28_000...28_998)
+        let sipPort = FreePort.next(.udp), port = FreePort.next([.udp, .tcp])
         let callwire = try PeerProcess(try callwirePath(), ["--listen", "--textspeech", "--no-audio", "--auto-respond-after=0.2",
                                                             "--int-ip=127.0.0.1", "--port=\(port)"])
         defer { kill(callwire.process.processIdentifier, SIGKILL) }
-        let baresip = try makeBaresip(source: silence, directory: directory, sipPort: sipPort, controlPort: sipPort + 10)
+        let controlPort = FreePort.next(.tcp)
+        let baresip = try makeBaresip(source: silence, directory: directory, sipPort: sipPort, controlPort: controlPort)
         defer { kill(baresip.process.processIdentifier, SIGKILL) }
         try await baresip.waitFor("baresip is ready")
-        let control = try ControlConnection(port: sipPort + 10)
+        try await Readiness.waitUntilListening(port: controlPort, tcp: true)
+        let control = try ControlConnection(port: controlPort)
         try control.send(command: "dial", params: "sip:alice@127.0.0.1:\(port)")
         do {
             try await callwire.waitFor("media: PCMU/8000")

@@ -3,6 +3,7 @@ import NIOPosix
 import RTP
 import RTPSession
 import Synchronization
+import TestSupport
 import Testing
 
 /// Two sessions on loopback, media paced in real time with an impairment injected at the sender.
@@ -91,7 +92,9 @@ struct RTPSessionTests {
             packet.bytes.withUnsafeBytes { stranger.send(rtp: $0) }
             try await Task.sleep(for: .milliseconds(5))
         }
-        try await Task.sleep(for: .milliseconds(100))
+        try? await Readiness.wait(for: "ten datagrams at b", timeout: .seconds(10)) {
+            b.reception.received + b.reception.foreign >= 10
+        }
         #expect(b.reception.received == 5)
         #expect(b.reception.foreign == 5)
         for session in [b, first, stranger] { await session.close() }
