@@ -167,6 +167,7 @@ let package = Package(
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
         .testTarget(name: "RTPSessionTests",
                     dependencies: ["TestSupport", "RTPSession", "RTP", .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "NIOEmbedded", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "CaptureTests", dependencies: ["TestSupport", "SIPCore", "SDP", "RTP", "G711"], swiftSettings: strict),
