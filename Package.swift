@@ -120,7 +120,8 @@ let package = Package(
                 swiftSettings: strict),
 
         // MARK: Glue between a call's SDP and its graph (DESIGN.md §4)
-        .target(name: "CallMedia", dependencies: ["MediaCore", "PipelineLanguage", "SDP", "RTP", "RTPNodes"],
+        .target(name: "CallMedia", dependencies: ["MediaCore", "PipelineLanguage", "SDP", "RTP", "RTPNodes",
+                                                .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
 
         // MARK: The endpoint: the only module that imports both SIP and media (DESIGN.md §1)
@@ -194,7 +195,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "CallMediaTests",
                     dependencies: ["CallMedia", "CallwireBuiltins", "RTPSession", "SDP", "MediaTesting",
-                                   .product(name: "NIOCore", package: "swift-nio")],
+                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),

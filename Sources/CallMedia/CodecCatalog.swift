@@ -42,6 +42,12 @@ public struct CodecCatalog: Sendable {
         })
     }
 
+    /// The entry a codec's name designates, as ``CodecCapability/description`` prints it
+    /// (`PCMU/8000`, `speex/16000`), in any case.
+    public func entry(named name: String) -> Entry? {
+        entries.first { $0.capability.description.lowercased() == name.lowercased() }
+    }
+
     /// The entry for a negotiated rtpmap.
     public func entry(for map: RTPMap) -> Entry? {
         entries.first { $0.capability.matches(map) }
