@@ -131,7 +131,10 @@ let package = Package(
                                .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
 
-        .target(name: "EndpointTesting", dependencies: ["Endpoint", "MediaCore"], swiftSettings: strict),
+        .target(name: "EndpointTesting",
+                dependencies: ["Endpoint", "MediaCore", "CallMedia", "RTPSession", "SIPTransport", "SIPDialog",
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+                swiftSettings: strict),
 
         // MARK: The included server: registrar and stateful proxy (SIP layers only)
         .target(name: "Registrar",
@@ -200,7 +203,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "EndpointTests",
-                    dependencies: ["Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
+                    dependencies: ["TestSupport", "Registrar", "SIPDialog", "SIPTransport", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
                                    "SoundFile"],
                     swiftSettings: strict),
         .testTarget(name: "RegistrarTests",

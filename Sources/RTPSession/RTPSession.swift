@@ -271,7 +271,10 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     }
 
     /// Sends a final report with BYE and closes both sockets; the RTCP timer is cancelled.
-    public func close() async {
+    public func close() async { closeSoon() }
+
+    /// ``close()`` without waiting: the BYE is sent and the sockets are closing when it returns.
+    public func closeSoon() {
         guard !state.withLock({ $0.closed }) else { return }
         sendReport(goodbye: true)
         let timer = state.withLock { s -> Scheduled<Void>? in
@@ -280,7 +283,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
             return s.reportTimer
         }
         timer?.cancel()
-        await sockets.close()
+        sockets.close()
     }
 }
 

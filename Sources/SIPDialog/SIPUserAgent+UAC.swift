@@ -147,6 +147,9 @@ extension SIPUserAgent {
     func finish(_ call: Call, _ outcome: CallOutcome) {
         guard call.outcomeValue == nil else { return }
         call.outcomeValue = outcome
+        if case .failed(let status, let reason) = outcome, !call.isIncoming, call.dialog?.state != .confirmed {
+            emit(.failed(call, status: status, reason: reason))
+        }
         for waiter in call.outcomeWaiters { waiter.resume(returning: outcome) }
         call.outcomeWaiters = []
     }
@@ -155,42 +158,48 @@ extension SIPUserAgent {
     /// Returns when the other side has answered (or the request failed).
     public func hangUp(_ call: Call) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            stack.eventLoop.execute { [self] in
-                switch call.state {
-                case .inviting where !call.isIncoming, .ringing where !call.isIncoming:
-                    if call.provisionalSeen {
-                        stack.cancel(call.invite, to: call.destination) { _ in }
-                    } else {
-                        call.pendingCancel = true
-                    }
-                    continuation.resume()
-                case .established:
-                    guard var dialog = call.dialog else {
-                        continuation.resume()
-                        return
-                    }
-                    var bye = dialog.makeRequest(.bye)
-                    if !options.product.isEmpty { bye.headers.add(.userAgent, options.product) }
-                    call.dialog = dialog
-                    // §15.1.1: the session ends when the BYE is handed to its transaction (media
-                    // stops now); hangUp returns when the BYE is answered or times out.
-                    end(call, reason: "local BYE")
-                    stack.send(bye, to: call.destination) { event in
-                        if case .response(let response) = event, (response.status ?? 0) < 200 { return }
-                        continuation.resume()
-                    }
-                case .inviting, .ringing:
-                    // Our own incoming call, still ringing: decline it (the seed meant 480 here).
-                    if let request = call.serverRequest {
-                        var response = SIPMessage.response(to: request.message, status: 480, toTag: call.dialog?.id.localTag)
-                        if !options.product.isEmpty { response.headers.add(.server, options.product) }
-                        stack.respond(response, to: request)
-                    }
-                    end(call, reason: "declined")
-                    continuation.resume()
-                default:
-                    continuation.resume()
+            hangUp(call) { continuation.resume() }
+        }
+    }
+
+    /// ``hangUp(_:)`` with a completion, called on the stack's loop once the other side has
+    /// answered the BYE (or at once for CANCEL and a declined call).
+    public func hangUp(_ call: Call, completion: @escaping @Sendable () -> Void) {
+        stack.eventLoop.execute { [self] in
+            switch call.state {
+            case .inviting where !call.isIncoming, .ringing where !call.isIncoming:
+                if call.provisionalSeen {
+                    stack.cancel(call.invite, to: call.destination) { _ in }
+                } else {
+                    call.pendingCancel = true
                 }
+                completion()
+            case .established:
+                guard var dialog = call.dialog else {
+                    completion()
+                    return
+                }
+                var bye = dialog.makeRequest(.bye)
+                if !options.product.isEmpty { bye.headers.add(.userAgent, options.product) }
+                call.dialog = dialog
+                // §15.1.1: the session ends when the BYE is handed to its transaction (media
+                // stops now); the completion runs when the BYE is answered or times out.
+                end(call, reason: "local BYE")
+                stack.send(bye, to: call.destination) { event in
+                    if case .response(let response) = event, (response.status ?? 0) < 200 { return }
+                    completion()
+                }
+            case .inviting, .ringing:
+                // Our own incoming call, still ringing: decline it (the seed meant 480 here).
+                if let request = call.serverRequest {
+                    var response = SIPMessage.response(to: request.message, status: 480, toTag: call.dialog?.id.localTag)
+                    if !options.product.isEmpty { response.headers.add(.server, options.product) }
+                    stack.respond(response, to: request)
+                }
+                end(call, reason: "declined")
+                completion()
+            default:
+                completion()
             }
         }
     }
