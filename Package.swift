@@ -212,7 +212,7 @@ let package = Package(
                     exclude: ["sipp"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",
-                    dependencies: ["TestSupport", "CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "callwire", "sip-agent"],
+                    dependencies: ["TestSupport", "CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "G711", "callwire", "sip-agent"],
                     exclude: ["sipp"], swiftSettings: strict),
     ]
 )

@@ -67,7 +67,7 @@ extension Call {
         let digit = infoDigits.removeFirst()
         infoSending = true
         let body = Array("Signal=\(digit)\r\nDuration=250\r\n".utf8)
-        endpoint.agent.request(in: sip, method: .info, body: body, contentType: "application/dtmf-relay") { [self] _ in
+        endpoint.agent.request(in: sip, method: .info, body: body, contentType: "application/dtmf-relay") { [self] _, _ in
             infoSending = false
             sendNextInfoDigit()
         }

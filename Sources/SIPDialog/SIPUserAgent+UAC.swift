@@ -275,12 +275,13 @@ extension SIPUserAgent {
     }
 
     /// Sends a request other than INVITE inside an established call (INFO, MESSAGE, UPDATE
-    /// without an offer) and calls `completion` on the stack's loop with its final status.
+    /// without an offer) and calls `completion` on the stack's loop with its final status and
+    /// the final response (nil when none came: 408 timeout, 503 transport failure, 481 no call).
     public func request(in call: Call, method: SIPMethod, body: [UInt8] = [], contentType: String? = nil,
-                        completion: @escaping @Sendable (Int) -> Void = { _ in }) {
+                        completion: @escaping @Sendable (Int, SIPMessage?) -> Void = { _, _ in }) {
         stack.eventLoop.execute { [self] in
             guard call.state == .established, var dialog = call.dialog else {
-                completion(481)
+                completion(481, nil)
                 return
             }
             var request = dialog.makeRequest(method)
@@ -293,11 +294,11 @@ extension SIPUserAgent {
             stack.send(request, to: call.destination) { event in
                 switch event {
                 case .response(let response):
-                    if let status = response.status, status >= 200 { completion(status) }
+                    if let status = response.status, status >= 200 { completion(status, response) }
                 case .timedOut:
-                    completion(408)
+                    completion(408, nil)
                 case .transportFailed:
-                    completion(503)
+                    completion(503, nil)
                 }
             }
         }
