@@ -40,7 +40,8 @@ extension Call {
     func hangUpOnLoop() {
         guard machine.state.isLive, machine.state != .terminating else { return }
         handle(.hangUp)
-        endpoint.agent.hangUp(sip) {}
+        endpoint.requestsInFlight += 1
+        endpoint.agent.hangUp(sip) { [endpoint] in endpoint.requestDone() }
     }
 
     /// Sends DTMF keys (`0-9 * # A-D`) the way `mode` says.

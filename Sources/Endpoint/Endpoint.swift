@@ -52,6 +52,10 @@ public final class Endpoint: @unchecked Sendable {
     var messages: MessageSession?
     /// MESSAGEs received.
     var messagesReceived = 0
+    /// BYEs and CANCELs sent and not yet answered: closing waits for them (a peer that gets
+    /// no answer to its 200 sees the connection reset).
+    var requestsInFlight = 0
+    private var idleWaiters: [EventLoopPromise<Void>] = []
 
     /// Checks the options and the pipeline (before any SIP is sent) and starts the user agent on
     /// `runtime`'s transport.
@@ -220,6 +224,30 @@ public final class Endpoint: @unchecked Sendable {
                 group.addTask { await call.hangUp(limit: limit) }
             }
         }
+        await requestsAnswered(limit: limit)
+    }
+
+    /// A BYE or CANCEL got its answer (or timed out).
+    func requestDone() {
+        requestsInFlight -= 1
+        guard requestsInFlight == 0 else { return }
+        for waiter in idleWaiters { waiter.succeed() }
+        idleWaiters = []
+    }
+
+    /// Waits until every BYE and CANCEL sent is answered, at most `limit`.
+    private func requestsAnswered(limit: Duration) async {
+        let loop = eventLoop
+        let future = loop.flatSubmit { [self] () -> EventLoopFuture<Void> in
+            guard requestsInFlight > 0 else { return loop.makeSucceededFuture(()) }
+            let promise = loop.makePromise(of: Void.self)
+            idleWaiters.append(promise)
+            let timer = loop.scheduleTask(in: .nanoseconds(limit.components.seconds * 1_000_000_000
+                                                             + limit.components.attoseconds / 1_000_000_000)) { promise.succeed() }
+            promise.futureResult.whenComplete { _ in timer.cancel() }
+            return promise.futureResult
+        }
+        try? await future.get()
     }
 }
 
