@@ -28,8 +28,8 @@ struct RecognitionTests {
         _ = h.outputEvents()
         try h.finish()
         return h.postedMessages.compactMap { message in
-            if case .recognized(let text, let start, let end, let score) = message.event {
-                return (text, start.seconds, end.seconds, score)
+            if case .recognized(let text, let start, let end, let details) = message.event {
+                return (text, start.seconds, end.seconds, details.score)
             }
             return nil
         }
@@ -61,8 +61,8 @@ struct RecognitionTests {
         _ = h.outputEvents()
         try h.finish()
         let found = h.postedMessages.compactMap { message -> (String, Double, Double)? in
-            if case .recognized(let text, let start, let end, let score) = message.event {
-                #expect((0...1).contains(score))
+            if case .recognized(let text, let start, let end, let details) = message.event {
+                #expect((0...1).contains(details.score))
                 return (text, start.seconds, end.seconds)
             }
             return nil
@@ -97,7 +97,7 @@ struct RecognitionTests {
     @Test("8 kHz input without band extension is refused with the reason")
     func narrowbandWithoutExtension() throws {
         #expect {
-            _ = try NodeHarness(pipeline: "recognizer band-extension=off", registry: registry, inputs: [.mono16(8_000)])
+            _ = try NodeHarness(pipeline: "recognizer narrowband=off", registry: registry, inputs: [.mono16(8_000)])
         } throws: { error in
             "\(error)".contains("16 kHz")
         }
