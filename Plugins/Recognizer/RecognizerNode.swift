@@ -11,8 +11,8 @@ import Dispatch
 /// the graph never waits for it; results are posted when ready, and stopping the graph waits
 /// for the last one. What is listened for is free speech (the n-gram model), a JSGF grammar
 /// (`grammar=`), a list of phrases (`phrases=`) or a key phrase to spot (`keyphrase=`).
-/// 8 kHz telephone audio is upsampled and analysed with the narrowband front end
-/// (``FeatureExtractor``). Audio passes through to the optional output.
+/// 8 kHz telephone audio is upsampled for the 16 kHz model. Audio passes through to the optional
+/// output.
 public final class RecognizerNode: MediaNode {
     public static let descriptor = NodeDescriptor(
         name: "recognizer", category: .analyzer,
@@ -38,8 +38,6 @@ public final class RecognizerNode: MediaNode {
                           doc: "How many hypotheses to list per utterance (the event's alternatives)."),
             ParameterSpec("partial", .bool, default: .bool(false),
                           doc: "Post recognizing events with the partial hypothesis while an utterance is spoken."),
-            ParameterSpec("narrowband", .choice(["auto", "on", "off"]), default: .string("auto"),
-                          doc: "Telephone-band audio (narrowband front end); auto = for 8 kHz input."),
             ParameterSpec("threshold", .decibels, default: .decibels(9), range: 3...30,
                           doc: "How far above the noise floor speech must be."),
             ParameterSpec("min-level", .decibels, default: .decibels(-50), range: -90...0,
@@ -54,7 +52,6 @@ public final class RecognizerNode: MediaNode {
                    "wav-player path=call.wav ! recognizer keyphrase=\"goodbye\" keyphrase-threshold=-25"])
 
     private let model: SpeechModel
-    private let narrowbandSetting: String
     private let searchResult: Result<RecognitionSearch, RecognizerError>
     private let alternatives: Int
     private let partial: Bool
@@ -75,7 +72,6 @@ public final class RecognizerNode: MediaNode {
         model = SpeechModel(acousticModel: parameters.string("hmm") ?? SpeechModel.englishUS.acousticModel,
                             languageModel: parameters.string("lm") ?? SpeechModel.englishUS.languageModel,
                             dictionary: parameters.string("dict") ?? SpeechModel.englishUS.dictionary)
-        narrowbandSetting = parameters.string("narrowband") ?? "auto"
         searchResult = Result { () throws(RecognizerError) in
             try RecognitionSearch(grammar: parameters.string("grammar"), phrases: parameters.string("phrases"),
                                   keyphrase: parameters.string("keyphrase"), threshold: parameters.double("keyphrase-threshold"))
@@ -96,10 +92,6 @@ public final class RecognizerNode: MediaNode {
         case .success(let value): search = value
         case .failure(let error): throw .configuration(error.description)
         }
-        let narrowband = narrowbandSetting == "on" || (narrowbandSetting == "auto" && rate < SpeechModel.sampleRate)
-        if rate < SpeechModel.sampleRate && !narrowband {
-            throw .configuration("recognizer: narrowband=off needs 16 kHz input; the en-us model is wideband only")
-        }
         do {
             // Load the model and install the search now, so a bad grammar or a word missing from
             // the dictionary fails the graph before any audio flows.
@@ -111,7 +103,7 @@ public final class RecognizerNode: MediaNode {
         self.segmenter = segmenter
         input = SampleQueue(capacity: segmenter.frameSize * 50)
         frame = .allocate(capacity: segmenter.frameSize)
-        let transcriber = Transcriber(settings: .init(model: model, search: search, rate: rate, narrowband: narrowband,
+        let transcriber = Transcriber(settings: .init(model: model, search: search, rate: rate,
                                                       alternatives: alternatives),
                                       messenger: context.messenger)
         self.transcriber = transcriber
@@ -173,9 +165,18 @@ public final class RecognizerNode: MediaNode {
         worker.async { transcriber.finish(utterance) }
     }
 
+    /// How many utterances were decoded, and how fast: seconds of utterance audio (with its
+    /// margins) over the time their final decoding took on the worker (partial results excluded).
     public var summary: String? {
-        "decoded \(counters?.utterances ?? 0) utterance(s)"
+        guard let counters else { return "decoded 0 utterance(s)" }
+        let (audio, time) = counters.speed
+        let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) / 1e18
+        let factor = seconds > 0 ? " (\(Self.oneDecimal(audio / seconds))× real time)" : ""
+        return "decoded \(counters.utterances) utterance(s): \(Self.oneDecimal(audio)) s of audio in \(Self.twoDecimals(seconds)) s\(factor)"
     }
+
+    private static func oneDecimal(_ value: Double) -> String { String((value * 10).rounded() / 10) }
+    private static func twoDecimals(_ value: Double) -> String { String((value * 100).rounded() / 100) }
 }
 
 /// Speech recognition.

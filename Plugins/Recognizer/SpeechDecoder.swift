@@ -14,8 +14,6 @@ import Foundation
 /// recognizer cuts utterances itself, and with frames dropped the word times would drift).
 final class SpeechDecoder: @unchecked Sendable {
     let decoder: OpaquePointer
-    /// The narrowband front end, made on first use.
-    private var narrowbandFeatures: FeatureExtractor?
     /// Searches installed besides the language model, most recently used last (bounded).
     private var searches: [RecognitionSearch: String] = [:]
     private var searchOrder: [RecognitionSearch] = []
@@ -108,37 +106,14 @@ final class SpeechDecoder: @unchecked Sendable {
         return name
     }
 
-    /// Decodes one whole utterance of 16 kHz mono audio with the active search. `narrowband`
-    /// selects the telephone-band front end (``FeatureExtractor``); `alternatives` asks for the
-    /// n best hypotheses.
-    func decode(_ samples: [Int16], narrowband: Bool, alternatives: Int = 0) -> Hypothesis {
+    /// Decodes one whole utterance of 16 kHz mono audio with the active search; `alternatives`
+    /// asks for the n best hypotheses.
+    func decode(_ samples: [Int16], alternatives: Int = 0) -> Hypothesis {
         guard ps_start_utt(decoder) >= 0 else { return .nothing }
         // full_utt = 1: the whole utterance at once, so cepstral mean normalisation sees all of it.
-        if narrowband, let features = narrowbandExtractor() {
-            features.start()
-            let cepstra = features.process(samples) + features.finish()
-            processCepstra(cepstra, width: features.width, wholeUtterance: true)
-        } else {
-            _ = samples.withUnsafeBufferPointer { ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 1) }
-        }
+        _ = samples.withUnsafeBufferPointer { ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 1) }
         ps_end_utt(decoder)
         return hypothesis(alternatives: alternatives)
-    }
-
-    private func narrowbandExtractor() -> FeatureExtractor? {
-        if narrowbandFeatures == nil { narrowbandFeatures = FeatureExtractor(matching: decoder) }
-        return narrowbandFeatures
-    }
-
-    /// Hands rows of cepstra to the search.
-    private func processCepstra(_ cepstra: [Float], width: Int, wholeUtterance: Bool) {
-        let frames = cepstra.count / width
-        guard frames > 0 else { return }
-        var copy = cepstra
-        copy.withUnsafeMutableBufferPointer { buffer in
-            var rows = (0..<frames).map { Optional(buffer.baseAddress! + $0 * width) }
-            _ = rows.withUnsafeMutableBufferPointer { ps_process_cep(decoder, $0.baseAddress, Int32(frames), 0, wholeUtterance ? 1 : 0) }
-        }
     }
 }
 

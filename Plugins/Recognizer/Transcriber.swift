@@ -11,8 +11,6 @@ final class Transcriber: @unchecked Sendable {
         var search: RecognitionSearch
         /// The input's sample rate (8 kHz input is upsampled for the 16 kHz model).
         var rate: Int
-        /// Whether the audio is telephone band (the narrowband front end).
-        var narrowband: Bool
         /// Hypotheses to list per utterance (1 = just the best).
         var alternatives: Int
     }
@@ -29,12 +27,22 @@ final class Transcriber: @unchecked Sendable {
     final class Counters: Sendable {
         private struct State {
             var utterances = 0
+            var audio = 0.0
+            var decoding = Duration.zero
             var failure: String?
         }
         private let state = Mutex(State())
         var utterances: Int { state.withLock { $0.utterances } }
         var failure: String? { state.withLock { $0.failure } }
-        func decoded() { state.withLock { $0.utterances += 1 } }
+        /// Seconds of utterance audio decoded and the time the final decoding took.
+        var speed: (audio: Double, decoding: Duration) { state.withLock { ($0.audio, $0.decoding) } }
+        func decoded(seconds: Double, in time: Duration) {
+            state.withLock {
+                $0.utterances += 1
+                $0.audio += seconds
+                $0.decoding += time
+            }
+        }
         func failed(_ message: String) { state.withLock { $0.failure = message } }
     }
 
@@ -45,7 +53,10 @@ final class Transcriber: @unchecked Sendable {
         self.messenger = messenger
     }
 
-    /// 16 kHz audio for the model.
+    /// 16 kHz audio for the model: 8 kHz telephone audio is upsampled and its empty upper band
+    /// left empty. Filling it (spectral folding of 0–4 kHz, a quiet noise floor, a band predicted
+    /// from the lower band by regression) made as many errors or more on real speech; the
+    /// measurements are in benchmarks/asr/README.md.
     private func modelRate(_ samples: [Int16]) -> [Int16] {
         settings.rate < SpeechModel.sampleRate ? upsampler.upsample(samples) : samples
     }
@@ -53,13 +64,14 @@ final class Transcriber: @unchecked Sendable {
     /// Decodes a finished utterance and posts what it says.
     func finish(_ utterance: UtteranceSegmenter.Utterance) {
         endLive()
+        let clock = ContinuousClock(), began = clock.now
         let samples = modelRate(utterance.samples)
         do throws(RecognizerError) {
             let hypothesis = try DecoderPool.shared.withDecoder(for: settings.model) { decoder throws(RecognizerError) in
                 try decoder.select(settings.search)
-                return decoder.decode(samples, narrowband: settings.narrowband, alternatives: settings.alternatives)
+                return decoder.decode(samples, alternatives: settings.alternatives)
             }
-            counters.decoded()
+            counters.decoded(seconds: Double(utterance.samples.count) / Double(settings.rate), in: clock.now - began)
             post(hypothesis, of: utterance)
         } catch {
             counters.failed(error.description)
@@ -83,10 +95,6 @@ final class Transcriber: @unchecked Sendable {
                 }
                 decoder.startLive()
             }
-            // Partial hypotheses go through the decoder's own front end for either kind of audio:
-            // pocketsphinx 5prealpha's live path finds nothing in cepstra handed in with
-            // ps_process_cep (it does with whole utterances). The final result is decoded again
-            // in one piece with the proper front end.
             decoder.processRaw(modelRate(samples))
             let text = decoder.partialText()
             guard !text.isEmpty, text != lastPartial else { return }
