@@ -11,8 +11,8 @@ import Dispatch
 /// the graph never waits for it; results are posted when ready, and stopping the graph waits
 /// for the last one. What is listened for is free speech (the n-gram model), a JSGF grammar
 /// (`grammar=`), a list of phrases (`phrases=`) or a key phrase to spot (`keyphrase=`).
-/// 8 kHz telephone audio is upsampled for the 16 kHz model. Audio passes through to the optional
-/// output.
+/// 8 kHz telephone audio is upsampled for the 16 kHz model (``BandExtension``). Audio passes
+/// through to the optional output.
 public final class RecognizerNode: MediaNode {
     public static let descriptor = NodeDescriptor(
         name: "recognizer", category: .analyzer,

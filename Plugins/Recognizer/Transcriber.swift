@@ -17,7 +17,7 @@ final class Transcriber: @unchecked Sendable {
 
     let settings: Settings
     private let messenger: NodeMessenger?
-    private let upsampler = HalfBandUpsampler(halfLength: 16)
+    private let widener = BandExtension()
     /// The decoder lent for the utterance in progress while partial results are on.
     private var live: SpeechDecoder?
     private var lastPartial = ""
@@ -53,12 +53,9 @@ final class Transcriber: @unchecked Sendable {
         self.messenger = messenger
     }
 
-    /// 16 kHz audio for the model: 8 kHz telephone audio is upsampled and its empty upper band
-    /// left empty. Filling it (spectral folding of 0–4 kHz, a quiet noise floor, a band predicted
-    /// from the lower band by regression) made as many errors or more on real speech; the
-    /// measurements are in benchmarks/asr/README.md.
+    /// 16 kHz audio for the model: 8 kHz telephone audio is widened (``BandExtension``).
     private func modelRate(_ samples: [Int16]) -> [Int16] {
-        settings.rate < SpeechModel.sampleRate ? upsampler.upsample(samples) : samples
+        settings.rate < SpeechModel.sampleRate ? widener.widen(samples) : samples
     }
 
     /// Decodes a finished utterance and posts what it says.
