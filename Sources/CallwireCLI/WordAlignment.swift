@@ -1,5 +1,5 @@
-/// The minimum-edit alignment of a hypothesis against a reference transcript, word by word: the
-/// count behind a word error rate (substitutions + deletions + insertions over reference words).
+/// The alignment of a hypothesis against a reference transcript, word by word: the count behind a
+/// word error rate (substitutions + deletions + insertions over reference words).
 struct WordAlignment: Equatable {
     /// One aligned pair: a reference word, a hypothesis word, or both.
     enum Step: Equatable {
@@ -11,30 +11,35 @@ struct WordAlignment: Equatable {
 
     let steps: [Step]
 
-    /// Aligns `hypothesis` to `reference` with unit costs (Levenshtein over words); among equal
-    /// costs a substitution is preferred to a deletion and an insertion.
+    /// Alignment weights as NIST sclite uses them: a substitution costs 4, an insertion or a
+    /// deletion 3, so a deletion and an insertion around a matching word are preferred to two
+    /// substitutions. Each step then counts as one error, as sclite counts them.
+    static let substitutionCost = 4, gapCost = 3
+
+    /// Aligns `hypothesis` to `reference` word by word with the minimum weighted edit cost.
     init(reference: [String], hypothesis: [String]) {
         let n = reference.count, m = hypothesis.count
+        let sub = Self.substitutionCost, gap = Self.gapCost
         var cost = [[Int]](repeating: [Int](repeating: 0, count: m + 1), count: n + 1)
-        for i in 0...n { cost[i][0] = i }
-        for j in 0...m { cost[0][j] = j }
+        for i in 0...n { cost[i][0] = i * gap }
+        for j in 0...m { cost[0][j] = j * gap }
         if n > 0 && m > 0 {
             for i in 1...n {
                 for j in 1...m {
-                    let diagonal = cost[i - 1][j - 1] + (reference[i - 1] == hypothesis[j - 1] ? 0 : 1)
-                    cost[i][j] = min(diagonal, cost[i - 1][j] + 1, cost[i][j - 1] + 1)
+                    let diagonal = cost[i - 1][j - 1] + (reference[i - 1] == hypothesis[j - 1] ? 0 : sub)
+                    cost[i][j] = min(diagonal, cost[i - 1][j] + gap, cost[i][j - 1] + gap)
                 }
             }
         }
         var steps: [Step] = []
         var i = n, j = m
         while i > 0 || j > 0 {
-            if i > 0, j > 0, cost[i][j] == cost[i - 1][j - 1] + (reference[i - 1] == hypothesis[j - 1] ? 0 : 1) {
+            if i > 0, j > 0, cost[i][j] == cost[i - 1][j - 1] + (reference[i - 1] == hypothesis[j - 1] ? 0 : sub) {
                 steps.append(reference[i - 1] == hypothesis[j - 1]
                              ? .match(reference[i - 1]) : .substitution(reference: reference[i - 1], hypothesis: hypothesis[j - 1]))
                 i -= 1
                 j -= 1
-            } else if i > 0, cost[i][j] == cost[i - 1][j] + 1 {
+            } else if i > 0, cost[i][j] == cost[i - 1][j] + gap {
                 steps.append(.deletion(reference[i - 1]))
                 i -= 1
             } else {

@@ -87,13 +87,13 @@ struct RealSpeechTests {
         return a.isEmpty ? b.count : row[b.count]
     }
 
-    @Test("real speech: 16 kHz no worse than 22.8 % WER; through PCMU better than the 44.6 % of the folded band")
+    @Test("real speech: 16 kHz no worse than 22.8 % WER; through PCMU under 40 % (the −20 dB fold made 44.6 %)")
     func wordErrorRates() throws {
         let wide = try errors(through: "")
         #expect(wide.words == 92)
         #expect(Double(wide.errors) / Double(wide.words) <= 0.228, "16 kHz: \(wide.errors) errors in \(wide.words) words")
         let pcmu = try errors(through: Self.pcmu)
-        #expect(Double(pcmu.errors) / Double(pcmu.words) < 0.446, "PCMU: \(pcmu.errors) errors in \(pcmu.words) words")
+        #expect(Double(pcmu.errors) / Double(pcmu.words) < 0.40, "PCMU: \(pcmu.errors) errors in \(pcmu.words) words")
     }
 
     @Test("with the cards grammar, every cards utterance is recognized without an error through PCMU")
