@@ -166,13 +166,14 @@ public final class RecognizerNode: MediaNode {
     }
 
     /// How many utterances were decoded, and how fast: seconds of utterance audio (with its
-    /// margins) over the time their final decoding took on the worker (partial results excluded).
+    /// margins) over the processor time their final decoding took on the worker (partial results
+    /// excluded).
     public var summary: String? {
         guard let counters else { return "decoded 0 utterance(s)" }
         let (audio, time) = counters.speed
         let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) / 1e18
         let factor = seconds > 0 ? " (\(Self.oneDecimal(audio / seconds))× real time)" : ""
-        return "decoded \(counters.utterances) utterance(s): \(Self.oneDecimal(audio)) s of audio in \(Self.twoDecimals(seconds)) s\(factor)"
+        return "decoded \(counters.utterances) utterance(s): \(Self.oneDecimal(audio)) s of audio in \(Self.twoDecimals(seconds)) s of CPU\(factor)"
     }
 
     private static func oneDecimal(_ value: Double) -> String { String((value * 10).rounded() / 10) }

@@ -1,6 +1,11 @@
 import DSP
 import MediaCore
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The recognizer's decoding side: turns utterances (and, for partial results, the audio of the
 /// utterance in progress) into posted events. Runs only on the node's serial worker queue.
@@ -34,7 +39,7 @@ final class Transcriber: @unchecked Sendable {
         private let state = Mutex(State())
         var utterances: Int { state.withLock { $0.utterances } }
         var failure: String? { state.withLock { $0.failure } }
-        /// Seconds of utterance audio decoded and the time the final decoding took.
+        /// Seconds of utterance audio decoded and the processor time the final decoding took.
         var speed: (audio: Double, decoding: Duration) { state.withLock { ($0.audio, $0.decoding) } }
         func decoded(seconds: Double, in time: Duration) {
             state.withLock {
@@ -61,18 +66,26 @@ final class Transcriber: @unchecked Sendable {
     /// Decodes a finished utterance and posts what it says.
     func finish(_ utterance: UtteranceSegmenter.Utterance) {
         endLive()
-        let clock = ContinuousClock(), began = clock.now
+        let began = Self.threadCPUTime()
         let samples = modelRate(utterance.samples)
         do throws(RecognizerError) {
             let hypothesis = try DecoderPool.shared.withDecoder(for: settings.model) { decoder throws(RecognizerError) in
                 try decoder.select(settings.search)
                 return decoder.decode(samples, alternatives: settings.alternatives)
             }
-            counters.decoded(seconds: Double(utterance.samples.count) / Double(settings.rate), in: clock.now - began)
+            counters.decoded(seconds: Double(utterance.samples.count) / Double(settings.rate), in: Self.threadCPUTime() - began)
             post(hypothesis, of: utterance)
         } catch {
             counters.failed(error.description)
         }
+    }
+
+    /// The processor time this thread has used: what decoding costs, whatever else the machine
+    /// is doing (wall time on a shared machine counts the other processes too).
+    static func threadCPUTime() -> Duration {
+        var now = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+        return .seconds(now.tv_sec) + .nanoseconds(now.tv_nsec)
     }
 
     /// Feeds more audio of the utterance in progress to a live decoder and posts the partial

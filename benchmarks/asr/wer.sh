@@ -11,7 +11,7 @@
 # all its utterances makes one hypothesis line, and `callwire score` counts the errors. The same
 # files through `pocketsphinx_continuous` (Debian's command-line recognizer, its defaults) are the
 # reference rows. A second table runs the flite voices through PCMU with the test sentences.
-# Decoding speed is the recognizer's own measure (seconds of utterance audio per second spent
+# Decoding speed is the recognizer's own measure (seconds of utterance audio per second of processor time spent
 # decoding it on the worker, model loading excluded), summed over the files of a row.
 set -euo pipefail
 
