@@ -12,7 +12,7 @@ SWIFT ?= swift
 # Every Debian package the build and the tests need.
 DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
     libspeex-dev libspeexdsp-dev libasound2-dev flite flite1-dev \
-    libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us \
+    libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us pocketsphinx-testdata pocketsphinx \
     sip-tester nftables dnsmasq-base libc-ares-dev openssl iproute2 util-linux \
     baresip kamailio libsqlite3-dev
 

@@ -191,7 +191,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "FliteTests", dependencies: ["Flite", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "RecognizerTests",
-                    dependencies: ["Recognizer", "Flite", "Speex", "SpeexDSP", "G711", "MediaTesting"], swiftSettings: strict),
+                    dependencies: ["Recognizer", "Flite", "Speex", "SpeexDSP", "G711", "BasicElements", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "RTPNodesTests",
                     dependencies: ["RTPNodes", "RTP", "G711", "Speex", "SpeexDSP", "SoundFile", "Generators", "BasicElements",
                                    "MediaTesting", "PipelineLanguage"],

@@ -18,17 +18,24 @@ final class DecoderPool: Sendable {
     var loadedCount: Int { state.withLock { $0.loaded } }
 
     /// Runs `body` with a decoder for `model`, loading one if none is idle.
-    func withDecoder<T>(for model: SpeechModel, _ body: (SpeechDecoder) -> T) throws(RecognizerError) -> T {
+    func withDecoder<T>(for model: SpeechModel, _ body: (SpeechDecoder) throws(RecognizerError) -> T) throws(RecognizerError) -> T {
         let decoder = try checkOut(model)
-        defer { state.withLock { $0.idle[model, default: []].append(decoder) } }
-        return body(decoder)
+        defer { checkIn(decoder, for: model) }
+        return try body(decoder)
     }
 
-    private func checkOut(_ model: SpeechModel) throws(RecognizerError) -> SpeechDecoder {
+    /// Lends a decoder for longer than one call (a live utterance decoded as it is spoken); give
+    /// it back with ``checkIn(_:for:)``.
+    func checkOut(_ model: SpeechModel) throws(RecognizerError) -> SpeechDecoder {
         if let idle = state.withLock({ $0.idle[model]?.popLast() }) { return idle }
         let decoder = try SpeechDecoder(model: model)
         state.withLock { $0.loaded += 1 }
         return decoder
+    }
+
+    /// Returns a decoder lent by ``checkOut(_:)``.
+    func checkIn(_ decoder: SpeechDecoder, for model: SpeechModel) {
+        state.withLock { $0.idle[model, default: []].append(decoder) }
     }
 
     /// Loads a decoder ahead of time (at `start`), so the first utterance is not delayed and a

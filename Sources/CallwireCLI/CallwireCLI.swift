@@ -78,7 +78,7 @@ struct RootCommand: ParsableCommand {
         abstract: "A command-line SIP endpoint built on a media-pipeline framework.",
         version: CallwireVersion.string,
         subcommands: [CallerCommand.self, ServerCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self,
-                      DemoCommand.self],
+                      DemoCommand.self, ScoreCommand.self],
         defaultSubcommand: CallerCommand.self)
 }
 
