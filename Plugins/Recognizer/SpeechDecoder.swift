@@ -24,7 +24,10 @@ final class SpeechDecoder: @unchecked Sendable {
     static let frameRate = 100
 
     /// Loads `model`; throws a message naming the file that is missing or unreadable.
-    init(model: SpeechModel) throws(RecognizerError) {
+    /// - Parameter live: decode audio as it arrives, normalised by the running cepstral mean;
+    ///   otherwise whole utterances, each normalised by its own mean (`-cmn batch`), so what an
+    ///   utterance is heard as does not depend on what the decoder heard before.
+    init(model: SpeechModel, live: Bool = false) throws(RecognizerError) {
         for (what, path) in [("acoustic model", model.acousticModel), ("language model", model.languageModel),
                              ("dictionary", model.dictionary)] where !FileManager.default.fileExists(atPath: path) {
             throw RecognizerError("the speech \(what) \(path) does not exist (Debian package pocketsphinx-en-us; run `make deps`)")
@@ -32,7 +35,7 @@ final class SpeechDecoder: @unchecked Sendable {
         SpeechDecoder.silenceLogging
         let arguments = ["recognizer", "-hmm", model.acousticModel, "-lm", model.languageModel,
                          "-dict", model.dictionary, "-logfn", "/dev/null",
-                         "-fwdflat", "no", "-remove_silence", "no"]
+                         "-fwdflat", "no", "-remove_silence", "no", "-cmn", live ? "current" : "batch"]
         var cArguments = arguments.map { strdup($0) }
         defer { cArguments.forEach { free($0) } }
         // cmd_ln_parse_r skips argv[0], like a program's command line.

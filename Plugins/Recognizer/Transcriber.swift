@@ -96,7 +96,7 @@ final class Transcriber: @unchecked Sendable {
             if let live {
                 decoder = live
             } else {
-                decoder = try DecoderPool.shared.checkOut(settings.model)
+                decoder = try DecoderPool.shared.checkOut(settings.model, live: true)
                 live = decoder
                 lastPartial = ""
                 do throws(RecognizerError) { try decoder.select(settings.search) } catch {
@@ -120,7 +120,7 @@ final class Transcriber: @unchecked Sendable {
     func endLive() {
         guard let live else { return }
         live.endLive()
-        DecoderPool.shared.checkIn(live, for: settings.model)
+        DecoderPool.shared.checkIn(live, for: settings.model, live: true)
         self.live = nil
     }
 
