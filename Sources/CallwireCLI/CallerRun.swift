@@ -14,10 +14,11 @@ struct CallerRun {
     let environment: CLIEnvironment
 
     func run() async throws -> Int32 {
-        let options: CallerOptions
+        var options: CallerOptions
         do {
             options = try CallerOptions(verbose: command.verbose, quiet: command.quiet, network: command.network,
                                         sip: command.sip, media: command.media)
+            try options.apply(command.control)
         } catch {
             throw CommandFailure.error("\(error)", status: error.exitStatus)
         }
@@ -34,11 +35,15 @@ struct CallerRun {
             throw text.contains(": error: ") ? CommandFailure(text.split(separator: "\n").map(String.init), status: error.exitStatus)
                                              : CommandFailure.error(text, status: error.exitStatus)
         }
-        let printer = Task { [environment] in
+        let ladderPath = command.control.ladder
+        let printer = Task { [environment, options] () -> [SIPMessageRecord] in
             let start = Date()
+            var records: [SIPMessageRecord] = []
             for await event in caller.events {
+                if ladderPath != nil, case .sipMessage(let record) = event { records.append(record) }
                 Self.print(event, options: options, environment: environment, start: start)
             }
+            return records
         }
         // ctrl-C closes the caller; the close it starts is owned here and awaited before exit.
         let interrupted = Mutex<Task<Void, Never>?>(nil)
@@ -49,7 +54,19 @@ struct CallerRun {
         let status = await caller.wait()
         await caller.close()
         await interrupted.withLock({ $0 })?.value
-        await printer.value
+        let records = await printer.value
+        if let ladderPath {
+            let diagram = LadderDiagram(records: records)
+            do {
+                try diagram.svg().write(toFile: ladderPath, atomically: true, encoding: .utf8)
+                if options.events == .text && !options.quiet {
+                    environment.out("\(Self.timestamp()) caller INFO - wrote the SIP ladder of \(diagram.calls.count) call(s) to \(ladderPath)")
+                }
+            } catch {
+                environment.err("cannot write the ladder to \(ladderPath): \(error)")
+                return status == 0 ? ExitStatus.mediaError : status
+            }
+        }
         return status
     }
 

@@ -78,7 +78,7 @@ struct RootCommand: ParsableCommand {
         abstract: "A command-line SIP endpoint built on a media-pipeline framework.",
         version: CallwireVersion.string,
         subcommands: [CallerCommand.self, ServerCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self,
-                      DemoCommand.self, ScoreCommand.self],
+                      DemoCommand.self, ScoreCommand.self, LadderCommand.self],
         defaultSubcommand: CallerCommand.self)
 }
 
@@ -106,8 +106,8 @@ struct CallerCommand: EnvironmentCommand {
 
         ctrl-C hangs up, unregisters and finalizes recordings; a second ctrl-C exits at once.
 
-        Other commands: callwire server | pipeline run|check|show | nodes list|inspect | bench | demo \
-        (callwire help COMMAND).
+        Other commands: callwire server | pipeline run|check|show | nodes list|inspect | bench | demo | \
+        ladder (callwire help COMMAND).
         """)
 
     @Flag(name: .shortAndLong, help: "Verbose: DEBUG log lines and a full SIP trace.")
@@ -117,6 +117,7 @@ struct CallerCommand: EnvironmentCommand {
     @OptionGroup(title: "Network") var network: NetworkArguments
     @OptionGroup(title: "SIP") var sip: SIPArguments
     @OptionGroup(title: "Media") var media: MediaArguments
+    @OptionGroup(title: "Call control") var control: ControlArguments
 
     func execute(in environment: CLIEnvironment) async throws -> Int32 {
         try await CallerRun(command: self, environment: environment).run()

@@ -37,11 +37,11 @@ extension Call {
     }
 
     /// On the loop: start ending the call.
-    func hangUpOnLoop() {
+    func hangUpOnLoop(reason: String = "local BYE") {
         guard machine.state.isLive, machine.state != .terminating else { return }
         handle(.hangUp)
         endpoint.requestsInFlight += 1
-        endpoint.agent.hangUp(sip) { [endpoint] in endpoint.requestDone() }
+        endpoint.agent.hangUp(sip, reason: reason) { [endpoint] in endpoint.requestDone() }
     }
 
     /// Sends DTMF keys (`0-9 * # A-D`) the way `mode` says.

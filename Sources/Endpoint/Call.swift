@@ -55,6 +55,16 @@ public final class Call: @unchecked Sendable {
     var closeWaiters: [EventLoopPromise<Void>] = []
     /// Why an outgoing call failed before it was answered (the final response, 408, 503, 487).
     public internal(set) var failure: (status: Int, reason: String)?
+    /// Transfers (Call+Transfer, Call+Referral): the REFER we sent, the one we took, how many
+    /// REFERs came in this dialog, and the call that took this one's place (the transfer
+    /// target, or an INVITE with Replaces) — the job goes on in it.
+    var transferOut: TransferOut?
+    var referral: Referral?
+    var refersReceived = 0
+    var successor: Call?
+    var continuesJob = false
+    /// Who follows this call's events on the loop (a transfer reporting its progress).
+    var watchers: [@Sendable (CallEvent) -> Void] = []
 
     init(id: String, number: Int, direction: Direction, peer: String, endpoint: Endpoint, sip: SIPUserAgent.Call,
          media: CallMediaSession) {
@@ -133,9 +143,12 @@ public final class Call: @unchecked Sendable {
         var hold: String?
         if case .held(let side) = state { hold = side.description }
         endpoint.report(.callState(call: id, state: state.description, hold: hold))
-        eventSink.yield(.state(state))
+        emit(.state(state))
     }
 
-    /// A call event, on the call's stream (thread-safe).
-    func emit(_ event: CallEvent) { eventSink.yield(event) }
+    /// A call event, on the call's stream and to its watchers (on the loop).
+    func emit(_ event: CallEvent) {
+        eventSink.yield(event)
+        for watcher in watchers { watcher(event) }
+    }
 }

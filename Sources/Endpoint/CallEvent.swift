@@ -11,6 +11,11 @@ public enum CallEvent: Sendable, Equatable {
     case dtmf(digit: String, method: String)
     /// Words recognized in what the far end said (media times in seconds).
     case recognized(text: String, start: Double, end: Double)
+    /// The far end asked to transfer this call to `target` (REFER); with
+    /// `--accept-transfer ask` it waits for ``Call/acceptTransfer()`` or ``Call/declineTransfer()``.
+    case transferRequested(target: String)
+    /// How a transfer of this call goes (a sipfrag status: 100 trying, 200 done, ≥ 300 failed).
+    case transfer(status: Int, reason: String)
     /// The call ended.
     case ended(reason: String)
 }

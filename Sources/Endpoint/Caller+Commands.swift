@@ -12,6 +12,9 @@ extension Caller {
         /dtmf [N] KEYS         send keys (0-9 * # A-D) the --dtmf-mode way
         /codec [N] CODEC       re-offer only CODEC (PCMA, speex/16000…); none: all
         /call URI              place another call
+        /transfer [N] URI      blind transfer: call N's far end is asked to call URI (REFER)
+        /transfer [N] M        attended transfer: call N's far end replaces call M (REFER with Replaces)
+        /accept [N], /decline [N]  take or refuse the transfer call N's far end asked for (--accept-transfer ask)
         /help                  this list
         Other lines: digits go out as DTMF, text is spoken with --textspeech, else sent as MESSAGE.
         """
@@ -36,6 +39,12 @@ extension Caller {
             } catch {
                 say(.warning, "/call \(target): \(error)")
             }
+        case "transfer", "xfer":
+            await transferCommand(words)
+        case "accept", "decline":
+            guard let (call, _) = await target(words, command: name) else { return }
+            let done = name == "accept" ? await call.acceptTransfer() : await call.declineTransfer()
+            if !done { say(.warning, "call \(call.number): no transfer waits for /\(name)") }
         case "hold", "resume", "hangup", "bye", "dtmf", "codec":
             guard let (call, rest) = await target(words, command: name) else { return }
             await act(name, on: call, arguments: rest)
@@ -77,7 +86,7 @@ extension Caller {
     }
 
     /// The call a command names by number (its first word, when numeric), else the newest.
-    private func target(_ words: [String], command: String) async -> (Call, [String])? {
+    func target(_ words: [String], command: String) async -> (Call, [String])? {
         let calls = await endpoint.liveCalls
         if let first = words.first, let number = Int(first) {
             guard let call = calls.first(where: { $0.number == number }) else {
@@ -107,5 +116,5 @@ extension Caller {
         for line in Self.commandHelp.split(separator: "\n") { say(.info, String(line)) }
     }
 
-    private func say(_ level: LogLevel, _ text: String) { endpoint.report(.log(level: level, text: text)) }
+    func say(_ level: LogLevel, _ text: String) { endpoint.report(.log(level: level, text: text)) }
 }

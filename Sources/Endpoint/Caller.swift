@@ -118,6 +118,7 @@ public final class Caller: @unchecked Sendable {
                 return
             }
         }
+        await endpoint.startOptionsPing()
         guard let to = options.to else { return }
         if options.send.isEmpty {
             do {
@@ -136,7 +137,9 @@ public final class Caller: @unchecked Sendable {
     /// got answered. Called on the endpoint's loop.
     private func callEnded(_ call: Call) {
         if call.direction == .incoming { state.withLock { $0.calls += 1 } }
-        guard call.direction == .outgoing, !options.listen else { return }
+        guard call.direction == .outgoing || call.continuesJob, !options.listen else { return }
+        // Transferred or replaced: the job goes on in the call that took its place.
+        if let successor = call.successor, successor.machine.state.isLive { return }
         if let (status, reason) = call.failure {
             let error = CallerError.failure(status: status, reason: reason)
             finish(error.exitStatus, because: "call to \(options.uri ?? options.to?.uri ?? SIPURI(host: "?")) failed: \(error)")

@@ -26,6 +26,12 @@ extension CallerEvent {
         case .offerRejected(_, let status, let reason): (.warning, "offer refused: \(status) \(reason)", false)
         case .fileWritten(let path, let seconds): (.info, "wrote \(formatNumber(seconds, digits: 2)) s to \(path)", false)
         case .callEnded(_, let reason): (.info, reason == "remote BYE" ? "call closed by remote party" : "call closed (\(reason))", false)
+        case .sipMessage: nil
+        case .transferRequested(_, let target): (.info, "transfer to \(target) requested", false)
+        case .transferStatus(_, let target, let status, let reason): (.info, "transfer to \(target): \(status) \(reason)", false)
+        case .peerUnreachable(let target, let seconds):
+            (.warning, "\(target) stopped answering OPTIONS (nothing for \(formatNumber(seconds, digits: 1)) s)", false)
+        case .peerReachable(let target, let status): (.info, "\(target) answers OPTIONS (\(status))", false)
         case .log(let level, let text): (level, text, false)
         case .summary: nil
         }
@@ -80,6 +86,23 @@ extension CallerEvent {
             name = "file_written"; fields = [("path", .string(path)), ("seconds", .double(seconds))]
         case .callEnded(let call, let reason):
             name = "call_ended"; fields = [("call", .string(call)), ("reason", .string(reason))]
+        case .sipMessage(let record):
+            name = "sip_message"
+            fields = [("call", .string(record.call)), ("direction", .string(record.sent ? "sent" : "received")),
+                      ("method", .string(record.method)), ("status", record.status.map(JSONValue.int) ?? .null),
+                      ("reason", record.reason.map(JSONValue.string) ?? .null), ("cseq", .string(record.cseq)),
+                      ("local", .string(record.local)), ("remote", .string(record.remote)),
+                      ("sdp", record.sdp.map(JSONValue.string) ?? .null), ("note", record.note.map(JSONValue.string) ?? .null),
+                      ("at", .double(record.at))]
+        case .transferRequested(let call, let target):
+            name = "transfer_requested"; fields = [("call", .string(call)), ("target", .string(target))]
+        case .transferStatus(let call, let target, let status, let reason):
+            name = "transfer_status"
+            fields = [("call", .string(call)), ("target", .string(target)), ("status", .int(status)), ("reason", .string(reason))]
+        case .peerUnreachable(let target, let seconds):
+            name = "peer_unreachable"; fields = [("target", .string(target)), ("seconds", .double(seconds))]
+        case .peerReachable(let target, let status):
+            name = "peer_reachable"; fields = [("target", .string(target)), ("status", .int(status))]
         case .log(let level, let text):
             name = "log"; fields = [("level", .string(level.description)), ("text", .string(text))]
         case .summary(let status, let calls, let sent, let received):

@@ -40,6 +40,19 @@ public enum CallerEvent: Sendable, Equatable {
     case fileWritten(path: String, seconds: Double)
     /// A call ended.
     case callEnded(call: String, reason: String)
+    /// A SIP message sent or received (with ``CallerOptions/reportSIPMessages``: `--events
+    /// json`, `--ladder`).
+    case sipMessage(SIPMessageRecord)
+    /// The far end asked to transfer a call to `target` (a REFER, RFC 3515).
+    case transferRequested(call: String, target: String)
+    /// How a transfer goes: as the transferee, the status of our call to `target` (what our
+    /// NOTIFYs say); as the transferor, the status the far end's NOTIFY reported.
+    case transferStatus(call: String, target: String, status: Int, reason: String)
+    /// The proxy, registrar or peer stopped answering OPTIONS pings (`--options-ping`) for
+    /// `seconds`.
+    case peerUnreachable(target: String, seconds: Double)
+    /// It answers again (any response counts).
+    case peerReachable(target: String, status: Int)
     /// A log line with no event of its own.
     case log(level: LogLevel, text: String)
     /// The last event: the exit status and what was done.

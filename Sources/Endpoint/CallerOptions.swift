@@ -1,4 +1,5 @@
 public import SIPCore
+public import SIPDialog
 public import SIPTransport
 
 /// Everything a ``Caller`` does, named as the rtclite caller manual names its options (the
@@ -119,6 +120,24 @@ public struct CallerOptions: Sendable {
     /// `--events`: human log lines or JSON objects.
     public var events = EventFormat.text
 
+    // MARK: Call control
+    /// `--accept-transfer`: what a REFER from the far end gets (RFC 3515).
+    public var acceptTransfer = TransferPolicy.yes
+    /// `--session-expires`: the RFC 4028 session interval asked for and granted at most,
+    /// seconds (0: no session timers; otherwise at least 90).
+    public var sessionExpires = 1_800
+    /// `--100rel`: reliable provisional responses (RFC 3262).
+    public var reliableProvisionals = ReliableProvisionals.supported
+    /// `--keepalive`: seconds between RFC 5626 CRLF keep-alives on a TCP or TLS flow to the
+    /// registrar (0: none).
+    public var keepAlive = 90
+    /// `--options-ping`: seconds between OPTIONS sent to the proxy, the registrar or the peer
+    /// to learn it still answers (0: none).
+    public var optionsPing = 0.0
+    /// Report every SIP message sent and received as a ``CallerEvent/sipMessage(_:)`` event
+    /// (`--events json`, `--ladder`).
+    public var reportSIPMessages = false
+
     /// The seed's defaults.
     public init() {}
 
@@ -154,5 +173,10 @@ public struct CallerOptions: Sendable {
         if registerInterval < 0 { throw .usage("--register-interval must not be negative") }
         if transports.isEmpty { throw .usage("--transport needs at least one of udp, tcp, tls") }
         if maxCalls < 1 { throw .usage("--max-calls must be at least 1, got \(maxCalls)") }
+        if sessionExpires != 0 && sessionExpires < 90 {
+            throw .usage("--session-expires must be 0 (off) or at least 90 seconds (RFC 4028 §4), got \(sessionExpires)")
+        }
+        if keepAlive < 0 { throw .usage("--keepalive must not be negative, got \(keepAlive)") }
+        if optionsPing < 0 { throw .usage("--options-ping must not be negative, got \(optionsPing)") }
     }
 }

@@ -17,6 +17,13 @@ extension Endpoint {
     /// - Throws: ``CallerError`` when the target cannot be resolved, no RTP port pair can be
     ///   bound, or no codec is left to offer.
     public func dial(_ to: NameAddress, uri: SIPURI? = nil) async throws(CallerError) -> Call {
+        try await dial(to, uri: uri, headers: [])
+    }
+
+    /// ``dial(_:uri:)`` with more INVITE headers (Replaces, Referred-By for a transfer), and
+    /// `prepare` run on the loop with the new call before anything can happen to it.
+    func dial(_ to: NameAddress, uri: SIPURI?, headers: [(SIPHeaderName, String)],
+              prepare: (@Sendable (Call) -> Void)? = nil) async throws(CallerError) -> Call {
         guard pipeline != nil else { throw .usage("this endpoint has no call pipeline (a message-only job)") }
         let target = uri ?? to.uri
         let targets = try await destinations(for: target)
@@ -31,7 +38,9 @@ extension Endpoint {
             throw .media("cannot bind an RTP port pair on \(rtpHost): \(error)")
         }
         let future = eventLoop.submit { [self] () throws -> Call in
-            try startCall(to: to, target: target, targets: targets, session: session)
+            let call = try startCall(to: to, target: target, targets: targets, session: session, headers: headers)
+            prepare?(call)
+            return call
         }
         do {
             return try await future.get()
@@ -42,7 +51,8 @@ extension Endpoint {
         }
     }
 
-    private func startCall(to: NameAddress, target: SIPURI, targets: [SIPDestination], session: RTPSession) throws -> Call {
+    private func startCall(to: NameAddress, target: SIPURI, targets: [SIPDestination], session: RTPSession,
+                           headers: [(SIPHeaderName, String)]) throws -> Call {
         guard let pipeline else { throw CallerError.usage("no call pipeline") }
         let callID = SIPIdentifiers.callID(host: agent.stack.advertised.host)
         callCount += 1
@@ -55,7 +65,7 @@ extension Endpoint {
         }
         let body = options.sdp ? media.offer(lineEnding: lineEnding) : []
         let sip = agent.startCall(target, from: localAddress, to: to, destination: targets[0], fallbacks: Array(targets.dropFirst()),
-                                  callID: callID, body: body)
+                                  callID: callID, body: body, headers: headers)
         let call = Call(id: callID, number: number, direction: .outgoing, peer: to.uri.description, endpoint: self, sip: sip,
                         media: media)
         calls[callID] = call
@@ -93,8 +103,11 @@ extension Endpoint {
         let from = sip.request.headers[.from].flatMap { try? NameAddress.parse($0) }
         let peer = from.map { NameAddress(displayName: $0.displayName, uri: $0.uri).description } ?? "unknown"
         report(.incomingCall(call: sip.callID, from: peer))
-        guard options.listen else { return 501 }
-        if calls.values.filter({ $0.machine.state.isLive }).count >= options.maxCalls {
+        // An INVITE with Replaces (RFC 3891) takes the place of a call we have: it is taken even
+        // when not listening or busy (the user agent checked the dialog).
+        let replacing = sip.replaces.flatMap { calls[$0.callID] }
+        guard options.listen || replacing != nil else { return 501 }
+        if replacing == nil, calls.values.filter({ $0.machine.state.isLive }).count >= options.maxCalls {
             report(.log(level: .info, text: "rejecting incoming call as already busy"))
             return 486
         }
@@ -122,6 +135,11 @@ extension Endpoint {
             }
         }
         calls[sip.callID] = call
+        if let replacing {
+            replacing.successor = call
+            call.continuesJob = replacing.continuesJob || replacing.direction == .outgoing
+            report(.log(level: .info, text: "call \(number) replaces call \(replacing.number)"))
+        }
         call.handle(.incoming)
         report(.log(level: .info, text: "accepting incoming call"))
         return nil
@@ -218,6 +236,8 @@ extension Endpoint {
             }
         }
         call.handle(.answered(media))
+        // The call an INVITE with Replaces named ends now: BYE, or CANCEL while it rang.
+        if let replaced = sip.replaces.flatMap({ calls[$0.callID] }) { replaced.hangUpOnLoop(reason: "replaced") }
         var limit = options.duration
         if call.direction == .incoming && options.autoTerminateAfter > 0 {
             limit = limit > 0 ? min(limit, options.autoTerminateAfter) : options.autoTerminateAfter
@@ -232,6 +252,7 @@ extension Endpoint {
     /// A call's media is finalized and it is over: forget it.
     func callClosed(_ call: Call) {
         calls[call.id] = nil
+        call.closeTransfers()
         for handler in callEndedHandlers { handler(call) }
     }
 }

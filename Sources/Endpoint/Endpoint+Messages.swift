@@ -55,12 +55,15 @@ extension Endpoint {
         uri.user = nil
         let registrar = uri
         let contact = agent.contact(kind: agent.stack.advertised.kind)
-        return Registration(agent: agent, registrar: registrar, aor: localAddress, contact: contact,
-                            interval: options.registerInterval, retryInterval: options.retryInterval,
-                            locate: { [weak self] () throws(CallerError) in
-                                guard let self else { throw .network("the endpoint is closed") }
-                                return try await destinations(for: registrar)
-                            },
-                            report: { [weak self] in self?.report($0) })
+        let registration = Registration(agent: agent, registrar: registrar, aor: localAddress, contact: contact,
+                                        interval: options.registerInterval, retryInterval: options.retryInterval,
+                                        locate: { [weak self] () throws(CallerError) in
+                                            guard let self else { throw .network("the endpoint is closed") }
+                                            return try await destinations(for: registrar)
+                                        },
+                                        report: { [weak self] in self?.report($0) },
+                                        registered: { [weak self] flow in self?.registered(on: flow) })
+        eventLoop.execute { [self] in self.registration = registration }
+        return registration
     }
 }

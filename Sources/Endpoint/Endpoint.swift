@@ -56,6 +56,11 @@ public final class Endpoint: @unchecked Sendable {
     /// no answer to its 200 sees the connection reset).
     var requestsInFlight = 0
     private var idleWaiters: [EventLoopPromise<Void>] = []
+    /// CRLF keep-alives on the registration's TCP/TLS flow (RFC 5626), and `--options-ping`.
+    var flowKeepAlive: FlowKeepAlive?
+    var pinger: OptionsPinger?
+    /// The registration, sent again when its flow fails.
+    weak var registration: Registration?
 
     /// Checks the options and the pipeline (before any SIP is sent) and starts the user agent on
     /// `runtime`'s transport.
@@ -83,16 +88,25 @@ public final class Endpoint: @unchecked Sendable {
         } else {
             pipeline = nil
         }
-        let bound = runtime.transport.listening[0]
+        // Requests go out on the first `--transport` (a loopback transport listens on every kind).
+        let bound = runtime.transport.listening.first { $0.kind == options.transports.first } ?? runtime.transport.listening[0]
         let advertised = SIPDestination(kind: bound.kind, host: options.advertisedAddress, port: bound.port)
         let stack = SIPStack(transport: runtime.transport, eventLoop: runtime.eventLoop, advertised: advertised)
         let sink = eventSink
         if options.verbose && !options.quiet { stack.trace = { sink.yield(.log(level: .debug, text: $0)) } }
+        if options.reportSIPMessages {
+            let loop = runtime.eventLoop, start = runtime.eventLoop.now
+            stack.observer = { message, sent, remote in
+                let at = Double((loop.now - start).nanoseconds) / 1e9
+                sink.yield(.sipMessage(SIPMessageRecord(message, sent: sent, local: advertised, remote: remote, at: at)))
+            }
+        }
         resolver = SIPResolver(lookup: CAresLookup(servers: options.nameserver), transports: Set(options.transports))
         let link = EndpointLink()
         agent = SIPUserAgent(stack: stack, options: Self.agentOptions(options, link: link))
         link.endpoint = self
         agent.onEvent { [weak self] event in self?.agentEvent(event) }
+        runtime.transport.setKeepAliveReceiver { [weak self] flow in self?.pongReceived(from: flow) }
     }
 
     /// Binds the spare RTP port pairs an endpoint that listens keeps ready, so the first incoming
@@ -118,6 +132,12 @@ public final class Endpoint: @unchecked Sendable {
         agentOptions.modify = { call, request in link.endpoint?.modify(call, request) ?? .reject(status: 500, warning: nil) }
         agentOptions.ackAnswer = { call, body in link.endpoint?.ackAnswer(call, body: body) }
         agentOptions.info = { call, request in link.endpoint?.info(call, request) ?? 500 }
+        agentOptions.refer = { call, request in link.endpoint?.referred(call, request) ?? ReferReply(status: 500) }
+        agentOptions.notify = { call, request in link.endpoint?.notified(call, request) ?? 481 }
+        agentOptions.refreshOffer = { call in link.endpoint?.refreshOffer(call) }
+        agentOptions.refreshAnswer = { call, body in link.endpoint?.refreshAnswer(call, body: body) }
+        agentOptions.reliableProvisionals = options.reliableProvisionals
+        agentOptions.sessionTimer = SessionTimerPolicy(expires: options.sessionExpires)
         agentOptions.message = { request in link.endpoint?.message(request) ?? 503 }
         agentOptions.product = options.userAgent
         agentOptions.subject = options.subject
@@ -215,6 +235,8 @@ public final class Endpoint: @unchecked Sendable {
     public func closeCalls(limit: Duration = .seconds(5)) async {
         let live = (try? await eventLoop.submit { [self] () -> [Call] in
             closing = true
+            flowKeepAlive?.stop()
+            pinger?.stop()
             for spare in spares { spare.closeSoon() }
             spares = []
             return sortedCalls

@@ -19,6 +19,8 @@ final class Registration: @unchecked Sendable {
     private let interval: Int, retryInterval: Int
     private let locate: @Sendable () async throws(CallerError) -> [SIPDestination]
     private let report: @Sendable (CallerEvent) -> Void
+    /// Told of each successful REGISTER and the flow it went on (keep-alives start there).
+    private let registered: @Sendable (SIPDestination) -> Void
     private let callID: String
     private let state = Mutex(State())
 
@@ -31,12 +33,16 @@ final class Registration: @unchecked Sendable {
         var timer: Scheduled<Void>?
         /// A refresh under way; cancelled with the registration.
         var attempt: Task<Void, Never>?
+        /// Where the last REGISTER went.
+        var flow: SIPDestination?
     }
 
     init(agent: SIPUserAgent, registrar: SIPURI, aor: NameAddress, contact: String, interval: Int, retryInterval: Int,
          locate: @escaping @Sendable () async throws(CallerError) -> [SIPDestination],
-         report: @escaping @Sendable (CallerEvent) -> Void) {
+         report: @escaping @Sendable (CallerEvent) -> Void,
+         registered: @escaping @Sendable (SIPDestination) -> Void = { _ in }) {
         self.agent = agent
+        self.registered = registered
         self.registrar = registrar
         self.aor = aor
         self.contact = contact
@@ -65,8 +71,12 @@ final class Registration: @unchecked Sendable {
         case 200...299:
             // The registrar's grant: our Contact's expires parameter, else Expires (§10.2.4).
             let granted = grantedExpiry(response) ?? expires
-            state.withLock { $0.registered = true }
+            let flow = state.withLock { s -> SIPDestination? in
+                s.registered = true
+                return s.flow
+            }
             report(.registered(aor: aor.uri.description, expires: granted))
+            if let flow { registered(flow) }
             // Refresh ahead of expiry: 5–15 s early for long grants, halfway for short ones.
             let margin = granted > 60 ? Int.random(in: 5...15) : granted / 2
             schedule(after: max(granted - margin, 1))
@@ -117,6 +127,12 @@ final class Registration: @unchecked Sendable {
         }
     }
 
+    /// Registers again now (the flow it used has failed, RFC 5626 §4.4.1).
+    func registerAgain() {
+        state.withLock { $0.timer?.cancel() }
+        refresh()
+    }
+
     /// The timer fired: register again (the attempt is owned here and cancelled on exit).
     private func refresh() {
         state.withLock { s in
@@ -135,6 +151,7 @@ final class Registration: @unchecked Sendable {
                                         sequence: sequence, fromTag: SIPIdentifiers.tag())
         request.headers.add(.contact, contact)
         request.headers.add(.expires, String(expires))
+        state.withLock { $0.flow = targets[0] }
         let response = await agent.send(request, to: targets[0], fallbacks: Array(targets.dropFirst()))
         // The transaction numbers challenged retries itself; keep our count ahead of it.
         if let used = (try? response.cseq)??.sequence {

@@ -33,7 +33,7 @@ public final class VirtualNetwork: @unchecked Sendable {
     /// An empty network at time zero.
     public init() {
         let loop = loop
-        sip = LoopbackNetwork(execute: { loop.execute($0) })
+        sip = LoopbackNetwork(execute: { loop.execute($0) }, now: { loop.now.uptimeNanoseconds })
         rtp = LoopbackRTPNetwork(eventLoop: loop)
         media = EventLoopGraphScheduler(eventLoop: loop)
     }

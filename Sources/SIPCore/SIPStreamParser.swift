@@ -27,6 +27,34 @@ public struct SIPStreamParser: Sendable {
     /// Adds received bytes.
     public mutating func append(_ bytes: some Sequence<UInt8>) { buffer.append(contentsOf: bytes) }
 
+    /// What a stream carries between messages: a message, or an RFC 5626 keep-alive.
+    public enum Item: Sendable {
+        /// A complete SIP message.
+        case message(SIPMessage)
+        /// A double CRLF at a message boundary: a keep-alive ping, to be answered with a pong
+        /// (RFC 5626 §3.5.1, §4.4.1).
+        case ping
+        /// A single CRLF at a message boundary: the pong answering our ping.
+        case pong
+    }
+
+    /// The next message or keep-alive, or nil when more bytes are needed. At a message boundary
+    /// CRLFCRLF is a ping and a lone CRLF a pong (RFC 5626 §4.4.1); a ping split across two
+    /// reads looks like two pongs, which only costs a spurious "flow is alive".
+    /// - Throws: ``SIPParseError``; the stream cannot be resynchronized after one.
+    public mutating func nextItem() throws(SIPParseError) -> Item? {
+        if buffer.count >= 2, buffer[0] == ASCII.cr, buffer[1] == ASCII.lf {
+            if buffer.count >= 4, buffer[2] == ASCII.cr, buffer[3] == ASCII.lf {
+                buffer.removeFirst(4)
+                return .ping
+            }
+            if buffer.count == 3, buffer[2] == ASCII.cr { return nil }   // a ping's second CRLF may follow
+            buffer.removeFirst(2)
+            return .pong
+        }
+        return try next().map(Item.message)
+    }
+
     /// The next complete message, or nil when more bytes are needed.
     /// - Throws: ``SIPParseError``; the stream cannot be resynchronized after one.
     public mutating func next() throws(SIPParseError) -> SIPMessage? {

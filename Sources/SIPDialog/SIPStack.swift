@@ -38,6 +38,9 @@ public final class SIPStack: @unchecked Sendable {
     public let advertised: SIPDestination
     /// A log of messages sent and received (`-v` SIP trace).
     public var trace: (@Sendable (String) -> Void)?
+    /// Every message as it is sent (`true`) or received (`false`), with the far address: what
+    /// structured traces and ladder diagrams are made from. Called on the stack's loop.
+    public var observer: (@Sendable (SIPMessage, Bool, SIPDestination) -> Void)?
 
     private var layer: TransactionLayer
     private var timers: [TimerKey: Scheduled<Void>] = [:]
@@ -161,6 +164,7 @@ public final class SIPStack: @unchecked Sendable {
 
     private func received(_ inbound: SIPInbound) {
         trace?("received from \(inbound.source):\n\(String(decoding: inbound.message.serialized(), as: UTF8.self))")
+        observer?(inbound.message, false, inbound.source)
         if inbound.message.isRequest {
             let events = layer.receive(inbound.message, reliable: inbound.source.kind.isReliable)
             for event in events {
@@ -227,6 +231,7 @@ public final class SIPStack: @unchecked Sendable {
     private func transmit(_ message: SIPMessage, to destination: SIPDestination,
                           completion: @escaping @Sendable ((any Error)?) -> Void) {
         trace?("sending to \(destination):\n\(String(decoding: message.serialized(), as: UTF8.self))")
+        observer?(message, true, destination)
         transport.send(message, to: destination, completion: completion)
     }
 

@@ -16,19 +16,26 @@ extension SIPUserAgent {
     /// Starts calling `target` and returns the call at once (``outcome(of:)`` waits for the answer).
     /// - Parameter callID: the Call-ID to use, so the caller can file the call before any
     ///   response arrives (nil: a fresh one).
+    /// - Parameter headers: more headers for the INVITE (Replaces and Referred-By when a
+    ///   transfer asks for them, RFC 3891, RFC 3892).
     public func startCall(_ target: SIPURI, from: NameAddress, to: NameAddress, destination: SIPDestination,
                           fallbacks: [SIPDestination] = [], callID: String? = nil,
-                          body: [UInt8] = [], contentType: String = "application/sdp") -> Call {
+                          body: [UInt8] = [], contentType: String = "application/sdp",
+                          headers: [(SIPHeaderName, String)] = []) -> Call {
         var invite = makeRequest(.invite, target: target, from: from, to: to,
                                  callID: callID ?? SIPIdentifiers.callID(host: stack.advertised.host), sequence: 1,
                                  fromTag: SIPIdentifiers.tag())
         invite.headers.add(.contact, contact(kind: destination.kind))
         invite.headers.add(.allow, Self.allow)
+        invite.headers.add(.supported, supportedHeader)
+        if options.reliableProvisionals == .required { invite.headers.add(.require, "100rel") }
+        for (name, value) in headers { invite.headers.add(name, value) }
         if !body.isEmpty {
             invite.headers.add(.contentType, contentType)
             invite.body = body
         }
         let call = Call(invite: invite, destination: destination, incoming: false)
+        addSessionHeaders(to: &call.invite, call: call)
         call.fallbacks = fallbacks
         let callID = (try? invite.callID) ?? ""
         stack.eventLoop.execute { [self] in
@@ -59,7 +66,10 @@ extension SIPUserAgent {
             guard let status = response.status else { return }
             switch status {
             case 100...199:
-                if status > 100 { call.provisionalSeen = true }
+                if status > 100 {
+                    call.provisionalSeen = true
+                    acknowledgeProvisional(response, call: call)
+                }
                 if status > 100, call.state == .inviting { call.state = .ringing }
                 if call.pendingCancel, status > 100 || call.provisionalSeen || status == 100 {
                     call.pendingCancel = false
@@ -84,6 +94,16 @@ extension SIPUserAgent {
                 sendInvite(call)
             case 401...407 where (status == 401 || status == 407) && authenticate(call, challenge: response):
                 return
+            case 422 where intervalAfter422(call, response: response) != nil:
+                // RFC 4028 §7.3: ask again with the peer's Min-SE, in a new transaction.
+                var invite = call.invite
+                _ = invite.headers.removeFirstValue(.via)
+                invite.headers.remove(.sessionExpires)
+                invite.headers.remove(.minSE)
+                if let cseq = try? invite.cseq { invite.headers.set(.cseq, "\(cseq.sequence + 1) INVITE") }
+                call.invite = invite
+                addSessionHeaders(to: &call.invite, call: call)
+                sendInvite(call)
             default:
                 call.state = .terminated
                 finish(call, .failed(status: status, reason: response.reason ?? ""))
@@ -120,6 +140,10 @@ extension SIPUserAgent {
         }
         guard var dialog = try? Dialog(uacRequest: call.invite, response: response) else { return }
         dialog.state = .confirmed
+        // Requests sent in the early dialog (PRACK) used CSeq numbers; go on from there.
+        if let remoteTag, let early = call.earlyDialogs[remoteTag] { dialog.localSequence = max(dialog.localSequence, early.localSequence) }
+        call.earlyDialogs = [:]
+        call.acknowledgedRSeq = [:]
         let cseq = (try? call.invite.cseq)?.sequence ?? 1
         var ack = dialog.makeRequest(.ack, sequence: cseq)
         for header in [SIPHeaderName.authorization, .proxyAuthorization] {
@@ -141,6 +165,7 @@ extension SIPUserAgent {
         }
         stack.sendStateless(ack, to: call.destination)
         emit(.established(call))
+        sessionAnswered(call, response: response)
         finish(call, .established(response))
     }
 
@@ -164,7 +189,8 @@ extension SIPUserAgent {
 
     /// ``hangUp(_:)`` with a completion, called on the stack's loop once the other side has
     /// answered the BYE (or at once for CANCEL and a declined call).
-    public func hangUp(_ call: Call, completion: @escaping @Sendable () -> Void) {
+    /// - Parameter reason: why, in the call's `ended` event (`local BYE` unless said).
+    public func hangUp(_ call: Call, reason: String = "local BYE", completion: @escaping @Sendable () -> Void) {
         stack.eventLoop.execute { [self] in
             switch call.state {
             case .inviting where !call.isIncoming, .ringing where !call.isIncoming:
@@ -184,7 +210,7 @@ extension SIPUserAgent {
                 call.dialog = dialog
                 // §15.1.1: the session ends when the BYE is handed to its transaction (media
                 // stops now); the completion runs when the BYE is answered or times out.
-                end(call, reason: "local BYE")
+                end(call, reason: reason)
                 stack.send(bye, to: call.destination) { event in
                     if case .response(let response) = event, (response.status ?? 0) < 200 { return }
                     completion()
@@ -224,8 +250,8 @@ extension SIPUserAgent {
         }
     }
 
-    private func sendOffer(_ call: Call, method: SIPMethod, body: [UInt8], contentType: String, retry: Bool,
-                           completion: @escaping @Sendable (Int, SIPMessage?) -> Void) {
+    func sendOffer(_ call: Call, method: SIPMethod, body: [UInt8], contentType: String, retry: Bool,
+                   completion: @escaping @Sendable (Int, SIPMessage?) -> Void) {
         guard call.state == .established, !call.offerPending, var dialog = call.dialog else {
             completion(call.offerPending ? 491 : 481, nil)
             return
@@ -234,20 +260,26 @@ extension SIPUserAgent {
         call.dialog = dialog
         request.headers.add(.contact, contact(kind: call.destination.kind))
         if method == .invite { request.headers.add(.allow, Self.allow) }
+        request.headers.add(.supported, supportedHeader)
+        // Every re-INVITE and UPDATE carries the session interval (RFC 4028 §7.4).
+        addSessionHeaders(to: &request, call: call)
         if !body.isEmpty {
             request.headers.add(.contentType, contentType)
             request.body = body
         }
-        call.offerPending = true
+        // An UPDATE without a body offers nothing (a refresh): it leaves offers free both ways.
+        let offers = !body.isEmpty || method == .invite
+        if offers { call.offerPending = true }
         let sequence = (try? request.cseq)?.sequence ?? dialog.localSequence
         stack.send(request, to: call.destination) { [self] event in
             switch event {
             case .response(let response):
                 emit(.response(response, state: "modifying"))
                 guard let status = response.status, status >= 200 else { return }
-                call.offerPending = false
+                if offers { call.offerPending = false }
                 if (200...299).contains(status) {
                     call.dialog?.receive(response: response)
+                    sessionAnswered(call, response: response)
                     if !response.body.isEmpty { call.remoteBody = response.body }
                     if method == .invite, var copy = call.dialog {
                         stack.sendStateless(copy.makeRequest(.ack, sequence: sequence), to: call.destination)
@@ -265,10 +297,10 @@ extension SIPUserAgent {
                 }
                 completion(status, response)
             case .timedOut:
-                call.offerPending = false
+                if offers { call.offerPending = false }
                 completion(408, nil)
             case .transportFailed:
-                call.offerPending = false
+                if offers { call.offerPending = false }
                 completion(503, nil)
             }
         }
@@ -277,7 +309,10 @@ extension SIPUserAgent {
     /// Sends a request other than INVITE inside an established call (INFO, MESSAGE, UPDATE
     /// without an offer) and calls `completion` on the stack's loop with its final status and
     /// the final response (nil when none came: 408 timeout, 503 transport failure, 481 no call).
+    /// REFER and NOTIFY get our Contact (they refresh the target, RFC 3515, RFC 6665);
+    /// `headers` adds Refer-To, Event, Subscription-State and the like.
     public func request(in call: Call, method: SIPMethod, body: [UInt8] = [], contentType: String? = nil,
+                        headers: [(SIPHeaderName, String)] = [],
                         completion: @escaping @Sendable (Int, SIPMessage?) -> Void = { _, _ in }) {
         stack.eventLoop.execute { [self] in
             guard call.state == .established, var dialog = call.dialog else {
@@ -286,6 +321,8 @@ extension SIPUserAgent {
             }
             var request = dialog.makeRequest(method)
             call.dialog = dialog
+            if method == .refer || method == .notify { request.headers.add(.contact, contact(kind: call.destination.kind)) }
+            for (name, value) in headers { request.headers.add(name, value) }
             if let contentType, !body.isEmpty {
                 request.headers.add(.contentType, contentType)
                 request.body = body

@@ -5,11 +5,25 @@ import SIPTransport
 /// The server side (RFC 3261 §13.3, §14.2, §15.1.2): incoming INVITE, CANCEL, ACK, BYE,
 /// re-INVITE, UPDATE, INFO and requests outside a dialog.
 extension SIPUserAgent {
-    /// The methods this agent implements, for Allow (RFC 3261 §20.5): nothing it would refuse.
-    public static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE"
+    /// The methods this agent implements, for Allow (RFC 3261 §20.5): nothing it would refuse
+    /// inside a dialog (REFER and NOTIFY are taken inside dialogs only: transfer, RFC 3515).
+    public static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE, PRACK, REFER, NOTIFY"
     /// What an OPTIONS or a 415 says bodies may be (RFC 3261 §20.1).
-    public static let accept = "application/sdp, text/plain, application/dtmf-relay, application/dtmf"
-    static let allowed: Set<SIPMethod> = [.invite, .ack, .cancel, .bye, .options, .message, .info, .update]
+    public static let accept = "application/sdp, text/plain, application/dtmf-relay, application/dtmf, message/sipfrag"
+    static let allowed: Set<SIPMethod> = [.invite, .ack, .cancel, .bye, .options, .message, .info, .update, .prack, .refer, .notify]
+
+    /// The option tags this agent implements (RFC 3261 §19.2): Replaces (RFC 3891), REFER
+    /// without a subscription (RFC 4488), and as configured session timers (RFC 4028) and
+    /// reliable provisionals (RFC 3262).
+    public var extensions: [String] {
+        var tags = ["replaces", "norefersub"]
+        if options.sessionTimer.isEnabled { tags.append("timer") }
+        if options.reliableProvisionals != .no { tags.append("100rel") }
+        return tags
+    }
+
+    /// The Supported header value.
+    var supportedHeader: String { extensions.joined(separator: ", ") }
 
     /// 405 with Allow for a method this agent knows but does not take, 501 for one it does not
     /// know (RFC 3261 §8.2.1, §21.5.2).
@@ -27,9 +41,11 @@ extension SIPUserAgent {
         emit(.request(message))
         guard let method = message.method else { return }
         // §8.2.2.3: refuse extensions we do not have.
-        if let required = try? message.require, !required.isEmpty, method != .ack, method != .cancel {
+        let known = Set(extensions)
+        if let required = try? message.require, method != .ack, method != .cancel,
+           case let missing = required.filter({ !known.contains($0.lowercased()) }), !missing.isEmpty {
             var response = SIPMessage.response(to: message, status: 420, toTag: SIPIdentifiers.tag())
-            response.headers.add(.unsupported, required.joined(separator: ", "))
+            response.headers.add(.unsupported, missing.joined(separator: ", "))
             stack.respond(response, to: request)
             return
         }
@@ -43,6 +59,7 @@ extension SIPUserAgent {
                 stack.respond(SIPMessage.response(to: message, status: invite == nil ? 481 : 200), to: request)
                 guard let invite, let call = calls[callID] else { return }
                 call.retransmit?.cancel()
+                stopProvisionals(call)
                 var terminated = SIPMessage.response(to: call.invite, status: 487, toTag: call.dialog?.id.localTag)
                 terminated.headers.add(.server, options.product)
                 stack.respond(terminated, transaction: invite)
@@ -52,7 +69,7 @@ extension SIPUserAgent {
             var response = SIPMessage.response(to: message, status: 200, toTag: toTag == nil ? SIPIdentifiers.tag() : nil)
             response.headers.add(.allow, Self.allow)
             response.headers.add(.accept, Self.accept)
-            response.headers.add(.supported, "")
+            response.headers.add(.supported, supportedHeader)
             response.headers.add(.server, options.product)
             stack.respond(response, to: request)
         case .message where toTag == nil:
@@ -61,9 +78,14 @@ extension SIPUserAgent {
             if status > 0 { stack.respond(SIPMessage.response(to: message, status: status, toTag: SIPIdentifiers.tag()), to: request) }
         case .ack:
             break   // an ACK of a non-2xx is the transaction's; a stray one is dropped (§17.2.1)
-        case .bye where toTag == nil, .prack where toTag == nil:
-            // They only exist inside a dialog, and no dialog can match without a To tag.
+        case .bye where toTag == nil, .prack where toTag == nil, .notify where toTag == nil:
+            // They only exist inside a dialog (a NOTIFY inside the subscription a REFER made,
+            // RFC 6665 §4.1.3), and no dialog can match without a To tag.
             stack.respond(SIPMessage.response(to: message, status: 481), to: request)
+        case .refer where toTag == nil:
+            // A transfer is taken inside the call it transfers (RFC 3515 §2.4.2 allows refusing).
+            stack.respond(SIPMessage.response(to: message, status: 403, reason: "Forbidden (REFER only inside a call)",
+                                              toTag: SIPIdentifiers.tag()), to: request)
         case _ where toTag == nil:
             // §8.2.1: outside a dialog, what we do not take is 405 (known) or 501 (unknown).
             refuseMethod(request, toTag: SIPIdentifiers.tag())
@@ -84,12 +106,26 @@ extension SIPUserAgent {
             stack.respond(SIPMessage.response(to: message, status: 400, reason: "Bad Request (\(error))"), to: request)
             return
         }
+        // Extensions first (RFC 3891 §3, RFC 3262 §3, RFC 4028 §9): each may refuse the INVITE.
+        let (replaced, replacesRefusal) = replacedCall(by: message)
+        let (reliable, reliableRefusal) = reliableDecision(message)
+        let session = negotiateSession(message)
+        if let refusal = replacesRefusal ?? reliableRefusal ?? sessionRejection(session, to: message) {
+            var response = refusal
+            if !options.product.isEmpty { response.headers.add(.server, options.product) }
+            stack.respond(response, to: request)
+            return
+        }
         let destination = Self.numericDestination(dialog.remoteTarget, kind: request.source.kind).map {
             SIPDestination(kind: request.source.kind, host: request.source.host, port: request.source.port, serverName: $0.serverName)
         } ?? request.source
         let call = Call(invite: message, destination: destination, incoming: true)
         call.serverRequest = request
         call.remoteBody = message.body
+        call.replaces = replaced
+        call.reliable = reliable
+        if case .use(let timer) = session { call.session = timer }
+        call.peerAllowsUpdate = ((try? message.allow) ?? []).contains(.update)
         dialog.state = .early
         call.dialog = dialog
         calls[callID] = call
@@ -109,6 +145,9 @@ extension SIPUserAgent {
             end(call, reason: "rejected with \(status)")
         case .ring:
             respondProvisional(call, request)
+        case .accept where replaced != nil:
+            // RFC 3891 §3: the new call takes the old one's place at once, without alerting.
+            accept(call, request)
         case .accept(let delay):
             if delay > .zero {
                 respondProvisional(call, request)
@@ -126,7 +165,7 @@ extension SIPUserAgent {
         call.state = .ringing
         var ringing = SIPMessage.response(to: request.message, status: 180, toTag: call.dialog?.id.localTag)
         ringing.headers.add(.contact, contact(kind: request.source.kind))
-        stack.respond(ringing, to: request)
+        sendProvisional(ringing, call: call, request: request)
     }
 
     /// Answers with 200 and retransmits it until the ACK comes (§13.3.1.4).
@@ -135,11 +174,14 @@ extension SIPUserAgent {
         ok.headers.add(.contact, contact(kind: request.source.kind))
         ok.headers.add(.server, options.product)
         ok.headers.add(.allow, Self.allow)
+        ok.headers.add(.supported, supportedHeader)
         for route in request.message.headers.values(.recordRoute) { ok.headers.add(.recordRoute, route) }
         if let body = options.answer(call, request.message.body) {
             ok.headers.add(.contentType, "application/sdp")
             ok.body = body
         }
+        stopProvisionals(call)
+        if let session = call.session { applySession(.use(session), to: &ok, call: call) }
         call.finalResponse = ok
         call.state = .established
         answered += 1
@@ -216,6 +258,12 @@ extension SIPUserAgent {
             end(call, reason: "remote BYE")
         case .invite, .update:
             modify(call, request)
+        case .prack:
+            receivedPrack(call, request)
+        case .refer:
+            receivedRefer(call, request)
+        case .notify:
+            receivedNotify(call, request)
         case .info:
             stack.respond(SIPMessage.response(to: message, status: options.info(call, message)), to: request)
         case .message:
@@ -237,10 +285,19 @@ extension SIPUserAgent {
             stack.respond(response, to: request)
             return
         }
+        // A refresh of the session interval, or a new one (RFC 4028 §9 applies to every
+        // re-INVITE and UPDATE); too small an interval gets 422 and changes nothing.
+        let session = negotiateSession(message)
+        if let refusal = sessionRejection(session, to: message) {
+            stack.respond(refusal, to: request)
+            return
+        }
         if message.method == .update && message.body.isEmpty {
-            // A target refresh without an offer (RFC 3311 §5.2).
+            // A target refresh without an offer (RFC 3311 §5.2) — a session refresh, typically.
             var ok = SIPMessage.response(to: message, status: 200)
             ok.headers.add(.contact, contact(kind: request.source.kind))
+            ok.headers.add(.supported, supportedHeader)
+            applySession(session, to: &ok, call: call)
             stack.respond(ok, to: request)
             return
         }
@@ -254,6 +311,8 @@ extension SIPUserAgent {
             var ok = SIPMessage.response(to: message, status: 200)
             ok.headers.add(.contact, contact(kind: request.source.kind))
             ok.headers.add(.allow, Self.allow)
+            ok.headers.add(.supported, supportedHeader)
+            applySession(session, to: &ok, call: call)
             if let body {
                 ok.headers.add(.contentType, "application/sdp")
                 ok.body = body

@@ -67,6 +67,21 @@ public final class SIPUserAgent: @unchecked Sendable {
         /// Send in-dialog requests to where the peer's packets come from when its Contact is a
         /// private address (the seed's `--fix-nat`).
         public var fixNAT = false
+        /// Reliable provisional responses (RFC 3262, `--100rel`).
+        public var reliableProvisionals = ReliableProvisionals.supported
+        /// Session timers (RFC 4028, `--session-expires`).
+        public var sessionTimer = SessionTimerPolicy()
+        /// Our current session description, for a re-INVITE that refreshes the session when the
+        /// peer takes no UPDATE (RFC 4028 §7.4); nil: refresh by UPDATE regardless.
+        public var refreshOffer: @Sendable (Call) -> [UInt8]? = { _ in nil }
+        /// The answer to such a re-INVITE.
+        public var refreshAnswer: @Sendable (Call, [UInt8]) -> Void = { _, _ in }
+        /// Handles a REFER inside a dialog (RFC 3515; its one Refer-To was checked): the status
+        /// (202 to accept, 603 to decline) and what to do once it is sent (the NOTIFYs).
+        public var refer: @Sendable (Call, SIPMessage) -> ReferReply = { _, _ in ReferReply(status: 603) }
+        /// Handles a NOTIFY of the `refer` event package inside a dialog (RFC 3515 §2.4.4: the
+        /// progress of a REFER we sent) and returns the status (481 when no REFER is pending).
+        public var notify: @Sendable (Call, SIPMessage) -> Int = { _, _ in 481 }
         /// Creates options.
         public init(user: String) { self.user = user }
     }
@@ -101,6 +116,22 @@ public final class SIPUserAgent: @unchecked Sendable {
         var outcomeWaiters: [CheckedContinuation<CallOutcome, Never>] = []
         /// Realms already answered for this INVITE: a second challenge for one of them fails.
         var authenticatedRealms: Set<String> = []
+        /// The call this one replaces (an INVITE with Replaces, RFC 3891), ended once it is up.
+        public internal(set) var replaces: Call?
+        /// Reliable provisionals (RFC 3262) of this incoming call: in use, the last RSeq, the
+        /// one awaiting its PRACK and its retransmission, a 2xx held until that PRACK.
+        var reliable = false
+        var rseq: UInt32 = 0
+        var unacknowledged: SIPMessage?
+        var provisionalTimer: Scheduled<Void>?
+        /// Outgoing: the early dialogs (by remote tag) and the last RSeq PRACKed in each.
+        var earlyDialogs: [String: Dialog] = [:]
+        var acknowledgedRSeq: [String: UInt32] = [:]
+        /// The session interval in force (RFC 4028), its timer, and what the peer allows.
+        public internal(set) var session: SessionTimer?
+        var sessionTimer: Scheduled<Void>?
+        var requestedInterval = 0
+        var peerAllowsUpdate = false
         /// The Call-ID, the key of the call.
         public var callID: String { (try? invite.callID) ?? "" }
         /// The INVITE that started the call (ours, or the peer's).
@@ -148,6 +179,9 @@ public final class SIPUserAgent: @unchecked Sendable {
     public let options: Options
     var credentials: DigestClient?
     var calls: [String: Call] = [:]           // by Call-ID
+    /// The last dialogs that ended, so an INVITE that would replace one gets 603 (RFC 3891 §3).
+    var endedDialogs: [Dialog.ID] = []
+    var endedDialogSet: Set<Dialog.ID> = []
     private var eventHandler: (@Sendable (Event) -> Void)?
     /// Counters for tests and summaries.
     public internal(set) var answered = 0, completed = 0
@@ -184,6 +218,10 @@ public final class SIPUserAgent: @unchecked Sendable {
         call.state = .terminated
         call.dialog?.state = .terminated
         call.retransmit?.cancel()
+        call.provisionalTimer?.cancel()
+        call.sessionTimer?.cancel()
+        call.replaces = nil
+        if let id = call.dialog?.id { rememberEnded(id) }
         if let callID = try? call.invite.callID { calls[callID] = nil }
         completed += 1
         emit(.ended(call, reason: reason))

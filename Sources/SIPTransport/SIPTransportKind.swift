@@ -69,4 +69,34 @@ public protocol SIPTransport: AnyObject, Sendable {
     func setReceiver(_ receiver: @escaping @Sendable (SIPInbound) -> Void)
     /// Closes every listener and connection.
     func close() async
+    /// Sends an RFC 5626 §4.4.1 keep-alive ping (CRLFCRLF) on the TCP or TLS flow to
+    /// `destination`; `completion` gets the error when there is no flow to send it on.
+    func sendKeepAlive(to destination: SIPDestination, completion: @escaping @Sendable ((any Error)?) -> Void)
+    /// Sets the function told of every pong (a lone CRLF, RFC 5626 §4.4.1) and the flow it came on.
+    func setKeepAliveReceiver(_ receiver: @escaping @Sendable (SIPDestination) -> Void)
+}
+
+extension SIPTransport {
+    /// Transports without stream flows have no keep-alives to send.
+    public func sendKeepAlive(to destination: SIPDestination, completion: @escaping @Sendable ((any Error)?) -> Void) {
+        completion(KeepAliveUnsupported(destination: destination))
+    }
+
+    /// Transports without stream flows never see a pong.
+    public func setKeepAliveReceiver(_ receiver: @escaping @Sendable (SIPDestination) -> Void) {}
+}
+
+/// A keep-alive asked of a transport that has no stream flow to send it on.
+public struct KeepAliveUnsupported: Error, CustomStringConvertible, Sendable {
+    /// Where it was to go.
+    public var destination: SIPDestination
+    public var description: String { "no keep-alive flow to \(destination): CRLF keep-alives need TCP or TLS" }
+}
+
+/// The bytes of RFC 5626 §4.4.1 keep-alives on streams.
+public enum KeepAlive {
+    /// A ping: a double CRLF.
+    public static let ping: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]
+    /// A pong: one CRLF.
+    public static let pong: [UInt8] = [0x0D, 0x0A]
 }

@@ -7,7 +7,7 @@ import Testing
 /// a re-offer it cannot take, INFO DTMF, and requests it does not implement.
 @Suite("sipp re-INVITEs, INFO and refused methods", .serialized)
 struct SippReinviteTests {
-    @Test("PCMU → PCMA by re-INVITE keeps the tone's frequency; only-G729 gets 488 with a Warning and the call goes on; INFO keys are reported; REFER, SUBSCRIBE, FROBNICATE get 405, 405, 501 with Allow")
+    @Test("PCMU → PCMA by re-INVITE keeps the tone's frequency; only-G729 gets 488 with a Warning and the call goes on; INFO keys are reported; REFER gets 603 under --accept-transfer no; SUBSCRIBE, FROBNICATE get 405, 501 with Allow")
     func reinvite() throws {
         let binary = try callwireExecutable().path
         let sipp = try requireTool("sipp")
@@ -26,6 +26,7 @@ struct SippReinviteTests {
         let callee = Process()
         callee.executableURL = URL(fileURLWithPath: binary)
         callee.arguments = ["--listen", "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)", "--events", "json",
+                            "--accept-transfer", "no",
                             "--pipeline", "silence rate=8000 ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! wav-recorder path=\(recording)"]
         let output = Pipe()
         callee.standardOutput = output

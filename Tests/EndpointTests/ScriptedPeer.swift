@@ -15,7 +15,7 @@ final class ScriptedPeer: @unchecked Sendable {
     let sessions: [RTPSession]
     private let calls = Answered()
 
-    init(net: VirtualNetwork, host: String) throws {
+    init(net: VirtualNetwork, host: String, _ configure: (inout SIPUserAgent.Options) -> Void = { _ in }) throws {
         self.host = host
         let transport = net.sip.endpoint(host: host, port: 5060)
         let stack = SIPStack(transport: transport, eventLoop: net.loop, advertised: transport.listening[0])
@@ -24,9 +24,11 @@ final class ScriptedPeer: @unchecked Sendable {
         var options = SIPUserAgent.Options(user: "peer")
         options.answering = .accept(after: .zero)
         options.answer = { _, _ in Self.sdp(host: host, port: sessions[0].rtpPort, codecs: [(0, "PCMU/8000")]) }
+        configure(&options)
         agent = SIPUserAgent(stack: stack, options: options)
         agent.onEvent { [calls] event in
             if case .established(let call) = event { calls.list.withLock { $0.append(call) } }
+            if case .request(let request) = event { calls.requests.withLock { $0.append(request) } }
         }
     }
 
@@ -35,6 +37,9 @@ final class ScriptedPeer: @unchecked Sendable {
 
     /// The call Callwire placed to this peer, once answered.
     var call: SIPUserAgent.Call? { calls.list.withLock { $0.last } }
+
+    /// Every request received so far.
+    var requests: [SIPMessage] { calls.requests.withLock { $0 } }
 
     /// SDP for one audio stream at `host:port` with these payload types and rtpmaps.
     static func sdp(host: String, port: Int, codecs: [(Int, String)], direction: String = "sendrecv", version: Int = 1) -> [UInt8] {
@@ -61,6 +66,25 @@ final class ScriptedPeer: @unchecked Sendable {
         }
     }
 
+    /// Calls `target` (`sip:user@host:port`) with a PCMU offer and these extra headers; the
+    /// call and how its INVITE ended.
+    func call(_ target: String, headers: [(SIPHeaderName, String)] = []) throws -> SIPUserAgent.Call {
+        let uri = try SIPURI.parse(target)
+        guard let destination = SIPUserAgent.numericDestination(uri, kind: .udp) else { throw SIPHeaderError("not numeric: \(target)") }
+        return agent.startCall(uri, from: NameAddress(uri: try SIPURI.parse(self.uri)), to: NameAddress(uri: uri), destination: destination,
+                               body: Self.sdp(host: host, port: sessions[0].rtpPort, codecs: [(0, "PCMU/8000")]), headers: headers)
+    }
+
+    /// Sends `method` inside `call` with these headers and body; the final status and response.
+    func request(_ method: SIPMethod, in call: SIPUserAgent.Call, headers: [(SIPHeaderName, String)],
+                 body: [UInt8] = [], contentType: String? = nil) async -> (Int, SIPMessage?) {
+        await withCheckedContinuation { continuation in
+            agent.request(in: call, method: method, body: body, contentType: contentType, headers: headers) { status, response in
+                continuation.resume(returning: (status, response))
+            }
+        }
+    }
+
     /// Sends `method` outside any dialog to `target`; the final response.
     func requestOutside(_ method: SIPMethod, to target: String) async throws -> SIPMessage {
         let uri = try SIPURI.parse(target)
@@ -75,4 +99,5 @@ final class ScriptedPeer: @unchecked Sendable {
 /// The peer's answered calls, from the agent's loop.
 private final class Answered: Sendable {
     let list = Mutex<[SIPUserAgent.Call]>([])
+    let requests = Mutex<[SIPMessage]>([])
 }

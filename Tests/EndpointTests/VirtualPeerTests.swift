@@ -53,26 +53,35 @@ struct VirtualPeerTests {
         await world.close()
     }
 
-    @Test("requests Callwire does not take: 405 with Allow for REFER and SUBSCRIBE, 501 for an unknown method, in and out of a dialog; OPTIONS lists Allow, Accept, Supported")
+    @Test("requests Callwire does not take: 405 with Allow for SUBSCRIBE, 501 for an unknown method, in and out of a dialog; REFER and NOTIFY are checked (400 without Refer-To, 489 without Event) inside a dialog and refused outside one (403, 481); OPTIONS lists Allow, Accept, Supported")
     func methods() async throws {
         let (world, peer, _, call) = try await callPeer()
-        for (method, expected) in [(SIPMethod.refer, 405), (.subscribe, 405), (.notify, 405), ("FROBNICATE", 501)] {
+        for (method, expected) in [(SIPMethod.subscribe, 405), ("FROBNICATE", 501)] {
             let (status, response) = try await world.net.perform { await peer.request(method) }
             #expect(status == expected, "\(method) in the dialog: \(status)")
             #expect(response?.headers[.allow] == SIPUserAgent.allow, "\(method): Allow lists what is implemented")
         }
+        // RFC 3515 §2.4.1: a REFER needs exactly one Refer-To; RFC 6665 §8.2.1: a NOTIFY names its package.
+        for (method, expected) in [(SIPMethod.refer, 400), (.notify, 489)] {
+            let (status, _) = try await world.net.perform { await peer.request(method) }
+            #expect(status == expected, "\(method) without its headers in the dialog: \(status)")
+        }
         let target = "sip:alice@127.0.0.11:5060"
-        for (method, expected) in [(SIPMethod.register, 405), (.subscribe, 405), (.refer, 405), (.notify, 405), (.info, 405),
-                                   (.update, 405), ("FROBNICATE", 501)] {
+        for (method, expected) in [(SIPMethod.register, 405), (.subscribe, 405), (.info, 405), (.update, 405), ("FROBNICATE", 501)] {
             let response = try await world.net.perform { try await peer.requestOutside(method, to: target) }
             #expect(response.status == expected, "\(method) outside a dialog: \(response.status ?? 0)")
             #expect(response.headers[.allow] == SIPUserAgent.allow)
         }
+        for (method, expected) in [(SIPMethod.refer, 403), (.notify, 481)] {
+            let response = try await world.net.perform { try await peer.requestOutside(method, to: target) }
+            #expect(response.status == expected, "\(method) outside a dialog: \(response.status ?? 0)")
+        }
         let options = try await world.net.perform { try await peer.requestOutside(.options, to: target) }
         #expect(options.status == 200)
-        #expect(options.headers[.allow] == "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE")
+        #expect(options.headers[.allow] == "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE, PRACK, REFER, NOTIFY")
         #expect(options.headers[.accept]?.contains("application/dtmf-relay") == true)
-        #expect(options.headers[.supported] != nil)
+        let supported = Set((options.headers[.supported] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        #expect(supported == ["replaces", "norefersub", "timer", "100rel"], "Supported: \(supported)")
         #expect(await call.state == .active, "the call goes on")
         try await world.net.perform { await call.hangUp() }
         await world.close()
