@@ -105,10 +105,11 @@ struct LadderDiagram {
             }
             out += "<text x=\"\(Self.number((x1 + x2) / 2))\" y=\"\(Self.number(y - 5))\" text-anchor=\"middle\" fill=\"\(color)\">"
                 + "\(Self.escape(label))</text>\n"
-            if let note = record.sdp.map({ "SDP: " + $0 }) ?? record.note {
-                let hold = note.hasSuffix(" hold")
+            let notes = [record.sdp.map { "SDP: " + $0 }, record.note].compactMap { $0 }
+            if !notes.isEmpty {
+                let hold = record.sdp?.hasSuffix(" hold") ?? false
                 out += "<text x=\"\(Self.number((x1 + x2) / 2))\" y=\"\(Self.number(y + 13))\" text-anchor=\"middle\" font-size=\"10\" "
-                    + "font-style=\"italic\" fill=\"\(hold ? "#c05600" : "#555")\">\(Self.escape(note))</text>\n"
+                    + "font-style=\"italic\" fill=\"\(hold ? "#c05600" : "#555")\">\(Self.escape(notes.joined(separator: " · ")))</text>\n"
             }
             previous = record
         }

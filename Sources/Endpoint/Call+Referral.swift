@@ -150,14 +150,16 @@ extension Call {
     }
 
     /// The transfer's outcome is known (on the loop): the final NOTIFY, then — when the target
-    /// answered — this call is hung up (after the NOTIFY is answered, so it is not crossed).
+    /// answered — this call ends. The transferor sends that BYE once it has the NOTIFY (RFC 5589
+    /// §6); if it has not 2 s after answering the NOTIFY (or without a subscription), we do.
     private func referralEnded(_ referral: Referral, status: Int, reason: String) {
         guard self.referral === referral else { return }
         self.referral = nil
         let success = (200...299).contains(status)
         if !success { successor = nil }
         notifyReferrer(referral, status: status, reason: reason, final: true) { [self] in
-            if success { hangUpOnLoop(reason: "transferred") }
+            guard success else { return }
+            endpoint.eventLoop.scheduleTask(in: .seconds(2)) { [weak self] in self?.hangUpOnLoop(reason: "transferred") }
         }
     }
 

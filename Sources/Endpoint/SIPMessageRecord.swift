@@ -1,4 +1,5 @@
 import SDP
+import SIPDialog
 public import SIPCore
 public import SIPTransport
 
@@ -53,15 +54,29 @@ public struct SIPMessageRecord: Sendable, Hashable {
                   reason: message.status == nil ? nil : message.reason, cseq: cseq?.description ?? "",
                   local: local.hostPort, remote: remote.hostPort, sdp: nil, note: nil, at: at)
         let type = ((try? message.contentType) ?? nil).map { "\($0.type)/\($0.subtype)" }
-        guard !message.body.isEmpty else { return }
-        switch type {
-        case "application/sdp":
-            sdp = Self.summary(ofSDP: message.body)
-        case "message/sipfrag":
-            note = String(decoding: message.body.prefix(120), as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init)
-        default:
-            break
+        var notes: [String] = []
+        if !message.body.isEmpty {
+            switch type {
+            case "application/sdp":
+                sdp = Self.summary(ofSDP: message.body)
+            case "message/sipfrag":
+                notes += String(decoding: message.body.prefix(120), as: UTF8.self).split(whereSeparator: \.isNewline).prefix(1).map(String.init)
+            default:
+                break
+            }
         }
+        // What the call-control extensions say: a transfer's target, a replaced dialog, a
+        // reliable provisional and its PRACK, the session interval.
+        if let value = message.headers[.referTo], var target = (try? NameAddress.parse(value))?.uri {
+            let replaces = !target.headers.isEmpty
+            target.headers = []
+            notes.append("Refer-To \(target)" + (replaces ? " (with Replaces)" : ""))
+        }
+        if message.headers.contains(.replaces) { notes.append("Replaces") }
+        if let rseq = message.headers[.rseq] { notes.append("RSeq \(rseq)") }
+        if let rack = message.headers[.rack] { notes.append("RAck \(rack)") }
+        if let expires = message.headers[.sessionExpires] { notes.append("SE \(expires)") }
+        note = notes.isEmpty ? nil : notes.joined(separator: ", ")
     }
 
     /// `PCMU/8000 sendrecv`: the first audio stream's first codec and its direction, with

@@ -38,7 +38,10 @@ struct VirtualTransferTests {
         #expect(outcome == .transferred)
         await world.net.run(for: .seconds(2))
         #expect(await call.state == .closed)
-        #expect(alice.events.contains { if case .callEnded(_, "transferred") = $0 { true } else { false } })
+        // RFC 5589 §6: the transferor ends the call once told; no BYEs cross.
+        #expect(bob.events.contains { if case .callEnded(_, "transferred") = $0 { true } else { false } })
+        #expect(alice.events.contains { if case .callEnded(let id, "remote BYE") = $0 { id == call.id } else { false } })
+        #expect(!Self.messages(alice).contains { $0.method == "BYE" && $0.status == 481 })
         #expect(alice.events.contains { if case .transferRequested(_, let target) = $0 { target == carolURI.description } else { false } })
         let now = await alice.caller.endpoint.liveCalls
         #expect(now.count == 1 && now.first?.peer.contains("carol") == true)
@@ -141,9 +144,10 @@ struct VirtualTransferTests {
         }
         #expect(status == 202)
         #expect(response?.headers[.referSub] == "false")
-        await world.net.run(for: .seconds(2))
+        await world.net.run(for: .seconds(3))
         #expect(await carol.caller.endpoint.liveCalls.count == 1, "carol was called")
         #expect(!peer.requests.contains { $0.method == .notify }, "no NOTIFY without a subscription")
+        #expect(peer.requests.contains { $0.method == .bye }, "the transferee ended the call itself, the transferor did not")
         await world.close()
     }
 

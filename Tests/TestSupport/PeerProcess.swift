@@ -1,0 +1,82 @@
+public import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A program started by a test (callwire, kamailio, baresip): its output collected as it
+/// comes, waited on by content, stopped at the end.
+public final class PeerProcess: @unchecked Sendable {
+    /// The process.
+    public let process = Process()
+    private let output = Mutex("")
+    private let input = Pipe()
+
+    /// Starts `executable` with `arguments` (in `directory`), collecting stdout and stderr together.
+    public init(_ executable: String, _ arguments: [String], directory: URL? = nil) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = input
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let data = handle.availableData
+            if !data.isEmpty { output.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        }
+        try process.run()
+    }
+
+    /// Everything it printed so far.
+    public var text: String { output.withLock { $0 } }
+
+    /// Waits until the output contains `needle`.
+    public func waitFor(_ needle: String, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if text.contains(needle) { return }
+            if !process.isRunning && !text.contains(needle) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw NotReady("'\(needle)' did not appear; output:\n\(text.suffix(3_000))")
+    }
+
+    /// Waits until `needle` appears after the first `marker` in the output.
+    public func waitFor(_ needle: String, after marker: String, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let output = text
+            if let start = output.range(of: marker), output[start.upperBound...].contains(needle) { return }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw NotReady("'\(needle)' did not appear after '\(marker)'; output:\n\(text.suffix(3_000))")
+    }
+
+    /// Types a line on the program's stdin.
+    public func type(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
+
+    /// Closes stdin.
+    public func endInput() { try? input.fileHandleForWriting.close() }
+
+    /// Waits for the exit (SIGKILL after `timeout`) and returns the status.
+    @discardableResult
+    public func finish(timeout: Duration = .seconds(20)) async -> Int32 {
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// One SIGINT (ctrl-C), then the exit status.
+    public func interrupt() async -> Int32 {
+        kill(process.processIdentifier, SIGINT)
+        return await finish()
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
