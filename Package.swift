@@ -134,7 +134,8 @@ let package = Package(
 
         // MARK: The included server: registrar and stateful proxy (SIP layers only)
         .target(name: "Registrar",
-                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
 
         // MARK: Command line
@@ -201,7 +202,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
                     dependencies: ["Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
-                                   "SIPTransport", .product(name: "NIOPosix", package: "swift-nio")],
+                                   "SIPTransport", .product(name: "NIOPosix", package: "swift-nio"),
+                                   .product(name: "NIOEmbedded", package: "swift-nio")],
                     exclude: ["sipp"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",

@@ -1,10 +1,8 @@
 import ArgumentParser
 import Endpoint
 import Foundation
-import NIOPosix
 import Registrar
 import SIPCore
-import SIPDialog
 import SIPTransport
 
 /// `callwire server`: the rtclite server's options and start-up line, on Callwire's registrar
@@ -20,7 +18,10 @@ struct ServerCommand: EnvironmentCommand {
           callwire server -t udp -l 0.0.0.0:5060 -t tcp -l 0.0.0.0:5060 -r example.com --users users.txt
 
         A users file has `user password` (or `user ha1=HEX`) per line; with it, REGISTER is \\
-        challenged with 401 and calls and messages with 407 (SHA-256 and MD5).
+        challenged with 401 and every other request for a user here with 407 (SHA-256 and MD5), \\
+        known user or not. Failed authentications are logged (WARNING lines that the fail2ban \\
+        filter in contrib/fail2ban matches) and, past --auth-fail-limit a minute from one address \\
+        or for one user, refused for --auth-ban seconds.
         """)
 
     @Flag(name: [.customShort("d"), .customLong("verbose")], help: "Debug: log every request's outcome and the SIP trace.")
@@ -31,6 +32,8 @@ struct ServerCommand: EnvironmentCommand {
     var locals: [String] = []
     @Option(name: [.customShort("r"), .customLong("domain")], help: "A domain this server hosts (repeatable; default: localhost and this host).")
     var domains: [String] = []
+    @Option(name: .customLong("alias"), help: ArgumentHelp("Another name for a hosted domain: NAME=DOMAIN, or NAME for the first (repeatable; NAME may be HOST:PORT).", valueName: "NAME[=DOMAIN]"))
+    var aliases: [String] = []
     @Flag(help: "Forward requests for domains not hosted here (off: 403, no open relay).")
     var relay = false
     @Option(help: "Users to authenticate: `user password` or `user ha1=HEX` per line.")
@@ -39,6 +42,14 @@ struct ServerCommand: EnvironmentCommand {
     var algorithms = "sha-256,md5"
     @Option(name: .customLong("location-db"), help: "Keep registrations in this SQLite file, so a restart loses none.")
     var locationDB: String?
+    @Option(help: "Event loops doing SIP work (default: the number of cores).")
+    var workers: Int?
+    @Option(name: .customLong("rate-limit"), help: "Requests per second accepted from one source address; more drops it for 10 s (0: no limit).")
+    var rateLimit = 0
+    @Option(name: .customLong("auth-fail-limit"), help: "Failed authentications a minute from one address or for one user before they are refused (0: no limit).")
+    var authFailLimit = 10
+    @Option(name: .customLong("auth-ban"), help: "Seconds an address or user is refused after --auth-fail-limit.")
+    var authBan = 300
     @Option(name: .customLong("min-expires"), help: "The shortest registration accepted (shorter ones get 423).")
     var minExpires = 60
     @Option(name: .customLong("tls-cert"), help: "Certificate chain (PEM) for TLS listeners.")
@@ -66,8 +77,21 @@ struct ServerCommand: EnvironmentCommand {
         }
         var options = Registrar.SIPServer.Options()
         options.domains = domains
+        options.aliases = try aliases.map { argument in
+            guard let alias = ServedDomains.Alias(argument: argument) else {
+                throw CommandFailure.error("--alias: expected NAME or NAME=DOMAIN, got '\(argument)'", status: ExitStatus.usage)
+            }
+            return alias
+        }
         options.relay = relay
         options.minimumExpires = minExpires
+        guard (workers ?? 1) >= 1, rateLimit >= 0, authFailLimit >= 0, authBan >= 0 else {
+            throw CommandFailure.error("--workers must be at least 1; --rate-limit, --auth-fail-limit and --auth-ban at least 0", status: ExitStatus.usage)
+        }
+        options.workers = workers ?? ProcessInfo.processInfo.activeProcessorCount
+        options.rateLimit = rateLimit
+        options.authFailLimit = authFailLimit
+        options.authBan = Double(authBan)
         if let users {
             do {
                 options.users = try UserDirectory(contentsOf: users)
@@ -95,27 +119,25 @@ struct ServerCommand: EnvironmentCommand {
             environment.out("\(CallerRun.timestamp()) sip.server \(level) - \(text)")
         }
         transportOptions.log = { log("WARNING", $0) }
-        let transport: SIPNetworkTransport
-        do {
-            transport = try await SIPNetworkTransport.start(transportOptions)
-        } catch {
-            throw CommandFailure.error("cannot listen: \(error)", status: ExitStatus.networkError)
+        options.security = { log("WARNING", $0) }
+        if debug {
+            options.log = { log("DEBUG", $0) }
+            options.trace = { log("DEBUG", $0) }
         }
-        let first = transport.listening[0]
-        let advertisedHost = first.host == "0.0.0.0" || first.host == "::" ? CallerDefaults.localAddress : first.host
-        let stack = SIPStack(transport: transport, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
-                             advertised: SIPDestination(kind: first.kind, host: advertisedHost, port: first.port))
-        if debug { stack.trace = { log("DEBUG", $0) } }
-        let server = Registrar.SIPServer(stack: stack, listening: transport.listening, options: options)
-        if debug { server.log = { log("DEBUG", $0) } }
-        for listener in transport.listening {
+        let server: Registrar.SIPServer
+        do {
+            server = try await Registrar.SIPServer.start(options, transport: transportOptions, advertisedHost: CallerDefaults.localAddress)
+        } catch {
+            throw CommandFailure.error("\(error)", status: ExitStatus.networkError)
+        }
+        for listener in server.listening {
             environment.out("\(CallerRun.timestamp()) sip.api INFO - starting agent on \(listener.hostPort) with transport \(listener.kind.rawValue)")
         }
         let (stopped, stop) = AsyncStream.makeStream(of: Void.self)
         let trap = SignalTrap { stop.yield() }
         for await _ in stopped { break }
         trap.cancel()
-        await transport.close()
+        await server.close()
         return ExitStatus.success
     }
 }

@@ -13,21 +13,17 @@ import Testing
 /// The server on 127.0.0.1 with an ephemeral UDP port.
 struct TestServer {
     let server: SIPServer
-    let transport: SIPNetworkTransport
-    var port: Int { transport.listening[0].port }
+    var port: Int { server.listening[0].port }
     /// The domain callers use: `localhost:PORT`.
     var domain: String { "localhost:\(port)" }
 
     init(port: Int = 0, _ configure: (inout SIPServer.Options) -> Void = { _ in }) async throws {
         var options = SIPServer.Options()
         configure(&options)
-        transport = try await SIPNetworkTransport.start(TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: port)]))
-        let stack = SIPStack(transport: transport, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
-                             advertised: transport.listening[0])
-        server = SIPServer(stack: stack, listening: transport.listening, options: options)
+        server = try await SIPServer.start(options, transport: TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: port)]))
     }
 
-    func close() async { await transport.close() }
+    func close() async { await server.close() }
 }
 
 /// A caller on 127.0.0.1 with the built-in processors (see ``CallerProbe``).

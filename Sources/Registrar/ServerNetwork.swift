@@ -1,0 +1,199 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import SIPCore
+import SIPTransaction
+import SIPTransport
+
+/// The server's sockets, spread over its workers.
+///
+/// Each UDP listener is one socket per worker, all bound to the same address with
+/// `SO_REUSEPORT`: a worker sends from its own socket (the peer sees the listening port) without
+/// leaving its loop. The kernel hands each datagram to one of the sockets; the loop that reads
+/// it checks the source's rate, finds the Call-ID in the raw bytes, and passes the bytes to the
+/// worker that owns the Call-ID (``CallIDShard``), which parses and processes them. TCP and TLS
+/// go through a ``SIPNetworkTransport``, whose messages are dispatched the same way.
+final class ServerNetwork: @unchecked Sendable {
+    let listening: [SIPDestination]
+    private let loops: [any EventLoop]
+    /// UDP channels: `udp[worker][listener]`.
+    private let udp: [[any Channel]]
+    private let streams: SIPNetworkTransport
+    private let options: TransportOptions
+    /// Set once by ``attach(_:)`` before reading starts.
+    private var workers: [ServerWorker] = []
+    private var state: ServerState?
+
+    private init(listening: [SIPDestination], loops: [any EventLoop], udp: [[any Channel]], streams: SIPNetworkTransport, options: TransportOptions) {
+        self.listening = listening
+        self.loops = loops
+        self.udp = udp
+        self.streams = streams
+        self.options = options
+    }
+
+    /// Binds every listener (reading starts at ``attach(_:)``).
+    static func bind(_ options: TransportOptions, loops: [any EventLoop]) async throws -> ServerNetwork {
+        var streamOptions = options
+        streamOptions.listeners = options.listeners.filter { $0.kind != .udp }
+        let streams = try await SIPNetworkTransport.start(streamOptions)
+        var channels: [[any Channel]] = loops.map { _ in [] }
+        var listening: [SIPDestination] = []
+        var streamIndex = 0
+        let holder = DispatchTarget()
+        do {
+            for listener in options.listeners {
+                guard listener.kind == .udp else {
+                    listening.append(streams.listening[streamIndex])
+                    streamIndex += 1
+                    continue
+                }
+                var port = listener.port
+                for (index, loop) in loops.enumerated() {
+                    let channel = try await DatagramBootstrap(group: loop)
+                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+                        .channelOption(.autoRead, value: false)
+                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
+                        .channelOption(.datagramVectorReadMessageCount, value: 16)
+                        .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
+                        .channelInitializer { channel in
+                            channel.eventLoop.makeCompletedFuture {
+                                try channel.pipeline.syncOperations.addHandler(DatagramDispatcher(target: holder, worker: index,
+                                                                                                  maximumSize: options.maximumSize))
+                            }
+                        }
+                        .bind(host: listener.host, port: port).get()
+                    port = channel.localAddress?.port ?? port
+                    channels[index].append(channel)
+                }
+                listening.append(SIPDestination(kind: .udp, host: listener.host, port: port))
+            }
+        } catch {
+            for channel in channels.joined() { try? await channel.close() }
+            await streams.close()
+            throw error
+        }
+        let network = ServerNetwork(listening: listening, loops: loops, udp: channels, streams: streams, options: options)
+        holder.network = network
+        return network
+    }
+
+    /// Connects the workers and starts reading.
+    func attach(_ workers: [ServerWorker]) {
+        self.workers = workers
+        state = workers.first?.state
+        for worker in workers {
+            let index = worker.index
+            worker.stack.transmit = { [unowned self, unowned worker] message, destination, transaction in
+                send(message, to: destination, from: index, worker: worker, transaction: transaction)
+            }
+        }
+        streams.setReceiver { [unowned self] inbound in receivedStream(inbound) }
+        for channel in udp.joined() { channel.setOption(.autoRead, value: true).whenFailure { _ in } }
+    }
+
+    func close() async {
+        for channel in udp.joined() { try? await channel.close() }
+        await streams.close()
+    }
+
+    // MARK: Receiving
+
+    /// A datagram read by worker `reader`'s loop.
+    func received(_ bytes: [UInt8], from address: SocketAddress, reader: Int) {
+        guard let host = address.ipAddress, let port = address.port, let state else { return }
+        // A request (not a response) counts toward its source's rate.
+        if bytes.first != 0x53 || !bytes.starts(with: Self.responsePrefix) {
+            switch state.guardian.withLock({ $0.admit(source: host, now: Double(loops[reader].now.uptimeNanoseconds) / 1e9) }) {
+            case .admit: break
+            case .drop: return
+            case .banned:
+                state.options.security?(SecurityEvent.rateLimited(source: host, limit: state.options.rateLimit,
+                                                                  seconds: Int(state.options.rateBan)).description)
+                return
+            }
+        }
+        let source = SIPDestination(kind: .udp, host: host, port: port)
+        let worker = workers[CallIDShard.shard(datagram: bytes, count: workers.count)]
+        if worker.index == reader {
+            worker.receive(datagram: bytes, from: source)
+        } else {
+            worker.stack.eventLoop.execute { worker.receive(datagram: bytes, from: source) }
+        }
+    }
+
+    private static let responsePrefix = Array("SIP/2.0 ".utf8)
+
+    private func receivedStream(_ inbound: SIPInbound) {
+        guard let state else { return }
+        if inbound.message.isRequest {
+            let now = Double(NIODeadline.now().uptimeNanoseconds) / 1e9
+            switch state.guardian.withLock({ $0.admit(source: inbound.source.host, now: now) }) {
+            case .admit: break
+            case .drop: return
+            case .banned:
+                state.options.security?(SecurityEvent.rateLimited(source: inbound.source.host, limit: state.options.rateLimit,
+                                                                  seconds: Int(state.options.rateBan)).description)
+                return
+            }
+        }
+        let callID = (try? inbound.message.callID) ?? ""
+        let worker = workers[CallIDShard.shard(callID: callID, count: workers.count)]
+        worker.stack.eventLoop.execute { worker.receive(inbound.message, from: inbound.source) }
+    }
+
+    // MARK: Sending
+
+    private func send(_ message: SIPMessage, to destination: SIPDestination, from index: Int, worker: ServerWorker,
+                      transaction: TransactionID?) {
+        guard destination.kind == .udp else {
+            streams.send(message, to: destination) { error in
+                guard error != nil, let transaction else { return }
+                worker.stack.eventLoop.execute { worker.stack.transportFailed(transaction) }
+            }
+            return
+        }
+        guard let address = try? SocketAddress(ipAddress: destination.host, port: destination.port) else { return }
+        let channels = udp[index]
+        guard let channel = channels.first(where: { $0.localAddress?.protocol == address.protocol }) ?? channels.first else {
+            // No UDP listener: the stream transport can still send a datagram.
+            streams.send(message, to: destination) { _ in }
+            return
+        }
+        let bytes = message.serialized(lineEnding: options.lineEnding)
+        var buffer = channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+    }
+}
+
+/// Where a datagram handler hands its datagrams (set once the network exists).
+final class DispatchTarget: @unchecked Sendable {
+    weak var network: ServerNetwork?
+}
+
+/// Reads datagrams on one worker's socket and hands them to the network's dispatch.
+private final class DatagramDispatcher: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = AddressedEnvelope<ByteBuffer>
+    let target: DispatchTarget
+    let worker: Int
+    let maximumSize: Int
+
+    init(target: DispatchTarget, worker: Int, maximumSize: Int) {
+        self.target = target
+        self.worker = worker
+        self.maximumSize = maximumSize
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let envelope = unwrapInboundIn(data)
+        guard envelope.data.readableBytes <= maximumSize else { return }
+        let bytes = Array(envelope.data.readableBytesView)
+        // A lone CRLF is a keep-alive (RFC 5626 §4.4.1).
+        guard bytes.contains(where: { $0 != 0x0D && $0 != 0x0A }) else { return }
+        target.network?.received(bytes, from: envelope.remoteAddress, reader: worker)
+    }
+}
