@@ -31,7 +31,7 @@ public struct ServedDomains: Sendable {
 
         /// Parses `NAME` or `NAME=DOMAIN` (`--alias`).
         public init?(argument: String) {
-            let parts = argument.split(separator: "=", maxSplits: 1).map(String.init)
+            let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let first = parts.first, !first.isEmpty, parts.count == 1 || !parts[1].isEmpty else { return nil }
             self.init(name: first, domain: parts.count == 2 ? parts[1] : nil)
         }
