@@ -201,7 +201,7 @@ let package = Package(
                                    "SoundFile"],
                     swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
-                    dependencies: ["Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
+                    dependencies: ["Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog", "callwire",
                                    "SIPTransport", .product(name: "NIOPosix", package: "swift-nio"),
                                    .product(name: "NIOEmbedded", package: "swift-nio")],
                     exclude: ["sipp"], swiftSettings: strict),
