@@ -57,7 +57,7 @@ final class ServerNetwork: @unchecked Sendable {
                         .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
                         .channelOption(.autoRead, value: false)
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-                        .channelOption(.datagramVectorReadMessageCount, value: 16)
+                        .channelOption(.datagramVectorReadMessageCount, value: 32)
                         .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                         .channelInitializer { channel in
                             channel.eventLoop.makeCompletedFuture {
@@ -66,6 +66,10 @@ final class ServerNetwork: @unchecked Sendable {
                             }
                         }
                         .bind(host: listener.host, port: port).get()
+                    // A flood fills the socket buffer faster than any reader in bursts, and the
+                    // kernel then drops legitimate datagrams with it: 8 MiB past rmem_max when
+                    // allowed (root), else what SO_RCVBUF got.
+                    try? await channel.setOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_RCVBUFFORCE)), value: 8 << 20).get()
                     port = channel.localAddress?.port ?? port
                     channels[index].append(channel)
                 }
@@ -102,20 +106,25 @@ final class ServerNetwork: @unchecked Sendable {
 
     // MARK: Receiving
 
-    /// A datagram read by worker `reader`'s loop.
-    func received(_ bytes: [UInt8], from address: SocketAddress, reader: Int) {
-        guard let host = address.ipAddress, let port = address.port, let state else { return }
-        // A request (not a response) counts toward its source's rate.
-        if bytes.first != 0x53 || !bytes.starts(with: Self.responsePrefix) {
-            switch state.guardian.withLock({ $0.admit(source: host, now: Double(loops[reader].now.uptimeNanoseconds) / 1e9) }) {
-            case .admit: break
-            case .drop: return
-            case .banned:
-                state.options.security?(SecurityEvent.rateLimited(source: host, limit: state.options.rateLimit,
-                                                                  seconds: Int(state.options.rateBan)).description)
-                return
-            }
+    /// Whether a datagram from `address` may be read: a request (not a response) counts toward
+    /// its source's rate, and a banned source's datagrams are dropped here, before any copy.
+    func admit(_ address: SocketAddress, isRequest: Bool, reader: Int) -> Bool {
+        guard let state, isRequest, state.options.rateLimit > 0, let source = SourceAddress(address) else { return state != nil }
+        switch state.guardian.withLock({ $0.admit(source: source, now: Double(loops[reader].now.uptimeNanoseconds) / 1e9) }) {
+        case .admit:
+            return true
+        case .drop:
+            return false
+        case .banned:
+            state.options.security?(SecurityEvent.rateLimited(source: address.ipAddress ?? "?", limit: state.options.rateLimit,
+                                                              seconds: Int(state.options.rateBan)).description)
+            return false
         }
+    }
+
+    /// A datagram read by worker `reader`'s loop (already admitted).
+    func received(_ bytes: [UInt8], from address: SocketAddress, reader: Int) {
+        guard let host = address.ipAddress, let port = address.port else { return }
         let source = SIPDestination(kind: .udp, host: host, port: port)
         let worker = workers[CallIDShard.shard(datagram: bytes, count: workers.count)]
         if worker.index == reader {
@@ -125,13 +134,14 @@ final class ServerNetwork: @unchecked Sendable {
         }
     }
 
-    private static let responsePrefix = Array("SIP/2.0 ".utf8)
+    static let responsePrefix = Array("SIP/2.0 ".utf8)
 
     private func receivedStream(_ inbound: SIPInbound) {
         guard let state else { return }
         if inbound.message.isRequest {
             let now = Double(NIODeadline.now().uptimeNanoseconds) / 1e9
-            switch state.guardian.withLock({ $0.admit(source: inbound.source.host, now: now) }) {
+            guard let source = SourceAddress(host: inbound.source.host) else { return }
+            switch state.guardian.withLock({ $0.admit(source: source, now: now) }) {
             case .admit: break
             case .drop: return
             case .banned:
@@ -190,10 +200,12 @@ private final class DatagramDispatcher: ChannelInboundHandler, @unchecked Sendab
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let envelope = unwrapInboundIn(data)
-        guard envelope.data.readableBytes <= maximumSize else { return }
-        let bytes = Array(envelope.data.readableBytesView)
+        guard envelope.data.readableBytes <= maximumSize, let network = target.network else { return }
+        let view = envelope.data.readableBytesView
+        guard network.admit(envelope.remoteAddress, isRequest: !view.starts(with: ServerNetwork.responsePrefix), reader: worker) else { return }
+        let bytes = Array(view)
         // A lone CRLF is a keep-alive (RFC 5626 §4.4.1).
         guard bytes.contains(where: { $0 != 0x0D && $0 != 0x0A }) else { return }
-        target.network?.received(bytes, from: envelope.remoteAddress, reader: worker)
+        network.received(bytes, from: envelope.remoteAddress, reader: worker)
     }
 }

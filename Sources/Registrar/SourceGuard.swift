@@ -1,3 +1,5 @@
+import NIOCore
+
 /// Flood and guessing defences shared by the workers (anchors: Kamailio's pike module and htable
 /// bans, Asterisk's security events):
 ///
@@ -37,8 +39,8 @@ struct SourceGuard: Sendable {
     }
 
     let limits: Limits
-    private var requests: WindowCounter<String>
-    private var rateBans: ExpiringSet<String>
+    private var requests: WindowCounter<SourceAddress>
+    private var rateBans: ExpiringSet<SourceAddress>
     private var failures: WindowCounter<String>
     private var authBans: ExpiringSet<String>
     /// Requests dropped by the rate limit.
@@ -56,8 +58,8 @@ struct SourceGuard: Sendable {
         authBans = ExpiringSet(lifetime: limits.authBan, capacity: limits.capacity)
     }
 
-    /// Counts a request from `source` (an IP address) and says whether to process it.
-    mutating func admit(source: String, now: Double) -> Admission {
+    /// Counts a request from `source` and says whether to process it.
+    mutating func admit(source: SourceAddress, now: Double) -> Admission {
         guard limits.rate > 0 else { return .admit }
         if rateBans.contains(source, now: now) {
             dropped += 1
@@ -102,5 +104,31 @@ struct SourceGuard: Sendable {
     /// Keys held in all tables (for tests of the bounds).
     var tableSizes: (requests: Int, rateBans: Int, failures: Int, authBans: Int) {
         (requests.count, rateBans.count, failures.count, authBans.count)
+    }
+}
+
+/// A source IP address as a hashable value, read from the socket address without making a
+/// string (the rate limit looks one up for every datagram, floods included).
+struct SourceAddress: Hashable, Sendable {
+    let high: UInt64
+    let low: UInt64
+
+    init?(_ address: SocketAddress) {
+        switch address {
+        case .v4(let v4):
+            high = 0xFFFF
+            low = UInt64(v4.address.sin_addr.s_addr)
+        case .v6(let v6):
+            var address = v6.address.sin6_addr
+            (high, low) = withUnsafeBytes(of: &address) { ($0.load(fromByteOffset: 0, as: UInt64.self), $0.load(fromByteOffset: 8, as: UInt64.self)) }
+        default:
+            return nil
+        }
+    }
+
+    /// The address of a numeric host string (for messages that arrived on a stream).
+    init?(host: String) {
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return nil }
+        self.init(address)
     }
 }
