@@ -41,6 +41,7 @@ let package = Package(
         .library(name: "Endpoint", targets: ["Endpoint"]),
         .library(name: "EndpointTesting", targets: ["EndpointTesting"]),
         .library(name: "Registrar", targets: ["Registrar"]),
+        .library(name: "Metrics", targets: ["Metrics"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -132,6 +133,12 @@ let package = Package(
 
         .target(name: "EndpointTesting", dependencies: ["Endpoint", "MediaCore"], swiftSettings: strict),
 
+        // MARK: Prometheus metrics (text exposition and an HTTP listener; shared by the server and load tools)
+        .target(name: "Metrics",
+                dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                swiftSettings: strict),
+
         // MARK: The included server: registrar and stateful proxy (SIP layers only)
         .target(name: "Registrar",
                 dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", .product(name: "GRDB", package: "GRDB.swift"),
@@ -144,7 +151,7 @@ let package = Package(
                                "Analysis", "DTMF", "ALSA", "Flite", "Recognizer", "RTPNodes"],
                 swiftSettings: strict),
         .target(name: "CallwireCLI",
-                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "Registrar", "SIPCore", "SIPTransport", "SIPDialog",
+                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "Registrar", "Metrics", "SIPCore", "SIPTransport", "SIPDialog",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "callwire", dependencies: ["CallwireCLI", "CallwireBuiltins"],
@@ -200,6 +207,7 @@ let package = Package(
                     dependencies: ["Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
                                    "SoundFile"],
                     swiftSettings: strict),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
                     dependencies: ["Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog", "callwire",
                                    "SIPTransport", .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Endpoint
 import Foundation
+import Metrics
 import Registrar
 import SIPCore
 import SIPTransport
@@ -42,6 +43,8 @@ struct ServerCommand: EnvironmentCommand {
     var algorithms = "sha-256,md5"
     @Option(name: .customLong("location-db"), help: "Keep registrations in this SQLite file, so a restart loses none.")
     var locationDB: String?
+    @Option(help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics.", valueName: "HOST:PORT"))
+    var metrics: String?
     @Option(help: "Event loops doing SIP work (default: the number of cores).")
     var workers: Int?
     @Option(name: .customLong("rate-limit"), help: "Requests per second accepted from one source address; more drops it for 10 s (0: no limit).")
@@ -130,6 +133,25 @@ struct ServerCommand: EnvironmentCommand {
         } catch {
             throw CommandFailure.error("\(error)", status: ExitStatus.networkError)
         }
+        var metricsServer: MetricsServer?
+        if let metrics {
+            guard let (host, port) = MetricsServer.parseAddress(metrics) else {
+                await server.close()
+                throw CommandFailure.error("--metrics: expected HOST:PORT, got '\(metrics)'", status: ExitStatus.usage)
+            }
+            let registry = MetricsRegistry()
+            registry.register { ServerMetrics.families(server.statistics()) }
+            do {
+                metricsServer = try await MetricsServer.start(host: host, port: port, registry: registry)
+            } catch {
+                await server.close()
+                throw CommandFailure.error("--metrics: cannot listen on \(metrics): \(error)", status: ExitStatus.networkError)
+            }
+            if let metricsServer {
+                let host = metricsServer.host.contains(":") ? "[\(metricsServer.host)]" : metricsServer.host
+                environment.out("\(CallerRun.timestamp()) sip.server INFO - metrics at http://\(host):\(metricsServer.port)/metrics")
+            }
+        }
         for listener in server.listening {
             environment.out("\(CallerRun.timestamp()) sip.api INFO - starting agent on \(listener.hostPort) with transport \(listener.kind.rawValue)")
         }
@@ -137,6 +159,7 @@ struct ServerCommand: EnvironmentCommand {
         let trap = SignalTrap { stop.yield() }
         for await _ in stopped { break }
         trap.cancel()
+        await metricsServer?.close()
         await server.close()
         return ExitStatus.success
     }

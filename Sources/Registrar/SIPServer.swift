@@ -122,14 +122,14 @@ public final class SIPServer: Sendable {
     /// Requests answered with a final response (by this server or relayed).
     public var handled: Int { state.counters.finalResponses.load(ordering: .relaxed) }
 
-    /// Counters and table sizes now.
-    public func statistics() async -> ServerStatistics {
+    /// Counters now, and table sizes as of the workers' last tick (10 ms).
+    public func statistics() -> ServerStatistics {
         var statistics = state.statistics()
         for worker in workers {
-            let (transactions, contexts) = await worker.sizes()
-            statistics.transactions += transactions
-            statistics.proxyContexts += contexts
+            statistics.transactions += worker.gauges.transactions.load(ordering: .relaxed)
+            statistics.proxyContexts += worker.gauges.contexts.load(ordering: .relaxed)
         }
+        statistics.workers = workers.count
         return statistics
     }
 }
@@ -156,6 +156,8 @@ public struct ServerStatistics: Sendable, Hashable {
     public var transactions = 0
     /// Proxied requests waiting for responses.
     public var proxyContexts = 0
+    /// Workers (event loops doing SIP work).
+    public var workers = 0
 }
 
 /// A server set-up error, one line.

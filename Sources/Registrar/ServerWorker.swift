@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NIOCore
 import SIPCore
 import SIPDialog
@@ -18,6 +19,8 @@ final class ServerWorker: @unchecked Sendable {
     var timerC: TimerWheel<TransactionID>
     /// Timer C's value: more than three minutes (§16.6 step 11).
     static let timerCSeconds = 181.0
+    /// Table sizes, published on every tick for readers on other threads (metrics).
+    let gauges = WorkerGauges()
 
     init(index: Int, eventLoop: any EventLoop, advertised: SIPDestination, state: ServerState) {
         self.index = index
@@ -27,7 +30,11 @@ final class ServerWorker: @unchecked Sendable {
         stack.onRequest = { [unowned self] in received($0) }
         stack.onACK = { [unowned self] ack, _ in forwardACK(ack) }
         stack.onStray = { [unowned self] in forwardStray($0) }
-        stack.onTick = { [unowned self] in expireTimerC() }
+        stack.onTick = { [unowned self] in
+            expireTimerC()
+            gauges.transactions.store(stack.transactionCount, ordering: .relaxed)
+            gauges.contexts.store(contexts.count, ordering: .relaxed)
+        }
         stack.trace = state.options.trace
     }
 
@@ -36,12 +43,6 @@ final class ServerWorker: @unchecked Sendable {
     func start() { stack.start() }
     func stop() { stack.stop() }
 
-    /// Transactions and proxy contexts alive (read on the worker's loop).
-    func sizes() async -> (Int, Int) {
-        await withCheckedContinuation { continuation in
-            stack.eventLoop.execute { [self] in continuation.resume(returning: (stack.transactionCount, contexts.count)) }
-        }
-    }
 
     /// Seconds on the loop's clock (the location service's and the defences' clock).
     var now: Double { Double(stack.nowNanos) / 1e9 }
@@ -243,4 +244,10 @@ final class ServerWorker: @unchecked Sendable {
         if uri.host.lowercased() == "localhost" { uri.host = "127.0.0.1" }
         return SIPUserAgent.numericDestination(uri, kind: uri.transport == nil && uri.scheme != .sips ? .udp : inbound)
     }
+}
+
+/// A worker's table sizes as of its last tick (10 ms), readable from any thread.
+final class WorkerGauges: Sendable {
+    let transactions = Atomic<Int>(0)
+    let contexts = Atomic<Int>(0)
 }
