@@ -1,7 +1,7 @@
 import ArgumentParser
 import Endpoint
 import Foundation
-import Metrics
+import CallwireMetrics
 import Registrar
 import SIPCore
 import SIPTransport
@@ -41,7 +41,9 @@ struct ServerCommand: EnvironmentCommand {
     var users: String?
     @Option(help: "Digest algorithms to challenge with, preferred first (sha-512-256, sha-256, md5 and their -sess forms).")
     var algorithms = "sha-256,md5"
-    @Option(name: .customLong("location-db"), help: "Keep registrations in this SQLite file, so a restart loses none.")
+    @Option(name: .customLong("location-db"),
+            help: ArgumentHelp("Keep registrations in a SQLite file (a restart loses none), or in PostgreSQL shared by several servers.",
+                               valueName: "FILE|postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE"))
     var locationDB: String?
     @Option(help: ArgumentHelp("Serve Prometheus metrics at http://HOST:PORT/metrics.", valueName: "HOST:PORT"))
     var metrics: String?
@@ -108,9 +110,15 @@ struct ServerCommand: EnvironmentCommand {
             }
             return algorithm
         }
+        var postgres: PostgresLocationStore?
         if let locationDB {
             do {
-                options.store = try LocationStore(path: locationDB)
+                if locationDB.hasPrefix("postgresql:") || locationDB.hasPrefix("postgres:") {
+                    postgres = try await PostgresLocationStore.connect(url: locationDB)
+                    options.store = postgres
+                } else {
+                    options.store = try LocationStore(path: locationDB)
+                }
             } catch {
                 throw CommandFailure.error("\(error)", status: ExitStatus.usage)
             }
@@ -131,12 +139,14 @@ struct ServerCommand: EnvironmentCommand {
         do {
             server = try await Registrar.SIPServer.start(options, transport: transportOptions, advertisedHost: CallerDefaults.localAddress)
         } catch {
+            await postgres?.close()
             throw CommandFailure.error("\(error)", status: ExitStatus.networkError)
         }
         var metricsServer: MetricsServer?
         if let metrics {
             guard let (host, port) = MetricsServer.parseAddress(metrics) else {
                 await server.close()
+                await postgres?.close()
                 throw CommandFailure.error("--metrics: expected HOST:PORT, got '\(metrics)'", status: ExitStatus.usage)
             }
             let registry = MetricsRegistry()
@@ -145,6 +155,7 @@ struct ServerCommand: EnvironmentCommand {
                 metricsServer = try await MetricsServer.start(host: host, port: port, registry: registry)
             } catch {
                 await server.close()
+                await postgres?.close()
                 throw CommandFailure.error("--metrics: cannot listen on \(metrics): \(error)", status: ExitStatus.networkError)
             }
             if let metricsServer {
@@ -161,6 +172,7 @@ struct ServerCommand: EnvironmentCommand {
         trap.cancel()
         await metricsServer?.close()
         await server.close()
+        await postgres?.close()
         return ExitStatus.success
     }
 }

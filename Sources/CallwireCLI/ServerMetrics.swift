@@ -1,4 +1,4 @@
-import Metrics
+import CallwireMetrics
 import Registrar
 
 /// `callwire server --metrics`: the server's counters and table sizes as Prometheus families.

@@ -29,6 +29,20 @@ extension ServerWorker {
             reply(request, 400, "Bad Request (Contact: \(error.message))")
             return
         }
+        guard let store = options.store, store.isShared else {
+            update(request, aor: aor, contacts: contacts, headerExpires: headerExpires, callID: callID, sequence: cseq.sequence)
+            return
+        }
+        // Another server may have changed this address of record: read it before changing it.
+        withBindings(aor) { [self] _ in
+            update(request, aor: aor, contacts: contacts, headerExpires: headerExpires, callID: callID, sequence: cseq.sequence)
+        }
+    }
+
+    /// Steps 6–8 of §10.3: apply the Contacts to the bindings and answer with the result.
+    private func update(_ request: IncomingRequest, aor: String, contacts: ContactValue?, headerExpires: Int?, callID: String,
+                        sequence: UInt32) {
+        let message = request.message
         let current = now
         var refusal: (Int, String, [(SIPHeaderName, String)])?
         let bindings: [LocationService.Binding] = state.location.withLock { location in
@@ -49,7 +63,7 @@ extension ServerWorker {
                 }
                 for (contact, expires) in zip(contacts, wanted) {
                     switch location.update(aor, contact: contact, expiresIn: min(expires, options.maximumExpires), callID: callID,
-                                           sequence: cseq.sequence, now: current) {
+                                           sequence: sequence, now: current) {
                     case .stored: continue
                     case .outOfOrder:
                         refusal = (500, "Server Internal Error (out-of-order REGISTER)", [])

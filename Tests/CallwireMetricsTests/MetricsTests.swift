@@ -1,5 +1,5 @@
 import Foundation
-import Metrics
+import CallwireMetrics
 import Testing
 
 /// The Prometheus text exposition and its HTTP listener.
