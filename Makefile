@@ -4,6 +4,7 @@
 #   make test    every test, the custom-processor example and the benchmark build
 #   make bench   the package-benchmark suites in benchmarks/
 #   make fuzz    libFuzzer, 1,000,000 runs on each SIP parser target
+#   make soak    30 minutes of calls at 100/s through callwire server (RSS growth < 5 %); not part of test
 #   make deps    only the Debian packages (idempotent; prints the command when not root)
 
 SWIFT ?= swift
@@ -17,7 +18,7 @@ DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
 
 EXAMPLE := Examples/custom-processor
 
-.PHONY: deps build run test bench bench-build example fuzz clean
+.PHONY: deps build run test bench bench-build example fuzz soak clean
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -76,6 +77,12 @@ bench-build:
 
 bench: deps
 	$(SWIFT) package --package-path benchmarks benchmark
+
+# 30 minutes at 100 calls/s through `callwire server` (sipp uac -> server -> sipp uas): 0 failed
+# calls and resident memory within 5 % of its size after the first minute. Not part of `make test`.
+soak: deps
+	$(SWIFT) build -c release --product callwire
+	benchmarks/proxy/soak.sh
 
 clean:
 	rm -rf .build benchmarks/.build fuzz/.build fuzz/.corpus $(EXAMPLE)/.build out
