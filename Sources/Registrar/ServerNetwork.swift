@@ -24,6 +24,8 @@ final class ServerNetwork: @unchecked Sendable {
     private let options: TransportOptions
     /// Set once by ``attach(_:)`` before reading starts.
     private var workers: [ServerWorker] = []
+    /// Socket addresses of recent destinations, one cache per worker (used on its loop only).
+    private var addresses: [AddressCache] = []
     private var state: ServerState?
 
     private init(listening: [SIPDestination], loops: [any EventLoop], udp: [[any Channel]], streams: SIPNetworkTransport, options: TransportOptions) {
@@ -88,6 +90,7 @@ final class ServerNetwork: @unchecked Sendable {
     /// Connects the workers and starts reading.
     func attach(_ workers: [ServerWorker]) {
         self.workers = workers
+        addresses = workers.map { _ in AddressCache() }
         state = workers.first?.state
         for worker in workers {
             let index = worker.index
@@ -123,9 +126,7 @@ final class ServerNetwork: @unchecked Sendable {
     }
 
     /// A datagram read by worker `reader`'s loop (already admitted).
-    func received(_ bytes: [UInt8], from address: SocketAddress, reader: Int) {
-        guard let host = address.ipAddress, let port = address.port else { return }
-        let source = SIPDestination(kind: .udp, host: host, port: port)
+    func received(_ bytes: [UInt8], from source: SIPDestination, reader: Int) {
         let worker = workers[CallIDShard.shard(datagram: bytes, count: workers.count)]
         if worker.index == reader {
             worker.receive(datagram: bytes, from: source)
@@ -166,7 +167,7 @@ final class ServerNetwork: @unchecked Sendable {
             }
             return
         }
-        guard let address = try? SocketAddress(ipAddress: destination.host, port: destination.port) else { return }
+        guard let address = addresses[index].address(for: destination) else { return }
         let channels = udp[index]
         guard let channel = channels.first(where: { $0.localAddress?.protocol == address.protocol }) ?? channels.first else {
             // No UDP listener: the stream transport can still send a datagram.
@@ -205,7 +206,33 @@ private final class DatagramDispatcher: ChannelInboundHandler, @unchecked Sendab
         guard network.admit(envelope.remoteAddress, isRequest: !view.starts(with: ServerNetwork.responsePrefix), reader: worker) else { return }
         let bytes = Array(view)
         // A lone CRLF is a keep-alive (RFC 5626 §4.4.1).
-        guard bytes.contains(where: { $0 != 0x0D && $0 != 0x0A }) else { return }
-        network.received(bytes, from: envelope.remoteAddress, reader: worker)
+        guard bytes.contains(where: { $0 != 0x0D && $0 != 0x0A }), let source = source(envelope.remoteAddress) else { return }
+        network.received(bytes, from: source, reader: worker)
+    }
+
+    /// Recent sources as destinations (formatting an address costs a sprintf per datagram).
+    private var sources: [SocketAddress: SIPDestination] = [:]
+
+    private func source(_ address: SocketAddress) -> SIPDestination? {
+        if let known = sources[address] { return known }
+        guard let host = address.ipAddress, let port = address.port else { return nil }
+        if sources.count >= 4_096 { sources.removeAll(keepingCapacity: true) }
+        let destination = SIPDestination(kind: .udp, host: host, port: port)
+        sources[address] = destination
+        return destination
+    }
+}
+
+/// Socket addresses of recent destinations (parsing an address string costs an inet_pton per
+/// message). Bounded: emptied when it reaches 4,096 entries.
+final class AddressCache: @unchecked Sendable {
+    private var table: [SIPDestination: SocketAddress] = [:]
+
+    func address(for destination: SIPDestination) -> SocketAddress? {
+        if let known = table[destination] { return known }
+        guard let address = try? SocketAddress(ipAddress: destination.host, port: destination.port) else { return nil }
+        if table.count >= 4_096 { table.removeAll(keepingCapacity: true) }
+        table[destination] = address
+        return address
     }
 }

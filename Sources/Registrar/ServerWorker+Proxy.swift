@@ -35,7 +35,7 @@ extension ServerWorker {
         for target in targets {
             var copy = message
             if let target { copy.requestURI = target }
-            let hops = copy.headers[.maxForwards].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 70
+            let hops = Self.maxForwards(copy)
             copy.headers.set(.maxForwards, String(max(hops - 1, 0)))
             let nextHop = copy.headers.values(.route).first.flatMap { try? NameAddress.parse($0) }?.uri ?? copy.requestURI
             guard let nextHop, let destination = destination(for: nextHop, inbound: inbound) else {
@@ -192,7 +192,7 @@ extension ServerWorker {
         message.headers.remove(.route)
         for route in routes { message.headers.add(.route, route) }
         let nextHop = routes.first.flatMap { try? NameAddress.parse($0) }?.uri ?? message.requestURI
-        let hops = message.headers[.maxForwards].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 70
+        let hops = Self.maxForwards(message)
         message.headers.set(.maxForwards, String(max(hops - 1, 0)))
         if routes.isEmpty, let target = nextHop, isUs(target) {
             // Addressed to us with no route: the registered contact (see the in-dialog rule).

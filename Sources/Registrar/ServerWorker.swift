@@ -91,7 +91,7 @@ final class ServerWorker: @unchecked Sendable {
             return
         }
         // §16.3: reasonable syntax, Max-Forwards, loops.
-        let hops = message.headers[.maxForwards].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 70
+        let hops = Self.maxForwards(message)
         if hops == 0 && method != .register {
             reply(request, 483, "Too Many Hops")
             return
@@ -183,6 +183,23 @@ final class ServerWorker: @unchecked Sendable {
             forward(request, message, to: bindings.map { Optional($0.contact.uri) },
                     recordRoute: method == .invite || method == .subscribe, loopHash: loopHash)
         }
+    }
+
+    /// Max-Forwards as a number (70 when absent or not a number, §8.1.1.6), read without
+    /// Foundation's Unicode trimming.
+    static func maxForwards(_ message: SIPMessage) -> Int {
+        guard let text = message.headers[.maxForwards] else { return 70 }
+        var value = 0, digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9") where digits < 9:
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+                digits += 1
+            case UInt8(ascii: " "), UInt8(ascii: "\t"): continue
+            default: return 70
+            }
+        }
+        return digits == 0 ? 70 : value
     }
 
     /// The location key of a Request-URI or To URI: `user@<domain>` when the host names one of
