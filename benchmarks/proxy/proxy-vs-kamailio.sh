@@ -41,6 +41,7 @@ SERVER=""
 trap 'stop_server; kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 [ -x "$CALLWIRE" ] || swift build -c release --product callwire
+CALLWIRE=$(realpath "$CALLWIRE")
 command -v sipp >/dev/null || { echo "sipp is missing: make deps (sip-tester)"; exit 1; }
 command -v kamailio >/dev/null || { echo "kamailio is missing: make deps"; exit 1; }
 MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || true)
@@ -66,14 +67,15 @@ wait_listening() {
         ss -Hlun "sport = :$PORT" | grep -q . && return 0
         sleep 0.1
     done
-    echo "the server did not start listening on $PORT" >&2
+    echo "the server did not start listening on $PORT:" >&2
+    tail -n 5 "$WORK"/*.log >&2
     return 1
 }
 
 start_callwire() {   # $1: workers; more arguments for the server
     local workers=$1
     shift
-    "$ROOT/$CALLWIRE" server -l "127.0.0.1:$PORT" --workers "$workers" "$@" > "$WORK/callwire.log" 2>&1 &
+    "$CALLWIRE" server -l "127.0.0.1:$PORT" --workers "$workers" "$@" > "$WORK/callwire.log" 2>&1 &
     SERVER=$!
     wait_listening
 }
@@ -83,7 +85,8 @@ start_kamailio() {   # $1: children, $2: config, more: kamailio arguments (-A WI
     shift 2
     sed -e "s|PORT|$PORT|g" -e "s|MPATH|$MPATH|" -e "s|CHILDREN|$children|" "$HERE/$config" > "$WORK/kamailio.cfg"
     grep -q '^children=' "$WORK/kamailio.cfg" || sed -i "s/^log_stderror=yes$/log_stderror=yes\nchildren=$children/" "$WORK/kamailio.cfg"
-    kamailio -f "$WORK/kamailio.cfg" -DD -E -w "$WORK" -P "$WORK/kamailio.pid" "$@" > "$WORK/kamailio.log" 2>&1 &
+    # 1 GiB of shared memory: with the default 64 MiB its transaction table runs out above ~500 calls/s.
+    kamailio -f "$WORK/kamailio.cfg" -DD -E -m 1024 -M 32 -w "$WORK" -P "$WORK/kamailio.pid" "$@" > "$WORK/kamailio.log" 2>&1 &
     SERVER=$!
     wait_listening
 }
@@ -93,6 +96,9 @@ stop_server() {
     kill -INT "$SERVER" 2>/dev/null || true
     wait "$SERVER" 2>/dev/null || true
     SERVER=""
+    # Kamailio's workers may hold the port a while after its main process (freeing its memory).
+    local _
+    for _ in $(seq 300); do ss -Hlun "sport = :$PORT" | grep -q . || break; sleep 0.1; done
     sleep 1
 }
 
@@ -119,7 +125,7 @@ run_calls() {
         "127.0.0.1:$PORT" > "$WORK/uac.log" 2>&1) || return 1
     local retransmissions
     retransmissions=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "Retransmissions(C)") column = i } END { print $column }' "$stats")
-    [ "${retransmissions:-1}" = 0 ]
+    [ "${retransmissions:-1}" = 0 ] || { echo "rate $rate: $retransmissions retransmissions" >> "$WORK/why"; return 1; }
 }
 
 # REGISTERS REGISTERs of distinct users at rate $1 with scenario $2; passes with 0 failures.
