@@ -19,8 +19,7 @@ final class VirtualWorld: @unchecked Sendable {
 
     init() throws {
         let transport = net.sip.endpoint(host: "127.0.0.10", port: 5060)
-        let stack = SIPStack(transport: transport, eventLoop: net.loop, advertised: transport.listening[0])
-        server = SIPServer(stack: stack, listening: transport.listening, options: SIPServer.Options())
+        server = SIPServer.start(SIPServer.Options(), on: transport, eventLoop: net.loop)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
