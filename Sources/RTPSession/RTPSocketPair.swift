@@ -27,8 +27,9 @@ public protocol RTPSocketPair: AnyObject, Sendable {
 }
 
 /// An RTP port pair on UDP sockets (SwiftNIO). The ports are bound at once, with plain system
-/// calls, so a call never waits for its sockets; SwiftNIO takes them over a moment later (what
-/// arrives meanwhile waits in the kernel's buffer; what is sent meanwhile is dropped).
+/// calls, so a call never waits for its sockets; SwiftNIO takes them over a moment later. What
+/// arrives meanwhile waits in the kernel's buffer; what is sent meanwhile goes out with a plain
+/// `sendto(2)` on the bound descriptor (a call's first packets are what the peer latches on).
 public final class UDPSocketPair: RTPSocketPair {
     public let rtpPort: Int
     public let eventLoop: any EventLoop
@@ -40,6 +41,9 @@ public final class UDPSocketPair: RTPSocketPair {
         struct Slots {
             var rtp: (any Channel)?
             var rtcp: (any Channel)?
+            /// The bound descriptors until SwiftNIO owns them (nil from then on).
+            var rtpDescriptor: CInt?
+            var rtcpDescriptor: CInt?
             var closed = false
         }
         let state = Mutex(Slots())
@@ -70,6 +74,10 @@ public final class UDPSocketPair: RTPSocketPair {
         }
         guard let bound else { throw RTPSessionError("cannot bind an RTP port pair on \(host): \(lastError)") }
         rtpPort = bound.port
+        channels.withLock {
+            $0.rtpDescriptor = bound.rtp
+            $0.rtcpDescriptor = bound.rtcp
+        }
         let loop = group.next()
         eventLoop = loop
         let receivers = DatagramReceivers()
@@ -86,11 +94,20 @@ public final class UDPSocketPair: RTPSocketPair {
                 .withBoundSocket(descriptor)
                 .whenComplete { [channels] result in
                     guard case .success(let channel) = result else {
+                        channels.withLock { c in
+                            if isRTP { c.rtpDescriptor = nil } else { c.rtcpDescriptor = nil }
+                        }
                         Glibc.close(descriptor)
                         return
                     }
                     let closeNow = channels.withLock { c -> Bool in
-                        if isRTP { c.rtp = channel } else { c.rtcp = channel }
+                        if isRTP {
+                            c.rtp = channel
+                            c.rtpDescriptor = nil
+                        } else {
+                            c.rtcp = channel
+                            c.rtcpDescriptor = nil
+                        }
                         return c.closed
                     }
                     if closeNow { channel.close(promise: nil) }
@@ -125,14 +142,26 @@ public final class UDPSocketPair: RTPSocketPair {
     }
 
     public func sendRTP(_ packet: UnsafeRawBufferPointer, to address: SocketAddress) {
-        guard let channel = channels.withLock({ $0.rtp }) else { return }
-        var buffer = channel.allocator.buffer(capacity: packet.count)
-        buffer.writeBytes(packet)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        send(packet, to: address, rtp: true)
     }
 
     public func sendRTCP(_ packet: [UInt8], to address: SocketAddress) {
-        guard let channel = channels.withLock({ $0.rtcp }) else { return }
+        packet.withUnsafeBytes { send($0, to: address, rtp: false) }
+    }
+
+    /// Through the channel once SwiftNIO has the socket; before that, straight on the descriptor
+    /// (under the lock, so it cannot be handed over or closed meanwhile).
+    private func send(_ packet: UnsafeRawBufferPointer, to address: SocketAddress, rtp isRTP: Bool) {
+        let channel = channels.withLock { c -> (any Channel)? in
+            if let channel = isRTP ? c.rtp : c.rtcp { return channel }
+            if !c.closed, let descriptor = isRTP ? c.rtpDescriptor : c.rtcpDescriptor {
+                _ = address.withSockAddr { pointer, length in
+                    Glibc.sendto(descriptor, packet.baseAddress, packet.count, 0, pointer, socklen_t(length))
+                }
+            }
+            return nil
+        }
+        guard let channel else { return }
         var buffer = channel.allocator.buffer(capacity: packet.count)
         buffer.writeBytes(packet)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)

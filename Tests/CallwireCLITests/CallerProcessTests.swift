@@ -36,16 +36,18 @@ struct CallerProcessTests {
         #expect(refused.out.contains("cannot reach the peer"))
     }
 
-    // --max-calls 10: a loaded machine may take longer to see one call's ACK and BYE than sipp
-    // takes to start the next; with one call allowed those would (rightly) get 486.
-    @Test("sipp's uac places 200 calls at 20 calls/s on `callwire --listen --max-calls 10 --auto-respond-after=0`; none fails")
+    // --max-calls 50: sipp starts a call every 50 ms whether or not the last one has ended, so the
+    // calls up at once are 20 × a call's lifetime. On an idle machine that is one or two; on a
+    // loaded 2-core machine (CI beside builds) a call has taken over 500 ms from INVITE to BYE, and
+    // with 10 allowed the eleventh (rightly) got 486. 50 leaves 2.5 s per call.
+    @Test("sipp's uac places 200 calls at 20 calls/s on `callwire --listen --max-calls 50 --auto-respond-after=0`; none fails")
     func sippCalls() throws {
         let binary = try callwireExecutable().path
         let sipp = try requireTool("sipp")
         let port = FreePort.next([.udp, .tcp])
         let callee = Process()
         callee.executableURL = URL(fileURLWithPath: binary)
-        callee.arguments = ["--listen", "--max-calls", "10", "--auto-respond-after=0", "--no-audio", "--int-ip=127.0.0.1",
+        callee.arguments = ["--listen", "--max-calls", "50", "--auto-respond-after=0", "--no-audio", "--int-ip=127.0.0.1",
                             "--port=\(port)", "-q"]
         callee.standardInput = FileHandle.nullDevice
         callee.standardOutput = FileHandle.nullDevice

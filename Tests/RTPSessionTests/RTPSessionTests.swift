@@ -93,8 +93,9 @@ struct RTPSessionTests {
             reply.bytes.withUnsafeBytes { b.send(rtp: $0) }
             try await Task.sleep(for: .milliseconds(20))
         }
-        // Reports can arrive before the last packets are read (the first one is due after 0.4 s of
-        // a 1 s stream): wait for both, each with its own deadline, rather than asserting at once.
+        // Every packet counts, the first ones too: they are sent the moment the sockets are bound,
+        // before SwiftNIO has taken them over. Reports can arrive before the last packets are read
+        // (the first is due after 0.4 s of a 1 s stream): wait for both rather than assert at once.
         try await Readiness.wait(for: "RTCP reports both ways", timeout: .seconds(30)) {
             a.latestReport != nil && b.latestReport != nil
         }
