@@ -3,18 +3,20 @@ import TestSupport
 import Testing
 
 /// Three `callwire` processes on 127.0.0.1: bob calls alice, holds and resumes her, then
-/// blind-transfers her to carol with `/transfer` typed on stdin. Each side's `--ladder` SVG (and
+/// blind-transfers her to carol with `/transfer` typed on stdin (carol's is a plain call). Each
+/// side's `--ladder` SVG (and
 /// `callwire ladder` on bob's saved `--events json` stream) must be well-formed, name what
 /// happened, and render with rsvg-convert.
 @Suite("callwire --ladder and /transfer between processes", .serialized)
 struct LadderProcessTests {
-    @Test("--ladder draws a call with hold/resume and a transferred call (REFER, NOTIFY sipfrags, the new call); callwire ladder draws the same from --events json")
+    @Test("--ladder draws a plain call, a call with hold/resume and a transferred call (REFER, NOTIFY sipfrags, the new call); callwire ladder draws the same from --events json")
     func transferLadders() async throws {
         let binary = try callwireExecutable().path
         let scratch = try temporaryDirectory("ladder")
         let alicePort = FreePort.next([.udp, .tcp]), carolPort = FreePort.next([.udp, .tcp])
         let common = ["--int-ip=127.0.0.1", "--no-audio", "--auto-respond-after=0.2"]
-        let carol = try PeerProcess(binary, common + ["--listen", "--port=\(carolPort)", "--user=carol"])
+        let carolLadder = scratch.appendingPathComponent("carol.svg").path
+        let carol = try PeerProcess(binary, common + ["--listen", "--port=\(carolPort)", "--user=carol", "--ladder", carolLadder])
         defer { kill(carol.process.processIdentifier, SIGKILL) }
         let aliceLadder = scratch.appendingPathComponent("alice.svg").path
         let alice = try PeerProcess(binary, common + ["--listen", "--port=\(alicePort)", "--user=alice", "--ladder", aliceLadder])
@@ -44,6 +46,10 @@ struct LadderProcessTests {
         let aliceTexts = try LadderChecks.validate(aliceLadder, mentions: ["REFER", "202 Accepted", "Refer-To sip:carol@127.0.0.1:\(carolPort)",
                                                                             "SIP/2.0 200 OK", "180 Ringing"])
         #expect(aliceTexts.filter { $0.hasPrefix("Call ") }.count == 2, "alice's call with bob, and hers with carol")
+
+        let carolTexts = try LadderChecks.validate(carolLadder, mentions: ["INVITE", "180 Ringing", "200 OK", "ACK", "BYE"])
+        #expect(carolTexts.filter { $0.hasPrefix("Call ") }.count == 1, "carol's one plain call")
+        #expect(!carolTexts.contains { $0.contains("hold") || $0.contains("REFER") }, "nothing but the plain call: \(carolTexts)")
 
         let events = scratch.appendingPathComponent("bob.jsonl").path
         try bob.text.write(toFile: events, atomically: true, encoding: .utf8)
