@@ -12,8 +12,10 @@ import Glibc
 ///
 /// baresip 1.0 cannot be the transferee of an attended transfer: it has no Replaces (RFC 3891)
 /// and passes the Refer-To URI through a printf-style formatter, so `?Replaces=…%40…%3D…` turns
-/// into an invalid Request-URI its target answers with 400. The attended case runs between
-/// Callwire processes instead (``TransferProcessTests`` in CallwireCLITests) and on virtual time.
+/// into an invalid Request-URI its target answers with 400. The attended case with baresip as
+/// the transferee runs between Callwire processes instead (``TransferProcessTests`` in
+/// CallwireCLITests) and on virtual time; with baresip as the target it is
+/// ``BaresipAttendedTransferTests``.
 @Suite("Transfer with baresip", .serialized)
 struct BaresipTransferTests {
     let peer = BaresipTests()
@@ -102,5 +104,55 @@ extension ControlConnection {
             await Task.yield()
         }
         throw InteropFailure("baresip reported no \(type) within \(timeout)")
+    }
+}
+
+/// Attended transfer with baresip as the transfer target (RFC 5589 §7 roles: alice, a Callwire,
+/// transfers carol, another Callwire, to her call with baresip). baresip 1.0 cannot be the
+/// transferee (see ``BaresipTransferTests``), so here the REFER goes to carol and names
+/// baresip with Replaces; carol's INVITE to baresip carries it. baresip has no Replaces and takes
+/// the INVITE as a new call, so alice ends her own call with it once the transfer is done.
+@Suite("Attended transfer with baresip", .serialized)
+struct BaresipAttendedTransferTests {
+    let peer = BaresipTests()
+
+    @Test("alice /transfer 2 1: carol calls baresip with Replaces naming alice's call with it, NOTIFYs 200; alice leaves both calls and carol recognizes baresip's prompt")
+    func baresipIsTheTarget() async throws {
+        let directory = try peer.scratch("baresip-attended")
+        let wide = directory.appendingPathComponent("prompt16.wav").path, prompt = directory.appendingPathComponent("prompt.wav").path
+        #expect(try runTool("flite", package: "flite", ["-voice", "rms", "-t", BaresipTests.sentence, "-o", wide]) == 0)
+        #expect(try runTool("sox", package: "sox", [wide, "-r", "8000", "-c", "1", "-b", "16", prompt, "pad", "1", "3"]) == 0)
+        let sipPort = FreePort.next(.udp), carolPort = FreePort.next([.udp, .tcp])
+        let carol = try PeerProcess(try callwirePath(), ["--listen", "--no-audio", "--recognize", "--auto-respond-after=0.2",
+                                                         "--int-ip=127.0.0.1", "--port=\(carolPort)", "--user=carol", "--events", "json"])
+        defer { kill(carol.process.processIdentifier, SIGKILL) }
+        try await Readiness.waitUntilListening(port: carolPort)
+        let baresip = try peer.makeBaresip(source: prompt, directory: directory, sipPort: sipPort, controlPort: FreePort.next(.tcp))
+        defer { kill(baresip.process.processIdentifier, SIGKILL) }
+        try await baresip.waitFor("baresip is ready")
+        let alice = try PeerProcess(try callwirePath(), ["--to=sip:bare@127.0.0.1:\(sipPort)", "--max-calls", "2", "--no-audio",
+                                                         "--int-ip=127.0.0.1", "--port=0", "--user=alice", "--events", "json"])
+        defer { kill(alice.process.processIdentifier, SIGKILL) }
+        try await alice.waitFor("\"state\":\"active\"")
+        alice.type("/hold")
+        try await alice.waitFor("hold done")
+        alice.type("/call sip:carol@127.0.0.1:\(carolPort)")
+        try await carol.waitFor("\"state\":\"active\"")
+        alice.type("/transfer 2 1")
+        try await alice.waitFor("call 2: transfer done", timeout: .seconds(15))
+        alice.type("/hangup 1")
+        #expect(await alice.finish(timeout: .seconds(15)) == 0, "\(alice.text.suffix(2_000))")
+
+        let events = carol.text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let invites = events.filter {
+            $0["event"] as? String == "sip_message" && $0["method"] as? String == "INVITE" && $0["direction"] as? String == "sent"
+                && $0["status"] is NSNull
+        }
+        #expect(invites.count == 1, "carol called baresip once")
+        #expect((invites.first?["note"] as? String)?.contains("Replaces") == true, "with Replaces: \(invites)")
+        #expect(invites.first?["remote"] as? String == "127.0.0.1:\(sipPort)")
+        try await carol.waitFor("\"text\":\"\(BaresipTests.sentence)\"", timeout: .seconds(20))
+        #expect(baresip.text.components(separatedBy: "Call established").count - 1 >= 2, "baresip answered alice, then carol")
+        #expect(await carol.interrupt() == 0)
     }
 }
