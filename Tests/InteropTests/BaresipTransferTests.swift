@@ -111,12 +111,13 @@ extension ControlConnection {
 /// transfers carol, another Callwire, to her call with baresip). baresip 1.0 cannot be the
 /// transferee (see ``BaresipTransferTests``), so here the REFER goes to carol and names
 /// baresip with Replaces; carol's INVITE to baresip carries it. baresip has no Replaces and takes
-/// the INVITE as a new call, so alice ends her own call with it once the transfer is done.
+/// the INVITE as a new call; alice's job ends with the transfer, and closing it hangs up her call
+/// with baresip, which the target would have ended.
 @Suite("Attended transfer with baresip", .serialized)
 struct BaresipAttendedTransferTests {
     let peer = BaresipTests()
 
-    @Test("alice /transfer 2 1: carol calls baresip with Replaces naming alice's call with it, NOTIFYs 200; alice leaves both calls and carol recognizes baresip's prompt")
+    @Test("alice /transfer 2 1: carol calls baresip with Replaces naming alice's call with it, NOTIFYs 200; alice's job ends (leaving both calls) and carol recognizes baresip's prompt")
     func baresipIsTheTarget() async throws {
         let directory = try peer.scratch("baresip-attended")
         let wide = directory.appendingPathComponent("prompt16.wav").path, prompt = directory.appendingPathComponent("prompt.wav").path
@@ -140,7 +141,6 @@ struct BaresipAttendedTransferTests {
         try await carol.waitFor("\"state\":\"active\"")
         alice.type("/transfer 2 1")
         try await alice.waitFor("call 2: transfer done", timeout: .seconds(15))
-        alice.type("/hangup 1")
         #expect(await alice.finish(timeout: .seconds(15)) == 0, "\(alice.text.suffix(2_000))")
 
         let events = carol.text.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
