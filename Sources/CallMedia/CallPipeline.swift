@@ -34,9 +34,18 @@ public struct CallPipeline {
     /// The codecs this pipeline can encode and decode with the installed processors, in
     /// preference order, each with the payload type to offer.
     public func capabilities(catalog: CodecCatalog = .all) -> [CodecCapability] {
-        catalog.installed(in: registry).entries.filter { entry in
-            (try? plan(entry, payloadType: entry.capability.payloadType, events: nil, session: nil)) != nil
-        }.map(\.capability)
+        catalog.installed(in: registry).entries.compactMap { entry in
+            guard let plan = try? plan(entry, negotiated: nil, payloadType: entry.capability.payloadType, events: nil,
+                                       session: nil) else { return nil }
+            var capability = entry.capability
+            if let local = entry.localParameters {
+                // The formats the pipeline feeds the encoder and takes from the decoder.
+                let capture = plan.nodes.first { $0.type == "@encoder" }?.inputFormats.first ?? nil
+                let playback = plan.nodes.first { $0.type == "@decoder" }?.outputFormats.first ?? nil
+                capability.formatParameters = local(capture, playback)
+            }
+            return capability
+        }
     }
 
     /// Whether the pipeline sends or receives DTMF (it has a `dtmf-injector` or `dtmf-receiver`),
@@ -67,15 +76,15 @@ public struct CallPipeline {
                                               + "\(negotiated.codec.encoding)/\(negotiated.codec.clockRate)")])
         }
         do {
-            return try plan(entry, payloadType: negotiated.codec.payloadType, events: negotiated.telephoneEvent,
-                            session: session).makeGraph(period: period)
+            return try plan(entry, negotiated: negotiated, payloadType: negotiated.codec.payloadType,
+                            events: negotiated.telephoneEvent, session: session).makeGraph(period: period)
         } catch {
             throw GraphBuildError([Diagnostic(at: nil, "the negotiated codec \(entry.capability) does not fit \(file):")]
                                   + error.diagnostics)
         }
     }
 
-    private func plan(_ entry: CodecCatalog.Entry, payloadType: Int, events: RTPMap?,
+    private func plan(_ entry: CodecCatalog.Entry, negotiated: NegotiatedAudio?, payloadType: Int, events: RTPMap?,
                       session: (any RTPPacketSink & RTPPacketSource)?) throws(GraphBuildError) -> GraphPlan {
         var senderParameters: [String: ParameterValue] = ["payload-type": .int(payloadType)]
         var receiverParameters: [String: ParameterValue] = ["payload-type": .int(payloadType)]
@@ -93,9 +102,10 @@ public struct CallPipeline {
         sender.transport = session
         receiver.packetSource = session
         receiver.payloadFormat = entry.format
+        let tuned = negotiated.map(entry.tuning) ?? (encoder: [:], decoder: [:])
         let slots: [String: SlotBinding] = [
-            "@encoder": .node(type: entry.encoder.type, parameters: entry.encoder.parameters),
-            "@decoder": .node(type: entry.decoder.type, parameters: entry.decoder.parameters),
+            "@encoder": .node(type: entry.encoder.type, parameters: entry.encoder.parameters.merging(tuned.encoder) { $1 }),
+            "@decoder": .node(type: entry.decoder.type, parameters: entry.decoder.parameters.merging(tuned.decoder) { $1 }),
             "@rtp-out": .instance(sender),
             "@rtp-in": .instance(receiver),
         ]

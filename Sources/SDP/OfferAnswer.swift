@@ -110,11 +110,12 @@ public struct OfferAnswer: Sendable {
                 codec = (map, ours)
             }
         }
-        guard let (map, ours) = codec else {
+        guard let (map, _) = codec else {
             throw NegotiationError(warningCode: 305, reason: "the answer chose \(Self.describe(media)), which was not offered; "
                                    + "offered \(offered.filter { !$0.isTelephoneEvent }.map(\.description).joined(separator: ", "))")
         }
-        return result(for: media, in: answer, codec: map, fmtp: media.formatParameters(for: map.payloadType) ?? ours.formatParameters,
+        // The answer's fmtp describes the answerer; none means the payload format's defaults.
+        return result(for: media, in: answer, codec: map, fmtp: media.formatParameters(for: map.payloadType),
                       events: events, direction: options.direction)
     }
 
@@ -124,15 +125,16 @@ public struct OfferAnswer: Sendable {
         guard offered.type.lowercased() == "audio", offered.isRTP, offered.port != 0,
               !offered.proto.uppercased().contains("SAVP") else { return nil }
         let audio = options.codecs.filter { !$0.isTelephoneEvent }
-        var chosen: RTPMap?
+        var chosen: RTPMap?, ours: CodecCapability?
         for pt in offered.payloadTypes {
             guard let map = offered.rtpMap(for: pt) else { continue }
-            if audio.contains(where: { $0.matches(map) }) {
+            if let capability = audio.first(where: { $0.matches(map) }) {
                 chosen = map
+                ours = capability
                 break
             }
         }
-        guard let chosen else { return nil }
+        guard let chosen, let ours else { return nil }
         var events: RTPMap?
         if options.telephoneEvents {
             let offeredEvents = offered.payloadTypes.compactMap { offered.rtpMap(for: $0) }
@@ -144,8 +146,13 @@ public struct OfferAnswer: Sendable {
         var media = MediaDescription(type: "audio", port: options.port, proto: offered.proto,
                                      formats: [chosen.payloadType] .map(String.init) + (events.map { [String($0.payloadType)] } ?? []))
         media.attributes.append(Attribute("rtpmap", chosen.attributeValue))
+        // The offer's fmtp describes the offerer; the answer's, this side. A codec whose
+        // parameters are declarative per side (Opus, RFC 7587 §7) answers with its own; others
+        // echo the offer's.
         let fmtp = offered.formatParameters(for: chosen.payloadType)
-        if let fmtp { media.attributes.append(Attribute("fmtp", "\(chosen.payloadType) \(fmtp)")) }
+        if let answered = ours.formatParameters ?? fmtp {
+            media.attributes.append(Attribute("fmtp", "\(chosen.payloadType) \(answered)"))
+        }
         if let events {
             media.attributes.append(Attribute("rtpmap", events.attributeValue))
             media.attributes.append(Attribute("fmtp", "\(events.payloadType) 0-16"))

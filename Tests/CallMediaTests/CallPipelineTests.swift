@@ -17,9 +17,50 @@ struct CallPipelineTests {
     @Test("the offer lists what the pipeline can encode and decode: a resampler opens every rate")
     func capabilities() throws {
         let all = try CallPipeline(text: wide, registry: registry).capabilities()
-        #expect(all.map(\.description) == ["speex/16000", "PCMU/8000", "PCMA/8000", "speex/8000", "speex/32000"])
+        #expect(all.map(\.description) == ["speex/16000", "opus/48000/2", "G722/8000", "PCMU/8000", "PCMA/8000", "speex/8000",
+                                           "GSM/8000", "speex/32000"])
         let eightOnly = try CallPipeline(text: narrow, registry: registry).capabilities()
-        #expect(eightOnly.map(\.description) == ["PCMU/8000", "PCMA/8000", "speex/8000"])
+        #expect(eightOnly.map(\.description) == ["opus/48000/2", "PCMU/8000", "PCMA/8000", "speex/8000", "GSM/8000"],
+                "Opus codes 8 kHz audio too; G.722 needs 16 kHz")
+    }
+
+    @Test("the Opus fmtp describes this side's pipeline: the rates it captures and plays at, and FEC (RFC 7587 §7.1)")
+    func opusOfferParameters() throws {
+        let wideOpus = try CallPipeline(text: wide, registry: registry).capabilities().first { $0.encoding == "opus" }
+        #expect(wideOpus?.formatParameters == "maxplaybackrate=48000;sprop-maxcapturerate=48000;useinbandfec=1")
+        let narrowOpus = try CallPipeline(text: narrow.replacingOccurrences(of: "null-sink", with: "resample rate=16000 ! null-sink"),
+                                          registry: registry).capabilities().first { $0.encoding == "opus" }
+        #expect(narrowOpus?.formatParameters?.contains("sprop-maxcapturerate=8000") == true, "\(narrowOpus as Any)")
+    }
+
+    @Test("the peer's Opus fmtp and ptime tune the encoder (RFC 7587 §7.1); the decoder always uses FEC")
+    func opusTuning() throws {
+        func tuned(_ fmtp: String?, ptime: Int = 20) -> (encoder: [String: ParameterValue], decoder: [String: ParameterValue]) {
+            OpusParameters.tuning(NegotiatedAudio(codec: RTPMap(payloadType: 111, encoding: "opus", clockRate: 48_000, channels: 2),
+                                                  formatParameters: fmtp, telephoneEvent: nil, remoteAddress: "127.0.0.1",
+                                                  remotePort: 4_000, remoteRTCPPort: 4_001, direction: .sendrecv, packetTime: ptime,
+                                                  remoteHold: false))
+        }
+        let rich = tuned("maxplaybackrate=16000; sprop-maxcapturerate=16000; maxaveragebitrate=20000; stereo=1; useinbandfec=1; usedtx=1; cbr=1",
+                         ptime: 40)
+        #expect(rich.encoder["max-bandwidth"] == .string("wb"))
+        #expect(rich.encoder["bitrate"] == .int(20_000))
+        #expect(rich.encoder["mono"] == .bool(false))
+        #expect(rich.encoder["fec"] == .bool(true) && rich.encoder["dtx"] == .bool(true) && rich.encoder["vbr"] == .bool(false))
+        #expect(rich.encoder["frame-duration"] == .duration(.milliseconds(40)))
+        #expect(rich.decoder["fec"] == .bool(true))
+        let bare = tuned(nil, ptime: 30)
+        #expect(bare.encoder["mono"] == .bool(true), "stereo=0 is the default")
+        #expect(bare.encoder["fec"] == nil && bare.encoder["dtx"] == nil && bare.encoder["max-bandwidth"] == nil)
+        #expect(bare.encoder["frame-duration"] == .duration(.milliseconds(20)), "30 ms is no Opus frame size: the next shorter")
+        let pipeline = try CallPipeline(text: wide, registry: registry)
+        let negotiated = NegotiatedAudio(codec: RTPMap(payloadType: 111, encoding: "opus", clockRate: 48_000, channels: 2),
+                                         formatParameters: "maxplaybackrate=8000;useinbandfec=1", telephoneEvent: nil,
+                                         remoteAddress: "127.0.0.1", remotePort: 4_000, remoteRTCPPort: 4_001, direction: .sendrecv,
+                                         packetTime: 60, remoteHold: false)
+        let graph = try pipeline.attach(negotiated, session: nil)
+        let types = graph.allNodes.map { type(of: $0).descriptor.name }
+        #expect(types.contains("opus-encoder") && types.contains("opus-decoder"), "\(types)")
     }
 
     @Test("telephone-event is offered when the pipeline has a DTMF node")
@@ -34,7 +75,8 @@ struct CallPipelineTests {
             """, registry: registry)
         #expect(named.handlesDTMF)
         var side = OfferAnswer(options: named.mediaOptions(address: "127.0.0.1", port: 4_000), sessionID: 1)
-        #expect(side.makeOffer().media[0].formats == ["0", "8", "97", "101"])
+        #expect(side.makeOffer().media[0].formats == ["96", "0", "8", "97", "3", "101", "102"],
+                "opus, PCMU, PCMA, speex/8000, GSM, then telephone-event at 8 kHz and at Opus's 48 kHz")
     }
 
     @Test("attaching to a codec the pipeline cannot carry fails with the codec and the reason")
