@@ -13,7 +13,7 @@ DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
     libspeex-dev libspeexdsp-dev libasound2-dev flite flite1-dev \
     libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us \
     sip-tester nftables dnsmasq-base libc-ares-dev openssl iproute2 util-linux \
-    baresip kamailio libsqlite3-dev libopus-dev libspandsp-dev libgsm1-dev
+    baresip kamailio libsqlite3-dev libopus-dev libspandsp-dev libgsm1-dev dpkg-dev
 
 EXAMPLE := Examples/custom-processor
 
