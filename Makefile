@@ -3,7 +3,8 @@
 #   make run     the main job on an embedded default (installs Debian packages first, as root)
 #   make test    every test, the custom-processor example and the benchmark build
 #   make bench   the package-benchmark suites in benchmarks/
-#   make fuzz    libFuzzer, 1,000,000 runs on each SIP parser target
+#   make fuzz    libFuzzer, 1,000,000 runs on each parser target (SIP message, URI, SDP, RTP)
+#   make fuzz-long  the same with 10,000,000 runs per target (or FUZZ_SECONDS=N each)
 #   make deps    only the Debian packages (idempotent; prints the command when not root)
 
 SWIFT ?= swift
@@ -17,7 +18,7 @@ DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
 
 EXAMPLE := Examples/custom-processor
 
-.PHONY: deps build run test bench bench-build example fuzz clean
+.PHONY: deps build run test test-unit bench bench-build example fuzz fuzz-long clean
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do \
@@ -42,11 +43,23 @@ run: build
 
 # Tests run one at a time: many start real peers (sipp, Kamailio, baresip) and real-time calls,
 # and blocking waits in parallel tests starve the others' timers on a 2-core machine.
+# Each phase is timed; the last lines list every phase with its time, so a slow one shows.
+PHASES := test-unit example bench-build fuzz
 test: deps
+	@rm -f .build/phase-times; mkdir -p .build; status=0; \
+	for phase in $(PHASES); do \
+	    start=$$(date +%s); \
+	    $(MAKE) --no-print-directory $$phase || status=$$?; \
+	    echo "$$phase $$(( $$(date +%s) - start ))" >> .build/phase-times; \
+	    [ $$status -eq 0 ] || break; \
+	done; \
+	echo "make test: phase times"; \
+	while read -r name seconds; do printf '  %-12s %4d s\n' "$$name" "$$seconds"; done < .build/phase-times; \
+	[ $$status -eq 0 ] && echo "make test: passed" || echo "make test: FAILED in phase $$phase"; \
+	exit $$status
+
+test-unit:
 	$(SWIFT) test --no-parallel
-	$(MAKE) example
-	$(MAKE) bench-build
-	$(MAKE) fuzz
 
 # The example package adds its own node type to the same CLI: build it, test it, and run a
 # pipeline that uses the custom node.
@@ -57,19 +70,38 @@ example:
 	$(EXAMPLE)/.build/debug/custom-callwire pipeline run \
 	    'sine freq=440 rate=8000 duration=2s ! ring-modulator freq=30Hz ! level-meter interval=1s ! wav-recorder path=out/ring-modulated.wav'
 
-# libFuzzer on the SIP message and URI parsers: 1,000,000 runs each with a fixed seed, seeded with
-# the RFC 4475/5118 corpora in place; new inputs go to fuzz/.corpus (ignored), crashes to fuzz/.
+# libFuzzer on the SIP message, URI, SDP and RTP parsers, seeded with the corpora in the repository
+# (Tests/Fixtures, fuzz/seeds). `make fuzz` (part of `make test`): a fixed seed and 1,000,000 runs
+# per target, after replaying every input in fuzz/regressions/<target>/ (crashes found earlier).
+# `make fuzz-long`: FUZZ_RUNS=10000000 (or FUZZ_SECONDS=N per target). New inputs go to
+# fuzz/.corpus (ignored); a crash is written to fuzz/ — keep it as fuzz/regressions/<target>/NAME.
 FUZZ_BUILD := $(SWIFT) build --package-path fuzz -c release -Xswiftc -sanitize=fuzzer,address
-TESTDATA ?= $(if $(CALLWIRE_TESTDATA),$(CALLWIRE_TESTDATA),../shared/testdata)
+FUZZ_RUNS ?= 1000000
+FUZZ_SECONDS ?=
+FUZZ_LIMIT = $(if $(FUZZ_SECONDS),-max_total_time=$(FUZZ_SECONDS),-runs=$(FUZZ_RUNS))
+FIXTURES := Tests/Fixtures
+# target:max_len:seed folders (each must exist and hold at least one file)
+FUZZ_TARGETS := FuzzSIPMessage:4096:$(FIXTURES)/rfc4475,$(FIXTURES)/rfc5118 \
+    FuzzSIPURI:2048:fuzz/seeds/uri FuzzSDP:4096:$(FIXTURES)/sdp FuzzRTP:1500:fuzz/seeds/rtp
 fuzz:
 	$(FUZZ_BUILD)
-	mkdir -p fuzz/.corpus/message fuzz/.corpus/uri
-	fuzz/.build/release/FuzzSIPMessage -seed=1 -runs=1000000 -max_len=4096 -artifact_prefix=fuzz/ \
-	    fuzz/.corpus/message $(TESTDATA)/rfc4475 $(TESTDATA)/rfc5118
-	fuzz/.build/release/FuzzSIPURI -seed=1 -runs=1000000 -artifact_prefix=fuzz/ fuzz/.corpus/uri fuzz/seeds/uri
-	mkdir -p fuzz/.corpus/sdp fuzz/.corpus/rtp
-	fuzz/.build/release/FuzzSDP -seed=1 -runs=1000000 -max_len=4096 -artifact_prefix=fuzz/ fuzz/.corpus/sdp $(TESTDATA)/sdp
-	fuzz/.build/release/FuzzRTP -seed=1 -runs=1000000 -max_len=1500 -artifact_prefix=fuzz/ fuzz/.corpus/rtp fuzz/seeds/rtp
+	@set -e; for spec in $(FUZZ_TARGETS); do \
+	    target=$${spec%%:*}; rest=$${spec#*:}; maxlen=$${rest%%:*}; seeds=$$(echo $${rest#*:} | tr , ' '); \
+	    for folder in $$seeds; do \
+	        [ -n "$$(ls -A $$folder 2>/dev/null)" ] || { echo "fuzz: seed folder $$folder is missing or empty"; exit 1; }; \
+	    done; \
+	    if [ -d fuzz/regressions/$$target ] && [ -n "$$(ls -A fuzz/regressions/$$target)" ]; then \
+	        echo "fuzz: $$target replays $$(ls fuzz/regressions/$$target | wc -l) regression inputs"; \
+	        fuzz/.build/release/$$target fuzz/regressions/$$target/*; \
+	    fi; \
+	    mkdir -p fuzz/.corpus/$$target; \
+	    echo "fuzz: $$target $(FUZZ_LIMIT)"; \
+	    fuzz/.build/release/$$target -seed=1 $(FUZZ_LIMIT) -max_len=$$maxlen -artifact_prefix=fuzz/ \
+	        fuzz/.corpus/$$target $$seeds; \
+	done
+
+fuzz-long:
+	$(MAKE) fuzz FUZZ_RUNS=10000000
 
 bench-build:
 	$(SWIFT) build --package-path benchmarks

@@ -129,7 +129,8 @@ let package = Package(
                 swiftSettings: strict),
 
         // MARK: Glue between a call's SDP and its graph (DESIGN.md §4)
-        .target(name: "CallMedia", dependencies: ["MediaCore", "PipelineLanguage", "SDP", "RTP", "RTPNodes"],
+        .target(name: "CallMedia", dependencies: ["MediaCore", "PipelineLanguage", "SDP", "RTP", "RTPNodes",
+                                                .product(name: "NIOCore", package: "swift-nio")],
                 swiftSettings: strict),
 
         // MARK: The endpoint: the only module that imports both SIP and media (DESIGN.md §1)
@@ -163,20 +164,23 @@ let package = Package(
                           swiftSettings: strict),
 
         // MARK: Tests (Swift Testing), one target per module
+        // What every test target shares: fixtures in Tests/Fixtures, free ports, readiness waits.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SIPCoreTests",
-                    dependencies: ["SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
+                    dependencies: ["TestSupport", "SIPCore", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: strict),
         .testTarget(name: "SIPTransactionTests", dependencies: ["SIPTransaction", "SIPCore"], swiftSettings: strict),
         .testTarget(name: "SIPDialogTests",
-                    dependencies: ["SIPDialog", "SIPTransport", "SIPTransaction", "SIPCore", "SIPResolver", "sip-agent",
+                    dependencies: ["TestSupport", "SIPDialog", "SIPTransport", "SIPTransaction", "SIPCore", "SIPResolver", "sip-agent",
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),
-        .testTarget(name: "SDPTests", dependencies: ["SDP"], swiftSettings: strict),
+        .testTarget(name: "SDPTests", dependencies: ["TestSupport", "SDP"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
         .testTarget(name: "RTPSessionTests",
-                    dependencies: ["RTPSession", "RTP", .product(name: "NIOCore", package: "swift-nio"),
+                    dependencies: ["TestSupport", "RTPSession", "RTP", .product(name: "NIOCore", package: "swift-nio"),
+                                   .product(name: "NIOEmbedded", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),
-        .testTarget(name: "CaptureTests", dependencies: ["SIPCore", "SDP", "RTP", "G711"], swiftSettings: strict),
+        .testTarget(name: "CaptureTests", dependencies: ["TestSupport", "SIPCore", "SDP", "RTP", "G711"], swiftSettings: strict),
         .testTarget(name: "MediaCoreTests", dependencies: ["MediaCore", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "PipelineLanguageTests",
                     dependencies: ["PipelineLanguage", "MediaTesting", "CallwireBuiltins"], swiftSettings: strict),
@@ -207,7 +211,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "CallMediaTests",
                     dependencies: ["CallMedia", "CallwireBuiltins", "RTPSession", "SDP", "MediaTesting",
-                                   .product(name: "NIOCore", package: "swift-nio")],
+                                   .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
                     swiftSettings: strict),
         .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),
@@ -216,12 +220,12 @@ let package = Package(
                                    "SoundFile"],
                     swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
-                    dependencies: ["Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
+                    dependencies: ["TestSupport", "Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
                                    "SIPTransport", .product(name: "NIOPosix", package: "swift-nio")],
                     exclude: ["sipp"], swiftSettings: strict),
-        .testTarget(name: "InteropTests", dependencies: ["callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),
+        .testTarget(name: "InteropTests", dependencies: ["TestSupport", "callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",
-                    dependencies: ["CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "callwire", "sip-agent"],
+                    dependencies: ["TestSupport", "CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "callwire", "sip-agent"],
                     exclude: ["sipp"], swiftSettings: strict),
     ]
 )

@@ -34,12 +34,17 @@ public final class ALSASink: MediaNode {
     private var written: Int64 = 0
     private var format: MediaFormat?
 
-    /// Probes the device, so a missing one is reported when the pipeline is checked.
+    /// Probes the device (unless the pipeline is only checked, see
+    /// ``NodeParameters/probesDevices``), so a missing one is reported before a call starts.
     public init(parameters: NodeParameters) throws(NodeError) {
         deviceName = parameters.string("device") ?? "default"
         let config = parameters.string("config") ?? ""
         configText = config.isEmpty ? nil : config
         period = parameters.duration("period")
+        guard parameters.probesDevices else {
+            accepted = .anyPCM()
+            return
+        }
         do {
             accepted = constraint(try ALSADevice.probe(deviceName, configText: configText, capture: false), channels: nil)
         } catch {
@@ -107,6 +112,7 @@ public final class ALSASource: SourceNode {
         period = parameters.duration("period")
         rate = parameters.int("rate")
         channels = parameters.int("channels")
+        guard parameters.probesDevices else { return }
         let capabilities: ALSADevice.Capabilities
         do {
             capabilities = try ALSADevice.probe(deviceName, configText: configText, capture: true)

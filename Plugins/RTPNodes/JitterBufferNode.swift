@@ -32,8 +32,12 @@ public final class JitterBufferNode: SourceNode {
 
     public func start(_ context: NodeContext) throws(NodeError) {
         rate = context.inputFormats[0].clockRate
-        buffer = JitterBuffer(clockRate: rate, delay: delayTime.samples(atRate: rate), maximumDelay: maximumTime.samples(atRate: rate),
-                              adaptive: adaptive, defaultPacketDuration: context.period.samples(atRate: rate))
+        buffer = makeBuffer(context)
+    }
+
+    private func makeBuffer(_ context: NodeContext) -> JitterBuffer {
+        JitterBuffer(clockRate: rate, delay: delayTime.samples(atRate: rate), maximumDelay: maximumTime.samples(atRate: rate),
+                     adaptive: adaptive, defaultPacketDuration: context.period.samples(atRate: rate))
     }
 
     private func now(_ context: NodeContext) -> Int64 {
@@ -54,6 +58,18 @@ public final class JitterBufferNode: SourceNode {
     }
 
     public func handle(_ event: MediaEvent, from origin: EventOrigin, context: NodeContext) throws(NodeError) {
+        if case .reconfigure(let fields) = event {
+            // The stream changes codec: what is buffered (the old codec) plays out now, ahead of
+            // the event, and a new buffer starts in the new clock.
+            if var jitter = buffer {
+                buffer = nil
+                try jitter.due(at: now(context), draining: true) { (frame) throws(NodeError) in _ = try context.push(frame) }
+            }
+            if let clock = fields["clock-rate"].flatMap(Int.init), clock > 0 { rate = clock }
+            try context.forward(event)
+            buffer = makeBuffer(context)
+            return
+        }
         if event == .endOfStream {
             inputEnded = true   // play out what is left, then end (from produce)
             return

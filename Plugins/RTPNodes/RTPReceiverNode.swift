@@ -46,6 +46,10 @@ public final class RTPReceiverNode: SourceNode {
     private var hasInput = false
     private let pool = FramePool(byteCapacity: 1_500)
     private var foreign = 0, malformed = 0, unknownType = 0, delivered = 0
+    /// The payload type before the last change: packets of it still in flight are dropped (the
+    /// decoder has moved on), and counted apart from unknown types.
+    private var previousPayloadType: UInt8?
+    private var previousCodec = 0
     private var messenger: NodeMessenger?
 
     public init(parameters: NodeParameters) {
@@ -101,6 +105,23 @@ public final class RTPReceiverNode: SourceNode {
     }
 
     public func handle(_ event: MediaEvent, from origin: EventOrigin, context: NodeContext) throws(NodeError) {
+        if case .reconfigure(let fields) = event, origin == .application {
+            // A call's media changed (RFC 3264 §8.3.2): new payload types and payload format from
+            // the next packet; the timeline restarts (the jitter buffer after us re-anchors), and
+            // the event goes on in-band, after every frame of the old codec.
+            if let pt = fields["payload-type"].flatMap(UInt8.init), pt < 128, pt != payloadType {
+                previousPayloadType = payloadType
+                payloadType = pt
+            }
+            if let pt = fields["event-payload-type"].flatMap(UInt8.init), pt < 128 { eventPayloadType = pt }
+            if let encoding = fields["encoding"], let rate = fields["clock-rate"].flatMap(Int.init), rate > 0 {
+                format = .encoded(codec: CodecID(encoding), clockRate: rate, channels: fields["channels"].flatMap(Int.init) ?? 1)
+                mainIsEvents = false
+            }
+            started = false
+            try context.forward(event)
+            return
+        }
         if event == .endOfStream {
             inputEnded = true   // ends at the next tick, from produce
             messenger?.post(.custom(name: "rtp.stats", fields: statisticsFields))
@@ -134,6 +155,9 @@ public final class RTPReceiverNode: SourceNode {
             isEvent = true
         } else if header.payloadType == payloadType {
             isEvent = mainIsEvents
+        } else if header.payloadType == previousPayloadType {
+            previousCodec += 1
+            return .ok
         } else if header.payloadType >= 96, payload.count == 4, eventsLinked || mainIsEvents {
             isEvent = true   // a peer using another number for telephone-event than the SDP's
         } else {
@@ -182,5 +206,6 @@ public final class RTPReceiverNode: SourceNode {
             + (foreign > 0 ? ", \(foreign) from other sources dropped" : "")
             + (malformed > 0 ? ", \(malformed) malformed" : "")
             + (unknownType > 0 ? ", \(unknownType) of unknown payload type" : "")
+            + (previousCodec > 0 ? ", \(previousCodec) of the previous codec after a change" : "")
     }
 }

@@ -70,6 +70,19 @@ public final class RTPSenderNode: MediaNode {
         return Array(repeating: RTPStreamFormat.packets(carrying: main), count: negotiation.outputCount)
     }
 
+    /// A call's media changed (RFC 3264 §8.3.2): `.reconfigure` with `payload-type` and
+    /// `event-payload-type` switches the numbers from the next packet on (the encoder before this
+    /// node changed codec between the same two frames).
+    public func handle(_ event: MediaEvent, from origin: EventOrigin, context: NodeContext) throws(NodeError) {
+        guard case .reconfigure(let fields) = event else {
+            if event == .endOfStream, !context.allInputsEnded { return }
+            try context.forward(event)
+            return
+        }
+        if let pt = fields["payload-type"].flatMap(UInt8.init), pt < 128 { payloadType = pt }
+        if let pt = fields["event-payload-type"].flatMap(UInt8.init), pt < 128 { eventPayloadType = pt }
+    }
+
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
         if port == 1 || mainIsEvents { return try sendEvent(frame, context: context) }
         if eventActive {

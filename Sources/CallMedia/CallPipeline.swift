@@ -35,8 +35,9 @@ public struct CallPipeline {
     /// preference order, each with the payload type to offer.
     public func capabilities(catalog: CodecCatalog = .all) -> [CodecCapability] {
         catalog.installed(in: registry).entries.compactMap { entry in
-            guard let plan = try? plan(entry, negotiated: nil, payloadType: entry.capability.payloadType, events: nil,
-                                       session: nil) else { return nil }
+            guard let plan = try? plan(entry, payloadType: entry.capability.payloadType, events: nil, session: nil) else {
+                return nil
+            }
             var capability = entry.capability
             if let local = entry.localParameters {
                 // The formats the pipeline feeds the encoder and takes from the decoder.
@@ -64,28 +65,55 @@ public struct CallPipeline {
         MediaOptions(codecs: capabilities(catalog: catalog), telephoneEvents: handlesDTMF, address: address, port: port)
     }
 
-    /// Builds the call's graph for the negotiated media.
+    /// Builds the call's graph for the negotiated media, with codec bins in `@encoder` and
+    /// `@decoder` so that a later offer/answer can change the codec while it runs
+    /// (``CallGraph/apply(_:)``).
     /// - Parameters:
     ///   - negotiated: what offer/answer settled.
     ///   - session: the call's RTP session (nil builds a graph with no network, for checks).
+    ///   - fields: values for `%` fields in string parameters (`%i` → the Call-ID…), so each call
+    ///     of a pattern such as `calls/%i.wav` writes its own file (see ``CallFields``).
     /// - Throws: ``GraphBuildError`` saying which codec did not fit and why.
     public func attach(_ negotiated: NegotiatedAudio, session: (any RTPPacketSink & RTPPacketSource)?,
-                       catalog: CodecCatalog = .all, period: Duration = .milliseconds(20)) throws(GraphBuildError) -> Graph {
-        guard let entry = catalog.installed(in: registry).entry(for: negotiated.codec) else {
+                       fields: CallFields = CallFields(), catalog: CodecCatalog = .all,
+                       period: Duration = .milliseconds(20)) throws(GraphBuildError) -> CallGraph {
+        let installed = catalog.installed(in: registry)
+        guard let entry = installed.entry(for: negotiated.codec)?.tuned(for: negotiated) else {
             throw GraphBuildError([Diagnostic(at: nil, "no installed processor handles the negotiated codec "
                                               + "\(negotiated.codec.encoding)/\(negotiated.codec.clockRate)")])
         }
         do {
-            return try plan(entry, negotiated: negotiated, payloadType: negotiated.codec.payloadType,
-                            events: negotiated.telephoneEvent, session: session).makeGraph(period: period)
-        } catch {
+            let encoder = try EncoderBin(entry: entry, catalog: installed, registry: registry, period: period)
+            let decoder = DecoderBin(entry: entry, catalog: installed, registry: registry, period: period)
+            let (sender, receiver) = try rtpNodes(entry, payloadType: negotiated.codec.payloadType, events: negotiated.telephoneEvent,
+                                                  session: session)
+            let slots: [String: SlotBinding] = [
+                "@encoder": .instance(encoder), "@decoder": .instance(decoder), "@rtp-out": .instance(sender), "@rtp-in": .instance(receiver),
+            ]
+            var spec = try ast.lower()
+            spec.nodes = spec.nodes.map { node in
+                var node = node
+                for (name, value) in node.parameters {
+                    if case .string(let text) = value, text.contains("%") { node.parameters[name] = .string(fields.expand(text)) }
+                }
+                return node
+            }
+            let plan = try GraphBuilder(registry: registry, slots: slots).plan(spec)
+            guard plan.isRunnable else {
+                throw GraphBuildError([Diagnostic(at: nil, "the pipeline's formats do not settle with \(entry.capability)")])
+            }
+            return CallGraph(graph: try plan.makeGraph(period: period), encoder: encoder, decoder: decoder, sender: sender,
+                             receiver: receiver, codec: entry.capability, telephoneEvent: negotiated.telephoneEvent)
+        } catch let error as GraphBuildError {
             throw GraphBuildError([Diagnostic(at: nil, "the negotiated codec \(entry.capability) does not fit \(file):")]
                                   + error.diagnostics)
+        } catch {
+            throw GraphBuildError([Diagnostic(at: nil, "the negotiated codec \(entry.capability) does not fit \(file): \(error)")])
         }
     }
 
-    private func plan(_ entry: CodecCatalog.Entry, negotiated: NegotiatedAudio?, payloadType: Int, events: RTPMap?,
-                      session: (any RTPPacketSink & RTPPacketSource)?) throws(GraphBuildError) -> GraphPlan {
+    private func rtpNodes(_ entry: CodecCatalog.Entry, payloadType: Int, events: RTPMap?,
+                          session: (any RTPPacketSink & RTPPacketSource)?) throws(GraphBuildError) -> (RTPSenderNode, RTPReceiverNode) {
         var senderParameters: [String: ParameterValue] = ["payload-type": .int(payloadType)]
         var receiverParameters: [String: ParameterValue] = ["payload-type": .int(payloadType)]
         if let events {
@@ -102,10 +130,16 @@ public struct CallPipeline {
         sender.transport = session
         receiver.packetSource = session
         receiver.payloadFormat = entry.format
-        let tuned = negotiated.map(entry.tuning) ?? (encoder: [:], decoder: [:])
+        return (sender, receiver)
+    }
+
+    /// Plans the pipeline with `entry`'s own nodes in the codec slots: does the codec fit?
+    private func plan(_ entry: CodecCatalog.Entry, payloadType: Int, events: RTPMap?,
+                      session: (any RTPPacketSink & RTPPacketSource)?) throws(GraphBuildError) -> GraphPlan {
+        let (sender, receiver) = try rtpNodes(entry, payloadType: payloadType, events: events, session: session)
         let slots: [String: SlotBinding] = [
-            "@encoder": .node(type: entry.encoder.type, parameters: entry.encoder.parameters.merging(tuned.encoder) { $1 }),
-            "@decoder": .node(type: entry.decoder.type, parameters: entry.decoder.parameters.merging(tuned.decoder) { $1 }),
+            "@encoder": .node(type: entry.encoder.type, parameters: entry.encoder.parameters),
+            "@decoder": .node(type: entry.decoder.type, parameters: entry.decoder.parameters),
             "@rtp-out": .instance(sender),
             "@rtp-in": .instance(receiver),
         ]

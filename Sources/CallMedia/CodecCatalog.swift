@@ -36,6 +36,15 @@ public struct CodecCatalog: Sendable {
             self.tuning = tuning
             self.localParameters = localParameters
         }
+
+        /// This entry with the parameters `negotiated` implies (``tuning``) set on its nodes.
+        public func tuned(for negotiated: NegotiatedAudio) -> Entry {
+            var entry = self
+            let (encoder, decoder) = tuning(negotiated)
+            entry.encoder.parameters.merge(encoder) { $1 }
+            entry.decoder.parameters.merge(decoder) { $1 }
+            return entry
+        }
     }
 
     /// The entries, in Callwire's order of preference for offers: wideband first.
@@ -82,6 +91,12 @@ public struct CodecCatalog: Sendable {
         CodecCatalog(entries: entries.filter {
             registry.descriptor(named: $0.encoder.type) != nil && registry.descriptor(named: $0.decoder.type) != nil
         })
+    }
+
+    /// The entry a codec's name designates, as ``CodecCapability/description`` prints it
+    /// (`PCMU/8000`, `speex/16000`), in any case.
+    public func entry(named name: String) -> Entry? {
+        entries.first { $0.capability.description.lowercased() == name.lowercased() }
     }
 
     /// The entry for a negotiated rtpmap.

@@ -9,7 +9,9 @@ struct PipelineCheckCommand: EnvironmentCommand {
         abstract: "Validate pipelines: syntax, node types, parameters, links and formats.",
         discussion: """
         Prints one `FILE:LINE:COL: error: …` line per problem and exits 1 if any pipeline is \
-        invalid; prints `FILE: ok` for each valid one and exits 0.
+        invalid; prints `FILE: ok` for each valid one and exits 0. The check is static: a sound \
+        card the pipeline names is not opened (a pipeline for a machine with speakers checks fine \
+        on a headless one) unless `--devices` asks for it; `pipeline run` and calls open them.
 
           callwire pipeline check pipelines/*.pipeline
           callwire pipeline check 'sine rate=16000 ! pcmu-encoder ! null-sink'
@@ -23,6 +25,9 @@ struct PipelineCheckCommand: EnvironmentCommand {
     @Flag(name: .shortAndLong, help: "Print nothing for valid pipelines.")
     var quiet = false
 
+    @Flag(help: "Also open the audio devices the pipelines name, to check they exist and accept the formats.")
+    var devices = false
+
     func execute(in environment: CLIEnvironment) async throws -> Int32 {
         var failed = false
         for argument in pipelines {
@@ -35,7 +40,7 @@ struct PipelineCheckCommand: EnvironmentCommand {
                 continue
             }
             do {
-                let plan = try PipelineCompiler(registry: environment.registry).plan(source.text, file: source.name)
+                let plan = try PipelineCompiler(registry: environment.registry, probesDevices: devices).plan(source.text, file: source.name)
                 plan.warnings.forEach { environment.err($0.description) }
                 if !quiet {
                     let open = plan.unboundSlots

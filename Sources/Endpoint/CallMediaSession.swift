@@ -94,7 +94,7 @@ final class CallMediaSession: @unchecked Sendable {
         }
         let graph: Graph
         do {
-            graph = try pipeline.attach(media, session: session)
+            graph = try pipeline.attach(media, session: session).graph
         } catch {
             throw .media(error.diagnostics.map(\.description).joined(separator: "\n"))
         }

@@ -128,7 +128,7 @@ extension Caller {
             break   // reported by admit(_:), in order with its verdict
         case .response(let response, let agentState):
             guard (try? response.cseq)??.method == .invite, let status = response.status else { return }
-            let state = agentState == "established" || agentState == "reinviting" ? "active" : "inviting"
+            let state = agentState == "established" || agentState == "modifying" ? "active" : "inviting"
             report(.response(method: "INVITE", status: status, reason: response.reason ?? "", state: state))
             // Early media (RFC 3960): a 183 with an answer starts the graph before the 2xx.
             if status == 183, !response.body.isEmpty, options.sdp, let callID = try? response.callID,

@@ -237,6 +237,20 @@ public final class Graph: @unchecked Sendable {
     /// Whether every source ends by itself, so a run on the virtual clock terminates.
     public var endsByItself: Bool { sourceObjects.allSatisfy { $0.node.endsByItself } }
 
+    /// Starts every node (sources last, so sinks are ready before media flows) for a graph
+    /// whose ticks an outside scheduler paces: `realtime` says whether they follow real time
+    /// (a call: sources never wait for data) or run as fast as they can (virtual time).
+    public func start(realtime: Bool) throws(GraphRunError) {
+        isRealtime = realtime
+        try start()
+    }
+
+    /// What ran so far, with each node's summary (for a graph stepped from outside).
+    public func report(wallTime: Duration, stoppedEarly: Bool) -> GraphRunReport {
+        GraphRunReport(mediaDuration: elapsed, wallTime: wallTime, stoppedEarly: stoppedEarly,
+                       summaries: nodeInfo.indices.compactMap { i in nodes[i].summary.map { (nodeInfo[i].name, $0) } })
+    }
+
     /// Starts every node (sources last, so sinks are ready before media flows).
     public func start() throws(GraphRunError) {
         guard !started else { return }
@@ -342,9 +356,7 @@ public final class Graph: @unchecked Sendable {
         do { try finish() } catch { runError = runError ?? error }
         if let runError { throw runError }
         let wall = RealtimeClock.monotonicNanoseconds() - wallStart
-        return GraphRunReport(mediaDuration: elapsed, wallTime: .nanoseconds(wall),
-                              stoppedEarly: isStopRequested,
-                              summaries: nodeInfo.indices.compactMap { i in nodes[i].summary.map { (nodeInfo[i].name, $0) } })
+        return report(wallTime: .nanoseconds(wall), stoppedEarly: isStopRequested)
     }
 
     // MARK: - Internals used by NodeContext

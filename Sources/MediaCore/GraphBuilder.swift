@@ -12,18 +12,22 @@ public struct GraphBuilder {
     public var registry: NodeRegistry
     /// What fills each `@slot`, keyed by slot name with its `@`.
     public var slots: [String: SlotBinding]
+    /// Whether nodes may open the devices they name while the graph is planned (see
+    /// ``NodeParameters/probesDevices``); a static check sets it false.
+    public var probesDevices: Bool
 
     /// Creates a builder.
-    public init(registry: NodeRegistry, slots: [String: SlotBinding] = [:]) {
+    public init(registry: NodeRegistry, slots: [String: SlotBinding] = [:], probesDevices: Bool = true) {
         self.registry = registry
         self.slots = slots
+        self.probesDevices = probesDevices
     }
 
     /// Plans `spec` without running anything.
     /// - Throws: ``GraphBuildError`` with every error found.
     public func plan(_ spec: GraphSpec) throws(GraphBuildError) -> GraphPlan {
         var state = PlanState(spec: spec)
-        state.instantiate(registry: registry, slots: slots)
+        state.instantiate(registry: registry, slots: slots, probesDevices: probesDevices)
         state.assignPorts()
         state.checkUnlinked()
         guard !state.hasErrors else { throw GraphBuildError(state.diagnostics.sorted(by: Self.sourceOrder)) }
@@ -97,7 +101,7 @@ private struct PlanState {
 
     // MARK: Instantiation
 
-    mutating func instantiate(registry: NodeRegistry, slots: [String: SlotBinding]) {
+    mutating func instantiate(registry: NodeRegistry, slots: [String: SlotBinding], probesDevices: Bool) {
         var typeCounts: [String: Int] = [:]
         for node in spec.nodes where node.name == nil { typeCounts[node.type, default: 0] += 1 }
         var seen: [String: Int] = [:]
@@ -123,19 +127,19 @@ private struct PlanState {
                     entry.instance = instance
                     entry.descriptor = type(of: instance).descriptor
                 case .node(let typeName, let parameters)?:
-                    create(&entry, typeName: typeName, parameters: parameters, registry: registry)
+                    create(&entry, typeName: typeName, parameters: parameters, registry: registry, probesDevices: probesDevices)
                 case nil:
                     break
                 }
             } else {
-                create(&entry, typeName: node.type, parameters: node.parameters, registry: registry)
+                create(&entry, typeName: node.type, parameters: node.parameters, registry: registry, probesDevices: probesDevices)
             }
             entries.append(entry)
         }
     }
 
     private mutating func create(_ entry: inout Entry, typeName: String, parameters: [String: ParameterValue],
-                                 registry: NodeRegistry) {
+                                 registry: NodeRegistry, probesDevices: Bool) {
         let location = entry.spec.location
         guard let type = registry.type(named: typeName) else {
             let hint = registry.suggestion(for: typeName).map { " (did you mean '\($0)'?)" } ?? ""
@@ -145,7 +149,8 @@ private struct PlanState {
         }
         entry.descriptor = type.descriptor
         do {
-            let validated = try NodeParameters(for: type.descriptor, parameters)
+            var validated = try NodeParameters(for: type.descriptor, parameters)
+            validated.probesDevices = probesDevices
             entry.parameters = validated
             entry.instance = try type.init(parameters: validated)
         } catch let issue as NodeParameterIssue {

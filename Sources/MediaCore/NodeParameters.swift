@@ -8,6 +8,10 @@ public struct NodeParameters: Sendable, Hashable {
     public private(set) var values: [String: ParameterValue]
     /// The names the pipeline set explicitly (the rest are defaults).
     public private(set) var explicitNames: Set<String>
+    /// Whether the node may open the hardware it names while it is created (a sound card, to learn
+    /// the formats it accepts). False when a pipeline is only checked (`pipeline check` without
+    /// `--devices`): the node then accepts what its parameters allow and opens the device in `start`.
+    public var probesDevices = true
 
     /// Validates `given` against `descriptor` and fills in defaults.
     ///

@@ -12,11 +12,14 @@ public struct PipelineCompiler {
     public var registry: NodeRegistry
     /// What fills each `@slot` (keyed `@encoder`, …); unbound slots stay open in the plan.
     public var slots: [String: SlotBinding]
+    /// Whether nodes may open the devices they name while planning; false for a static check.
+    public var probesDevices: Bool
 
     /// Creates a compiler.
-    public init(registry: NodeRegistry, slots: [String: SlotBinding] = [:]) {
+    public init(registry: NodeRegistry, slots: [String: SlotBinding] = [:], probesDevices: Bool = true) {
         self.registry = registry
         self.slots = slots
+        self.probesDevices = probesDevices
     }
 
     /// Parses and plans `text`.
@@ -34,7 +37,7 @@ public struct PipelineCompiler {
                                               "the pipeline is empty; write e.g. `sine ! null-sink`")])
         }
         let spec = try ast.lower(extraSlots: Set(slots.keys.map { String($0.dropFirst()) }))
-        return try GraphBuilder(registry: registry, slots: slots).plan(spec)
+        return try GraphBuilder(registry: registry, slots: slots, probesDevices: probesDevices).plan(spec)
     }
 
     /// Parses, plans and builds a runnable graph from `text`.

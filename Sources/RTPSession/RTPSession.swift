@@ -20,12 +20,10 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     /// The CNAME this side sends in SDES.
     public let cname: String
 
-    private let rtpChannel: any Channel
-    private let rtcpChannel: any Channel
+    private let sockets: any RTPSocketPair
     private let state: Mutex<State>
     private let reportHandler = Mutex<ReportHandler?>(nil)
-    private let clock = ContinuousClock()
-    private let epoch: ContinuousClock.Instant
+    private let epoch: NIODeadline
     private let unixEpochNanoseconds: Int64
 
     struct State {
@@ -45,77 +43,73 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
         var schedule: RTCPSchedule
         var members = 2
         var closed = false
+        /// The peer sent RTCP BYE (RFC 3550 §6.6): no more packets will come.
+        var remoteLeft = false
+        var sending = true
         var latestReport: RemoteReport?
+        var reportTimer: Scheduled<Void>?
         var random = SystemRandomNumberGenerator()
     }
 
-    private init(rtp: any Channel, rtcp: any Channel, rtpPort: Int, clockRate: Int, cname: String,
-                 sessionBandwidth: Double, minimumInterval: Double) {
-        rtpChannel = rtp
-        rtcpChannel = rtcp
-        self.rtpPort = rtpPort
-        rtcpPort = rtpPort + 1
+    /// A session on `sockets`: RTCP starts at once, on the sockets' event loop.
+    /// - Parameters:
+    ///   - clockRate: the payload clock until ``setClockRate(_:)``.
+    ///   - cname: the SDES CNAME (default `callwire@<port>`).
+    ///   - sessionBandwidth: bits per second of the media (sets the RTCP share, RFC 3550 §6.2).
+    ///   - minimumRTCPInterval: 5 s by RFC 3550 §6.2; tests may shorten it.
+    public init(sockets: any RTPSocketPair, clockRate: Int = 8_000, cname: String? = nil,
+                sessionBandwidth: Double = 80_000, minimumRTCPInterval: Double = 5) {
+        self.sockets = sockets
+        rtpPort = sockets.rtpPort
+        rtcpPort = sockets.rtpPort + 1
         rate = Atomic(clockRate)
-        self.cname = cname
-        epoch = clock.now
+        self.cname = cname ?? "callwire@\(sockets.rtpPort)"
+        epoch = sockets.eventLoop.now
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         unixEpochNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        state = Mutex(State(schedule: RTCPSchedule(sessionBandwidth: sessionBandwidth, minimumInterval: minimumInterval)))
+        state = Mutex(State(schedule: RTCPSchedule(sessionBandwidth: sessionBandwidth, minimumInterval: minimumRTCPInterval)))
+        sockets.start(rtp: { [weak self] bytes, from in self?.receiveRTP(bytes, from: from) },
+                      rtcp: { [weak self] bytes, from in self?.receiveRTCP(bytes, from: from) })
+        scheduleReport(initial: true)
     }
 
-    /// Binds a session on `host`: an even port from `ports` for RTP and the next one for RTCP.
+    /// Binds a session on UDP on `host`: an even port from `ports` for RTP and the next one for RTCP.
     /// - Parameters:
     ///   - sessionBandwidth: bits per second of the media (sets the RTCP share, RFC 3550 §6.2).
     ///   - minimumRTCPInterval: 5 s by RFC 3550; tests may shorten it.
     public static func bind(host: String, ports: ClosedRange<Int> = 16_384...32_766, clockRate: Int = 8_000,
                             cname: String? = nil, sessionBandwidth: Double = 80_000, minimumRTCPInterval: Double = 5,
                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> RTPSession {
-        let relay = Relay()
-        let evenPorts = stride(from: ports.lowerBound + ports.lowerBound % 2, through: ports.upperBound - 1, by: 2)
-        var lastError: (any Error)?
-        for port in evenPorts.shuffled().prefix(64) {
-            do {
-                let rtp = try await datagram(group, host: host, port: port) { relay.session?.receiveRTP($0) }
-                do {
-                    let rtcp = try await datagram(group, host: host, port: port + 1) { relay.session?.receiveRTCP($0) }
-                    let session = RTPSession(rtp: rtp, rtcp: rtcp, rtpPort: port, clockRate: clockRate,
-                                             cname: cname ?? "callwire@\(host)", sessionBandwidth: sessionBandwidth,
-                                             minimumInterval: minimumRTCPInterval)
-                    relay.session = session
-                    session.scheduleReport(initial: true)
-                    return session
-                } catch {
-                    try? await rtp.close()
-                    lastError = error
-                }
-            } catch {
-                lastError = error
-            }
-        }
-        throw lastError ?? RTPSessionError("no free even port pair in \(ports)")
-    }
-
-    private static func datagram(_ group: any EventLoopGroup, host: String, port: Int,
-                                 _ handler: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) async throws -> any Channel {
-        try await DatagramBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(handler)) }
-            }
-            .bind(host: host, port: port).get()
+        let sockets = try await UDPSocketPair.bind(host: host, ports: ports, group: group)
+        return RTPSession(sockets: sockets, clockRate: clockRate, cname: cname ?? "callwire@\(host)",
+                          sessionBandwidth: sessionBandwidth, minimumRTCPInterval: minimumRTCPInterval)
     }
 
     /// Sets the RTP clock rate once the codec is negotiated (RFC 3550 §6.4.1: jitter and the
     /// SR's RTP timestamp are in the payload's clock units). Call before media flows.
     public func setClockRate(_ clockRate: Int) { rate.store(clockRate, ordering: .relaxed) }
 
-    /// Where to send until the peer's packets show where it really is (from the SDP).
+    /// Where to send until the peer's packets show where it really is (from the SDP). A new
+    /// address (a re-INVITE moved the peer, RFC 3264 §8.3.1) drops the latched one: packets go
+    /// to the new address, and the first packet from it latches again.
     public func setRemote(rtp: SocketAddress, rtcp: SocketAddress) {
         state.withLock {
+            if let previous = $0.remoteRTP, previous != rtp {
+                $0.latchedRTP = nil
+                $0.latchedRTCP = nil
+            }
             $0.remoteRTP = rtp
             $0.remoteRTCP = rtcp
         }
     }
+
+    /// Whether RTP goes out (false while the call is held in a direction where this side does
+    /// not send, RFC 3264 §8.4). RTCP keeps flowing either way (RFC 3264 §5.1).
+    public func setSending(_ sending: Bool) { state.withLock { $0.sending = sending } }
+
+    /// The address RTP goes to now (the latched one once the peer's packets have arrived).
+    public var remoteRTPAddress: SocketAddress? { state.withLock { $0.latchedRTP ?? $0.remoteRTP } }
 
     /// Called with each report the peer sends about this side's stream.
     public func onReport(_ handler: @escaping @Sendable (RemoteReport) -> Void) {
@@ -135,8 +129,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     }
 
     private var nanosecondsSinceStart: Int64 {
-        let elapsed = clock.now - epoch
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        Int64(sockets.eventLoop.now.uptimeNanoseconds) - Int64(epoch.uptimeNanoseconds)
     }
 
     // MARK: Sending (RTPPacketSink)
@@ -144,7 +137,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     public func send(rtp packet: UnsafeRawBufferPointer) {
         guard let header = try? RTPHeader(parsing: packet) else { return }
         let target: SocketAddress? = state.withLock { s in
-            guard !s.closed else { return nil }
+            guard !s.closed, s.sending else { return nil }
             s.localSSRC = header.ssrc
             s.packetsSent &+= 1
             s.octetsSent &+= UInt32(header.payloadRange.count)
@@ -154,9 +147,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
             return s.latchedRTP ?? s.remoteRTP
         }
         guard let target else { return }
-        var buffer = rtpChannel.allocator.buffer(capacity: packet.count)
-        buffer.writeBytes(packet)
-        rtpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
+        sockets.sendRTP(packet, to: target)
     }
 
     // MARK: Receiving (RTPPacketSource)
@@ -169,20 +160,19 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
         for packet in packets { packet.bytes.withUnsafeBytes { body($0, packet.arrival) } }
     }
 
-    public var isClosed: Bool { state.withLock { $0.closed } }
+    public var isClosed: Bool { state.withLock { $0.closed || $0.remoteLeft } }
 
-    private func receiveRTP(_ envelope: AddressedEnvelope<ByteBuffer>) {
-        let bytes = Array(envelope.data.readableBytesView)
+    private func receiveRTP(_ bytes: [UInt8], from source: SocketAddress) {
         guard let header = try? bytes.withUnsafeBytes({ try RTPHeader(parsing: $0) }) else { return }
         let arrival = nanosecondsSinceStart
         state.withLock { s in
             // Symmetric RTP: latch to the first valid source; others are strangers.
-            if let latched = s.latchedRTP, latched != envelope.remoteAddress {
+            if let latched = s.latchedRTP, latched != source {
                 s.foreign += 1
                 return
             }
             if s.latchedRTP == nil {
-                s.latchedRTP = envelope.remoteAddress
+                s.latchedRTP = source
                 s.remoteSSRC = header.ssrc
             }
             s.statistics.record(sequence: header.sequenceNumber, timestamp: header.timestamp,
@@ -193,13 +183,13 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
 
     // MARK: RTCP
 
-    private func receiveRTCP(_ envelope: AddressedEnvelope<ByteBuffer>) {
-        guard let packets = try? RTCPCompound.parse(Array(envelope.data.readableBytesView)) else { return }
+    private func receiveRTCP(_ bytes: [UInt8], from source: SocketAddress) {
+        guard let packets = try? RTCPCompound.parse(bytes) else { return }
         let arrival = nanosecondsSinceStart
         var report: RemoteReport?
         state.withLock { s in
-            if s.latchedRTCP == nil { s.latchedRTCP = envelope.remoteAddress }
-            s.schedule.notePacket(size: envelope.data.readableBytes + 28)
+            if s.latchedRTCP == nil { s.latchedRTCP = source }
+            s.schedule.notePacket(size: bytes.count + 28)
             for packet in packets {
                 var blocks: [ReportBlock] = []
                 switch packet {
@@ -209,7 +199,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
                 case .receiverReport(_, let reports):
                     blocks = reports
                 case .goodbye:
-                    s.closed = true
+                    s.remoteLeft = true
                 default:
                     break
                 }
@@ -234,10 +224,13 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
             s.schedule.nextInterval(members: s.members, senders: s.sentSinceReport ? 1 : 0, weSent: s.sentSinceReport,
                                     initial: initial, random: Double.random(in: 0..<1, using: &s.random))
         }
-        rtcpChannel.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
-            guard let self, !self.isClosed else { return }
+        let timer = sockets.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
+            guard let self, !self.state.withLock({ $0.closed }) else { return }
             self.sendReport(goodbye: false)
             self.scheduleReport(initial: false)
+        }
+        state.withLock { s in
+            if s.closed { timer.cancel() } else { s.reportTimer = timer }
         }
     }
 
@@ -274,36 +267,21 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
             return (bytes, s.latchedRTCP ?? s.remoteRTCP)
         }
         guard let target else { return }
-        var buffer = rtcpChannel.allocator.buffer(capacity: compound.count)
-        buffer.writeBytes(compound)
-        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: target, data: buffer), promise: nil)
+        sockets.sendRTCP(compound, to: target)
     }
 
-    /// Sends a final report with BYE and closes both sockets.
+    /// Sends a final report with BYE and closes both sockets; the RTCP timer is cancelled.
     public func close() async {
-        guard !isClosed else { return }
+        guard !state.withLock({ $0.closed }) else { return }
         sendReport(goodbye: true)
-        state.withLock { $0.closed = true }
-        try? await rtpChannel.close()
-        try? await rtcpChannel.close()
+        let timer = state.withLock { s -> Scheduled<Void>? in
+            s.closed = true
+            defer { s.reportTimer = nil }
+            return s.reportTimer
+        }
+        timer?.cancel()
+        await sockets.close()
     }
-}
-
-/// Lets the channel handlers reach the session created after them.
-private final class Relay: @unchecked Sendable {
-    private let lock = Mutex<RTPSession?>(nil)
-    var session: RTPSession? {
-        get { lock.withLock { $0 } }
-        set { lock.withLock { $0 = newValue } }
-    }
-}
-
-/// Hands each datagram to a closure.
-private final class DatagramHandler: ChannelInboundHandler, Sendable {
-    typealias InboundIn = AddressedEnvelope<ByteBuffer>
-    private let handler: @Sendable (AddressedEnvelope<ByteBuffer>) -> Void
-    init(_ handler: @escaping @Sendable (AddressedEnvelope<ByteBuffer>) -> Void) { self.handler = handler }
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) { handler(unwrapInboundIn(data)) }
 }
 
 /// The session could not be set up.

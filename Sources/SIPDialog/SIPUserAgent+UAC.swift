@@ -196,55 +196,101 @@ extension SIPUserAgent {
     }
 
     /// Sends a re-INVITE in an established call (new media, hold) and returns the final
-    /// status. After a 491 (both sides re-INVITEd at once) it tries again once, after the
-    /// random wait of RFC 3261 §14.1: 2.1–4 s for the side that owns the Call-ID, 0–2 s otherwise.
+    /// status (see ``offer(_:method:body:contentType:completion:)``).
     public func reinvite(_ call: Call, body: [UInt8], contentType: String = "application/sdp") async -> Int {
-        for attempt in 0..<2 {
-            let status = await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
-                stack.eventLoop.execute { [self] in
-                    guard call.state == .established, var dialog = call.dialog else {
-                        continuation.resume(returning: 481)
-                        return
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int, Never>) in
+            offer(call, body: body, contentType: contentType) { status, _ in continuation.resume(returning: status) }
+        }
+    }
+
+    /// Sends a new offer in an established call: a re-INVITE (RFC 3261 §14.1), or an UPDATE
+    /// (RFC 3311) — and calls `completion` on the stack's loop with the final status and the
+    /// 2xx (its body is the answer). A 2xx to a re-INVITE is ACKed. After a 491 (both sides
+    /// offered at once) it tries once more after the random wait of §14.1, on the stack's
+    /// clock: 2.1–4 s for the side that owns the Call-ID, 0–2 s otherwise.
+    public func offer(_ call: Call, method: SIPMethod = .invite, body: [UInt8], contentType: String = "application/sdp",
+                      completion: @escaping @Sendable (Int, SIPMessage?) -> Void) {
+        stack.eventLoop.execute { [self] in
+            sendOffer(call, method: method, body: body, contentType: contentType, retry: true, completion: completion)
+        }
+    }
+
+    private func sendOffer(_ call: Call, method: SIPMethod, body: [UInt8], contentType: String, retry: Bool,
+                           completion: @escaping @Sendable (Int, SIPMessage?) -> Void) {
+        guard call.state == .established, !call.offerPending, var dialog = call.dialog else {
+            completion(call.offerPending ? 491 : 481, nil)
+            return
+        }
+        var request = dialog.makeRequest(method)
+        call.dialog = dialog
+        request.headers.add(.contact, contact(kind: call.destination.kind))
+        if method == .invite { request.headers.add(.allow, Self.allow) }
+        if !body.isEmpty {
+            request.headers.add(.contentType, contentType)
+            request.body = body
+        }
+        call.offerPending = true
+        let sequence = (try? request.cseq)?.sequence ?? dialog.localSequence
+        stack.send(request, to: call.destination) { [self] event in
+            switch event {
+            case .response(let response):
+                emit(.response(response, state: "modifying"))
+                guard let status = response.status, status >= 200 else { return }
+                call.offerPending = false
+                if (200...299).contains(status) {
+                    call.dialog?.receive(response: response)
+                    if !response.body.isEmpty { call.remoteBody = response.body }
+                    if method == .invite, var copy = call.dialog {
+                        stack.sendStateless(copy.makeRequest(.ack, sequence: sequence), to: call.destination)
                     }
-                    var request = dialog.makeRequest(.invite)
-                    call.dialog = dialog
-                    request.headers.add(.contact, contact(kind: call.destination.kind))
-                    request.headers.add(.contentType, contentType)
-                    request.body = body
-                    call.reinviting = true
-                    let sequence = (try? request.cseq)?.sequence ?? dialog.localSequence
-                    stack.send(request, to: call.destination) { [self] event in
-                        switch event {
-                        case .response(let response):
-                            emit(.response(response, state: "reinviting"))
-                            guard let status = response.status, status >= 200 else { return }
-                            call.reinviting = false
-                            if (200...299).contains(status) {
-                                call.dialog?.receive(response: response)
-                                call.remoteBody = response.body
-                                if let ack = call.dialog.map({ dialog -> SIPMessage in
-                                    var copy = dialog
-                                    return copy.makeRequest(.ack, sequence: sequence)
-                                }) {
-                                    stack.sendStateless(ack, to: call.destination)
-                                }
-                            }
-                            continuation.resume(returning: status)
-                        case .timedOut:
-                            call.reinviting = false
-                            continuation.resume(returning: 408)
-                        case .transportFailed:
-                            call.reinviting = false
-                            continuation.resume(returning: 503)
-                        }
+                } else if status == 491 && retry {
+                    let owner = !call.isIncoming
+                    let wait = owner ? Double.random(in: 2.1...4) : Double.random(in: 0...2)
+                    stack.eventLoop.scheduleTask(in: .nanoseconds(Int64(wait * 1e9))) { [self] in
+                        sendOffer(call, method: method, body: body, contentType: contentType, retry: false, completion: completion)
                     }
+                    return
+                } else if status == 481 || status == 408 {
+                    // §12.2.1.2: the dialog is gone; end the call.
+                    end(call, reason: "\(status) to a re-INVITE")
+                }
+                completion(status, response)
+            case .timedOut:
+                call.offerPending = false
+                completion(408, nil)
+            case .transportFailed:
+                call.offerPending = false
+                completion(503, nil)
+            }
+        }
+    }
+
+    /// Sends a request other than INVITE inside an established call (INFO, MESSAGE, UPDATE
+    /// without an offer) and calls `completion` on the stack's loop with its final status.
+    public func request(in call: Call, method: SIPMethod, body: [UInt8] = [], contentType: String? = nil,
+                        completion: @escaping @Sendable (Int) -> Void = { _ in }) {
+        stack.eventLoop.execute { [self] in
+            guard call.state == .established, var dialog = call.dialog else {
+                completion(481)
+                return
+            }
+            var request = dialog.makeRequest(method)
+            call.dialog = dialog
+            if let contentType, !body.isEmpty {
+                request.headers.add(.contentType, contentType)
+                request.body = body
+            }
+            if !options.product.isEmpty { request.headers.add(.userAgent, options.product) }
+            stack.send(request, to: call.destination) { event in
+                switch event {
+                case .response(let response):
+                    if let status = response.status, status >= 200 { completion(status) }
+                case .timedOut:
+                    completion(408)
+                case .transportFailed:
+                    completion(503)
                 }
             }
-            guard status == 491, attempt == 0 else { return status }
-            let owner = !call.isIncoming
-            let wait = owner ? Double.random(in: 2.1...4) : Double.random(in: 0...2)
-            try? await Task.sleep(for: .seconds(wait))
         }
-        return 491
     }
 }

@@ -3,9 +3,24 @@ import SIPCore
 import SIPTransport
 
 /// The server side (RFC 3261 §13.3, §14.2, §15.1.2): incoming INVITE, CANCEL, ACK, BYE,
-/// re-INVITE and requests outside a dialog.
+/// re-INVITE, UPDATE, INFO and requests outside a dialog.
 extension SIPUserAgent {
-    static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE"
+    /// The methods this agent implements, for Allow (RFC 3261 §20.5): nothing it would refuse.
+    public static let allow = "INVITE, ACK, CANCEL, BYE, OPTIONS, MESSAGE, INFO, UPDATE"
+    /// What an OPTIONS or a 415 says bodies may be (RFC 3261 §20.1).
+    public static let accept = "application/sdp, text/plain, application/dtmf-relay, application/dtmf"
+    static let allowed: Set<SIPMethod> = [.invite, .ack, .cancel, .bye, .options, .message, .info, .update]
+
+    /// 405 with Allow for a method this agent knows but does not take, 501 for one it does not
+    /// know (RFC 3261 §8.2.1, §21.5.2).
+    func refuseMethod(_ request: SIPStack.ServerRequest, toTag: String?) {
+        let message = request.message
+        let known = message.method.map { SIPMethod.known.contains($0) } ?? false
+        var response = SIPMessage.response(to: message, status: known ? 405 : 501, toTag: toTag)
+        response.headers.add(.allow, Self.allow)
+        if !options.product.isEmpty { response.headers.add(.server, options.product) }
+        stack.respond(response, to: request)
+    }
 
     func received(_ request: SIPStack.ServerRequest) {
         let message = request.message
@@ -36,10 +51,22 @@ extension SIPUserAgent {
         case .options:
             var response = SIPMessage.response(to: message, status: 200, toTag: toTag == nil ? SIPIdentifiers.tag() : nil)
             response.headers.add(.allow, Self.allow)
-            response.headers.add(.accept, "application/sdp, text/plain")
+            response.headers.add(.accept, Self.accept)
             response.headers.add(.supported, "")
             response.headers.add(.server, options.product)
             stack.respond(response, to: request)
+        case .message where toTag == nil:
+            // Page mode (RFC 3428): the application answers.
+            let status = options.message(message)
+            if status > 0 { stack.respond(SIPMessage.response(to: message, status: status, toTag: SIPIdentifiers.tag()), to: request) }
+        case .ack:
+            break   // an ACK of a non-2xx is the transaction's; a stray one is dropped (§17.2.1)
+        case .bye where toTag == nil, .prack where toTag == nil:
+            // They only exist inside a dialog, and no dialog can match without a To tag.
+            stack.respond(SIPMessage.response(to: message, status: 481), to: request)
+        case _ where toTag == nil:
+            // §8.2.1: outside a dialog, what we do not take is 405 (known) or 501 (unknown).
+            refuseMethod(request, toTag: SIPIdentifiers.tag())
         default:
             inDialog(request, callID: callID)
         }
@@ -141,7 +168,16 @@ extension SIPUserAgent {
     }
 
     func receivedAck(_ ack: SIPMessage) {
-        guard let call = calls[(try? ack.callID) ?? ""], call.isIncoming else { return }
+        guard let call = calls[(try? ack.callID) ?? ""] else { return }
+        if call.awaitingAckAnswer, call.dialog?.state == .confirmed {
+            call.awaitingAckAnswer = false
+            if !ack.body.isEmpty {
+                call.remoteBody = ack.body
+                options.ackAnswer(call, ack.body)
+            }
+            return
+        }
+        guard call.isIncoming else { return }
         call.retransmit?.cancel()
         if call.dialog?.state != .confirmed {
             if !ack.body.isEmpty { call.remoteBody = ack.body }
@@ -161,15 +197,12 @@ extension SIPUserAgent {
         let message = request.message
         guard let method = message.method, let call = calls[callID], var dialog = call.dialog,
               (try? message.to)?.tag == dialog.id.localTag else {
-            if message.method == .message {
-                // Out of dialog MESSAGE (page mode, RFC 3428): the application answers.
-                let status = options.message(message)
-                if status > 0 {
-                    stack.respond(SIPMessage.response(to: message, status: status, toTag: (try? message.to)?.tag ?? SIPIdentifiers.tag()), to: request)
-                }
-                return
-            }
+            // §12.2.2: a request with a To tag that matches no dialog.
             stack.respond(SIPMessage.response(to: message, status: 481, toTag: nil), to: request)
+            return
+        }
+        guard Self.allowed.contains(method) else {
+            refuseMethod(request, toTag: nil)
             return
         }
         if let status = dialog.receive(message) {
@@ -181,24 +214,54 @@ extension SIPUserAgent {
         case .bye:
             stack.respond(SIPMessage.response(to: message, status: 200), to: request)
             end(call, reason: "remote BYE")
-        case .invite where call.reinviting:
-            // §14.2: both sides re-INVITEd at once.
-            stack.respond(SIPMessage.response(to: message, status: 491), to: request)
-        case .invite:
-            // A re-INVITE (hold, new media): accept; glare when ours is pending is answered 491.
-            var ok = SIPMessage.response(to: message, status: 200)
-            ok.headers.add(.contact, contact(kind: request.source.kind))
-            if let body = options.answer(call, message.body) {
-                ok.headers.add(.contentType, "application/sdp")
-                ok.body = body
-            }
-            call.remoteBody = message.body
-            stack.respond(ok, to: request)
+        case .invite, .update:
+            modify(call, request)
+        case .info:
+            stack.respond(SIPMessage.response(to: message, status: options.info(call, message)), to: request)
         case .message:
             let status = options.message(message)
             if status > 0 { stack.respond(SIPMessage.response(to: message, status: status), to: request) }
         default:
-            stack.respond(SIPMessage.response(to: message, status: 200), to: request)
+            refuseMethod(request, toTag: nil)
+        }
+    }
+
+    /// A re-INVITE or UPDATE: a new offer (or, in a re-INVITE, a request for one), answered by
+    /// the application; 491 while an offer of ours is pending (RFC 3261 §14.2, RFC 3311 §5.2),
+    /// 488 with a Warning when the application refuses it (the session stays as it was).
+    private func modify(_ call: Call, _ request: SIPStack.ServerRequest) {
+        let message = request.message
+        if call.offerPending && (!message.body.isEmpty || message.method == .invite) {
+            var response = SIPMessage.response(to: message, status: 491)
+            response.headers.add(.retryAfter, "1")
+            stack.respond(response, to: request)
+            return
+        }
+        if message.method == .update && message.body.isEmpty {
+            // A target refresh without an offer (RFC 3311 §5.2).
+            var ok = SIPMessage.response(to: message, status: 200)
+            ok.headers.add(.contact, contact(kind: request.source.kind))
+            stack.respond(ok, to: request)
+            return
+        }
+        switch options.modify(call, message) {
+        case .reject(let status, let warning):
+            var response = SIPMessage.response(to: message, status: status)
+            if let warning { response.headers.add(.warning, warning) }
+            if !options.product.isEmpty { response.headers.add(.server, options.product) }
+            stack.respond(response, to: request)
+        case .accept(let body):
+            var ok = SIPMessage.response(to: message, status: 200)
+            ok.headers.add(.contact, contact(kind: request.source.kind))
+            ok.headers.add(.allow, Self.allow)
+            if let body {
+                ok.headers.add(.contentType, "application/sdp")
+                ok.body = body
+            }
+            if !message.body.isEmpty { call.remoteBody = message.body }
+            // A re-INVITE without an offer: ours is in the 2xx, the answer comes in the ACK.
+            call.awaitingAckAnswer = message.method == .invite && message.body.isEmpty && body != nil
+            stack.respond(ok, to: request)
         }
     }
 }

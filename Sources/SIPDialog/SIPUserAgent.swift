@@ -6,11 +6,15 @@ public import SIPTransport
 /// UAS, with the rules a real peer expects.
 ///
 /// UAS: 100 from the transaction, 180 while waiting, 2xx retransmitted until the ACK (§13.3.1.4;
-/// no ACK in 64·T1 ends the call with BYE), CANCEL → 200 + 487, BYE → 200, re-INVITE accepted
-/// (491 on glare), 481 for requests in unknown dialogs, 500 for CSeq out of order, 420 with
-/// Unsupported for an unknown Require, OPTIONS with Allow/Accept/Supported.
+/// no ACK in 64·T1 ends the call with BYE), CANCEL → 200 + 487, BYE → 200, a re-INVITE or
+/// UPDATE (RFC 3311) with an offer answered by ``Options/modify`` (2xx with the answer, or 488
+/// with a Warning), 491 while our own offer is pending (§14.2), INFO by ``Options/info``,
+/// 481 for requests in unknown dialogs, 500 for CSeq out of order, 420 with Unsupported for an
+/// unknown Require, 405 with Allow for a method we know but do not take (REFER, SUBSCRIBE…),
+/// 501 for a method we do not know (§8.2.1), OPTIONS with Allow/Accept/Supported.
 /// UAC: ACK for every 2xx (retransmissions too), extra 2xx from other forks ACKed and ended
-/// with BYE, CANCEL held until a provisional arrives (§9.1), one 3xx redirect followed.
+/// with BYE, CANCEL held until a provisional arrives (§9.1), one 3xx redirect followed, new
+/// offers by re-INVITE or UPDATE with the §14.1 retry after 491.
 public final class SIPUserAgent: @unchecked Sendable {
     /// How incoming calls are answered.
     public enum Answering: Sendable {
@@ -38,6 +42,16 @@ public final class SIPUserAgent: @unchecked Sendable {
         public var ackBody: @Sendable (Call, SIPMessage) -> [UInt8]? = { _, _ in nil }
         /// Handles a MESSAGE (RFC 3428) and returns the status to answer (0: no answer at all).
         public var message: @Sendable (SIPMessage) -> Int = { _ in 200 }
+        /// Answers an offer inside a dialog — a re-INVITE or UPDATE (RFC 3264 §8, RFC 3311) —
+        /// given the call and the request: our answer, or our offer when the re-INVITE had none
+        /// (its ACK answers, through ``ackAnswer``); or a rejection (488 with a Warning) that
+        /// leaves the session as it was.
+        public var modify: @Sendable (Call, SIPMessage) -> OfferReply = { _, _ in .accept(nil) }
+        /// The answer in the ACK of a re-INVITE that had no offer.
+        public var ackAnswer: @Sendable (Call, [UInt8]) -> Void = { _, _ in }
+        /// Handles an INFO inside a dialog (RFC 6086; legacy DTMF relay bodies) and returns the
+        /// status to answer (415 for a body it does not understand).
+        public var info: @Sendable (Call, SIPMessage) -> Int = { _, _ in 415 }
         /// The User-Agent and Server header value (empty: no header, as the seed's default).
         public var product = "Callwire"
         /// A Subject header for INVITE and MESSAGE (empty: none).
@@ -75,8 +89,11 @@ public final class SIPUserAgent: @unchecked Sendable {
         /// Further targets from RFC 3263 resolution, tried when one fails before answering.
         var fallbacks: [SIPDestination] = []
         var anyResponse = false
-        /// A re-INVITE of ours is waiting for its final response (a crossing one gets 491).
-        var reinviting = false
+        /// An offer of ours (re-INVITE or UPDATE) is waiting for its answer: a crossing one gets
+        /// 491 (RFC 3261 §14.2, RFC 3311 §5.2).
+        var offerPending = false
+        /// We sent an offer in the 2xx to a re-INVITE without one; the ACK brings the answer.
+        var awaitingAckAnswer = false
         var serverRequest: SIPStack.ServerRequest?
         var finalResponse: SIPMessage?
         var retransmit: Scheduled<Void>?
@@ -96,6 +113,15 @@ public final class SIPUserAgent: @unchecked Sendable {
             isIncoming = incoming
             state = .inviting
         }
+    }
+
+    /// The reply to an offer inside a dialog.
+    public enum OfferReply: Sendable {
+        /// 200 OK with this body (nil: none).
+        case accept([UInt8]?)
+        /// A final error (488 Not Acceptable Here), with a Warning value (RFC 3261 §20.43),
+        /// such as `305 callwire "offer had only G729/8000; this pipeline handles PCMU/8000"`.
+        case reject(status: Int, warning: String?)
     }
 
     /// How an outgoing call attempt ended.

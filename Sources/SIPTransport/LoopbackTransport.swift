@@ -8,6 +8,7 @@ import Synchronization
 public final class LoopbackNetwork: Sendable {
     private let endpoints = Mutex<[String: LoopbackTransport]>([:])
     private let nextPort = Mutex(40_000)
+    private let inFlight = Atomic<Int>(0)
     let queue = DispatchQueue(label: "callwire.sip.loopback")
 
     /// Creates an empty network.
@@ -26,7 +27,9 @@ public final class LoopbackNetwork: Sendable {
 
     func deliver(_ bytes: [UInt8], to destination: SIPDestination, from source: SIPDestination) -> Bool {
         guard let target = endpoints.withLock({ $0["\(destination.host):\(destination.port)"] }) else { return false }
-        queue.async {
+        inFlight.add(1, ordering: .relaxed)
+        queue.async { [self] in
+            defer { inFlight.subtract(1, ordering: .relaxed) }
             guard let message = destination.kind.isReliable
                 ? { var parser = SIPStreamParser(); parser.append(bytes); return try? parser.next() }()
                 : try? SIPMessage(datagram: bytes) else { return }
@@ -35,15 +38,15 @@ public final class LoopbackNetwork: Sendable {
         return true
     }
 
-    /// Runs `body` with delivery suspended, then delivers everything sent meanwhile — so
-    /// messages sent from both sides "at once" really cross (glare tests).
-    public func holding<T: Sendable>(_ body: @escaping @Sendable () async -> T) async -> T {
-        queue.suspend()
-        async let result = body()
-        try? await Task.sleep(for: .milliseconds(100))
-        queue.resume()
-        return await result
-    }
+    /// Messages sent and not yet delivered.
+    public var messagesInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    /// Stops delivering: messages sent from now on wait until ``resumeDelivery()``, so messages
+    /// sent from both sides "at once" really cross (glare tests). Calls must be balanced.
+    public func suspendDelivery() { queue.suspend() }
+
+    /// Delivers what waited since ``suspendDelivery()``, in the order it was sent, and goes on.
+    public func resumeDelivery() { queue.resume() }
 
     func remove(_ transport: LoopbackTransport) {
         endpoints.withLock { $0["\(transport.host):\(transport.port)"] = nil }

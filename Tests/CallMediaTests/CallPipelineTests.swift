@@ -58,9 +58,13 @@ struct CallPipelineTests {
                                          formatParameters: "maxplaybackrate=8000;useinbandfec=1", telephoneEvent: nil,
                                          remoteAddress: "127.0.0.1", remotePort: 4_000, remoteRTCPPort: 4_001, direction: .sendrecv,
                                          packetTime: 60, remoteHold: false)
-        let graph = try pipeline.attach(negotiated, session: nil)
-        let types = graph.allNodes.map { type(of: $0).descriptor.name }
-        #expect(types.contains("opus-encoder") && types.contains("opus-decoder"), "\(types)")
+        let call = try pipeline.attach(negotiated, session: nil)
+        let encoder = try #require(call.graph.allNodes.compactMap { $0 as? EncoderBin }.first)
+        let decoder = try #require(call.graph.allNodes.compactMap { $0 as? DecoderBin }.first)
+        #expect(encoder.entry.encoder.type == "opus-encoder" && decoder.entry.decoder.type == "opus-decoder")
+        #expect(encoder.entry.encoder.parameters["frame-duration"] == .duration(.milliseconds(60)), "the peer's ptime")
+        #expect(encoder.entry.encoder.parameters["max-bandwidth"] == .string("nb"), "the peer's maxplaybackrate=8000")
+        #expect(decoder.entry.decoder.parameters["fec"] == .bool(true))
     }
 
     @Test("telephone-event is offered when the pipeline has a DTMF node")
@@ -97,51 +101,71 @@ struct CallPipelineTests {
         #expect(throws: GraphBuildError.self) { try pipeline.attach(unknown, session: nil) }
     }
 
-    @Test("two attached graphs talk over RTP on loopback: a 1 kHz tone arrives as a 1 kHz tone", arguments: ["PCMU", "speex"])
+    @Test("two attached graphs talk over RTP: a 1 kHz tone arrives as a 1 kHz tone", arguments: ["PCMU", "speex"])
     func loopbackCall(codec: String) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("call-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let recording = directory.appendingPathComponent("b.wav").path
-        let caller = try CallPipeline(text: "sine freq=1000 rate=48000 level=-12dB ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink",
-                                      registry: registry)
-        let callee = try CallPipeline(text: "silence rate=48000 ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! wav-recorder path=\(recording)",
-                                      registry: registry)
-        let a = try await RTPSession.bind(host: "127.0.0.1"), b = try await RTPSession.bind(host: "127.0.0.1")
-        var offerer = OfferAnswer(options: caller.mediaOptions(address: "127.0.0.1", port: a.rtpPort), sessionID: 1)
-        var answerer = OfferAnswer(options: callee.mediaOptions(address: "127.0.0.1", port: b.rtpPort), sessionID: 2)
-        offerer.options.codecs = offerer.options.codecs.filter { $0.encoding.hasPrefix(codec) }
-        let (answer, calleeMedia) = try answerer.makeAnswer(to: offerer.makeOffer())
-        let callerMedia = try offerer.acceptAnswer(answer)
-        a.setRemote(rtp: try SocketAddress(ipAddress: callerMedia.remoteAddress, port: callerMedia.remotePort),
-                    rtcp: try SocketAddress(ipAddress: callerMedia.remoteAddress, port: callerMedia.remoteRTCPPort))
-        b.setRemote(rtp: try SocketAddress(ipAddress: calleeMedia.remoteAddress, port: calleeMedia.remotePort),
-                    rtcp: try SocketAddress(ipAddress: calleeMedia.remoteAddress, port: calleeMedia.remoteRTCPPort))
-        let graphA = try caller.attach(callerMedia, session: a), graphB = try callee.attach(calleeMedia, session: b)
-        async let runA: GraphRunReport = runRealtime(graphA, seconds: 1.5)
-        async let runB: GraphRunReport = runRealtime(graphB, seconds: 1.5)
-        _ = try await (runA, runB)
-        await a.close()
-        await b.close()
-        let h = try NodeHarness(pipeline: "wav-player path=\(recording)", registry: registry)
-        h.clock.advance(by: .seconds(10))
-        let heard = h.outputSamples()
-        let rate = h.negotiatedOutput?.clockRate ?? 0
-        try h.finish()
-        #expect(Double(heard.count) / Double(rate) > 1.2, "most of 1.5 s arrived: \(heard.count) samples at \(rate) Hz")
-        let tail = Array(heard.suffix(rate / 2))
-        let frequency = AudioCheck.dominantFrequency(tail, sampleRate: rate)
+        let recording = try scratch().appendingPathComponent("b.wav").path
+        let call = try VirtualCallMedia(
+            caller: "sine freq=1000 rate=48000 level=-12dB ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink",
+            callee: "silence rate=48000 ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! wav-recorder path=\(recording)",
+            codecs: { $0.encoding.hasPrefix(codec) }, registry: registry)
+        try await call.run(for: .milliseconds(1_500))
+        await call.stop()
+        let (heard, rate) = try readBack(recording)
+        // All of it but what the jitter buffer (60 ms) still held when the call stopped.
+        let seconds = Double(heard.count) / Double(max(rate, 1))
+        #expect(seconds > 1.42 && seconds <= 1.5, "1.5 s of media: \(heard.count) samples at \(rate) Hz")
+        let frequency = AudioCheck.dominantFrequency(Array(heard.suffix(rate / 2)), sampleRate: rate)
         #expect(abs(frequency - 1_000) < 20, "heard \(frequency) Hz")
     }
 
-    func runRealtime(_ graph: Graph, seconds: Double) async throws -> GraphRunReport {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    continuation.resume(returning: try graph.run(clock: RealtimeClock(), limit: .seconds(seconds)))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
+    @Test("offer/answer changes the codec while media flows: PCMU → PCMA → speex/16000 → PCMU, the tone keeps its frequency and the recording its length")
+    func codecChanges() async throws {
+        let recording = try scratch().appendingPathComponent("b.wav").path
+        let call = try VirtualCallMedia(
+            caller: "sine freq=1000 rate=48000 level=-12dB ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink",
+            callee: "silence rate=48000 ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! wav-recorder path=\(recording)",
+            codecs: { $0.encoding == "PCMU" }, registry: registry)
+        #expect(call.callerGraph.codec.description == "PCMU/8000")
+        for codec in ["PCMA/8000", "speex/16000", "PCMU/8000"] {
+            try await call.run(for: .seconds(2))
+            try call.renegotiate { $0.description == codec }
+            #expect(call.callerGraph.codec.description == codec && call.calleeGraph.codec.description == codec)
         }
+        try await call.run(for: .seconds(2))
+        let summaries = await call.stop()
+        let (heard, rate) = try readBack(recording)
+        #expect(rate == 8_000, "the callee's decoder keeps the rate it started with")
+        let seconds = Double(heard.count) / Double(max(rate, 1))
+        #expect(seconds > 7.85 && seconds <= 8, "8 s of media time, less the jitter buffer's 60 ms: \(seconds) s")
+        for second in [1, 3, 5, 6] where heard.count >= (second + 1) * rate {
+            let slice = Array(heard[(second * rate + rate / 2)..<((second + 1) * rate + rate / 2)])
+            let frequency = AudioCheck.dominantFrequency(slice, sampleRate: rate)
+            #expect(abs(frequency - 1_000) < 20, "second \(second): \(frequency) Hz")
+            #expect(AudioCheck.rms(slice) > 1_000, "second \(second) is not silent")
+        }
+        // Packets of the old codec still in flight when a receiver switched are dropped (at most a
+        // tick's worth per change and direction), never mistaken for the new one.
+        let stale = summaries.compactMap { line -> Int? in
+            guard let range = line.range(of: " of the previous codec") else { return nil }
+            return Int(line[..<range.lowerBound].split(separator: " ").last ?? "")
+        }
+        #expect(stale.reduce(0, +) <= 6, "\(summaries)")
+        #expect(summaries.contains { $0.contains("3 codec change(s)") }, "\(summaries)")
+        #expect(!summaries.contains { $0.contains("unknown payload type") }, "no packet arrived with a payload type the receiver did not expect: \(summaries)")
+    }
+
+    func scratch() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("call-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    func readBack(_ path: String) throws -> ([Int16], Int) {
+        let h = try NodeHarness(pipeline: "wav-player path=\(path)", registry: registry)
+        h.clock.advance(by: .seconds(60))
+        let samples = h.outputSamples()
+        let rate = h.negotiatedOutput?.clockRate ?? 0
+        try h.finish()
+        return (samples, rate)
     }
 }

@@ -90,6 +90,13 @@ func readSoundFile(_ path: String) throws -> (samples: [Int16], format: MediaFor
     return (samples, h.negotiatedOutput)
 }
 
+/// How many seconds of media a sound file holds, as read back through libsndfile.
+func soundFileSeconds(_ path: String) throws -> Double {
+    let (samples, format) = try readSoundFile(path)
+    guard let format, format.clockRate > 0 else { return 0 }
+    return Double(samples.count) / Double(format.clockRate * format.channels)
+}
+
 /// The repository root (three levels above this file).
 let repositoryRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()

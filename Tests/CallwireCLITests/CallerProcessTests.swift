@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -39,7 +40,7 @@ struct CallerProcessTests {
     func sippCalls() throws {
         let binary = try callwireExecutable().path
         let sipp = try requireTool("sipp")
-        let port = Int.random(in: 30_000...39_999)
+        let port = FreePort.next([.udp, .tcp])
         let callee = Process()
         callee.executableURL = URL(fileURLWithPath: binary)
         callee.arguments = ["--listen", "--auto-respond-after=0", "--no-audio", "--int-ip=127.0.0.1", "--port=\(port)", "-q"]
@@ -50,8 +51,8 @@ struct CallerProcessTests {
             callee.interrupt()
             callee.waitUntilExit()
         }
-        Thread.sleep(forTimeInterval: 1)
-        let result = try runProcess(sipp, ["-sn", "uac", "-r", "20", "-m", "200", "-i", "127.0.0.1", "-p", String(port + 1),
+        try Readiness.waitUntilListeningSync(port: port)
+        let result = try runProcess(sipp, ["-sn", "uac", "-r", "20", "-m", "200", "-i", "127.0.0.1", "-p", String(FreePort.next()),
                                            "-nostdin", "-timeout", "60s", "127.0.0.1:\(port)"])
         #expect(result.status == 0, "sipp: \(result.out.suffix(1_500)) \(result.err.suffix(500))")
         #expect(callee.isRunning, "callwire is still up")
@@ -62,7 +63,7 @@ struct CallerProcessTests {
         let binary = try callwireExecutable().path
         let directory = try temporaryDirectory("kill")
         let recording = directory.appendingPathComponent("call.wav").path
-        let port = Int.random(in: 40_000...49_999)
+        let port = FreePort.next([.udp, .tcp])
         let callee = Process()
         callee.executableURL = URL(fileURLWithPath: binary)
         callee.arguments = ["--listen", "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)", "-q", "--pipeline",
@@ -73,14 +74,17 @@ struct CallerProcessTests {
             callee.interrupt()
             callee.waitUntilExit()
         }
-        Thread.sleep(forTimeInterval: 1)
+        try Readiness.waitUntilListeningSync(port: port)
         let caller = Process()
         caller.executableURL = URL(fileURLWithPath: binary)
         caller.arguments = ["--to=sip:alice@127.0.0.1:\(port)", "--no-audio", "--int-ip=127.0.0.1", "--port=0", "--record", recording]
         caller.standardInput = FileHandle.nullDevice
         caller.standardOutput = FileHandle.nullDevice
         try caller.run()
-        Thread.sleep(forTimeInterval: 3.5)
+        // Wait in media time: until the recording on disk holds 2 s, however loaded the machine is.
+        try Readiness.waitSync(for: "2 s in the call's recording", timeout: .seconds(60), poll: .milliseconds(100)) {
+            ((try? soundFileSeconds(recording)) ?? 0) >= 2
+        }
         kill(caller.processIdentifier, SIGKILL)
         caller.waitUntilExit()
         let info = try runProcess(try requireTool("soxi"), ["-D", recording])
@@ -127,7 +131,7 @@ struct CallerEventsTests {
     @Test("--events json: one object per line with event and time; the callee hangs up after --auto-terminate-after")
     func jsonEvents() throws {
         let binary = try callwireExecutable().path
-        let port = Int.random(in: 50_000...54_999)
+        let port = FreePort.next([.udp, .tcp])
         let callee = Process()
         callee.executableURL = URL(fileURLWithPath: binary)
         callee.arguments = ["--listen", "--auto-respond-after=0", "--auto-terminate-after=1", "--no-audio", "--int-ip=127.0.0.1",
@@ -139,7 +143,7 @@ struct CallerEventsTests {
             callee.interrupt()
             callee.waitUntilExit()
         }
-        Thread.sleep(forTimeInterval: 1)
+        try Readiness.waitUntilListeningSync(port: port)
         let result = try runProcess(binary, ["--to=sip:alice@127.0.0.1:\(port)", "--no-audio", "--int-ip=127.0.0.1", "--port=0",
                                              "--events", "json"])
         #expect(result.status == 0, "\(result.err)")
@@ -168,10 +172,10 @@ struct EarlyMediaTests {
         let binary = try callwireExecutable().path
         let sipp = try requireTool("sipp")
         let scenario = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sipp/early-media-uas.xml").path
-        let port = Int.random(in: 36_000...36_900) & ~1
+        let port = FreePort.next(.udp), mediaPort = FreePort.next(pair: true)
         let callee = Process()
         callee.executableURL = URL(fileURLWithPath: sipp)
-        callee.arguments = ["-sf", scenario, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(port + 40),
+        callee.arguments = ["-sf", scenario, "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1", "-mp", String(mediaPort),
                             "-m", "1", "-nostdin", "-timeout", "30s"]
         callee.standardOutput = FileHandle.nullDevice
         callee.standardError = FileHandle.nullDevice
@@ -181,7 +185,7 @@ struct EarlyMediaTests {
             if callee.isRunning { callee.terminate() }
             callee.waitUntilExit()
         }
-        Thread.sleep(forTimeInterval: 1)
+        try Readiness.waitUntilListeningSync(port: port)
         let result = try runProcess(binary, ["--to=sip:service@127.0.0.1:\(port)", "--no-audio", "--int-ip=127.0.0.1", "--port=0",
                                              "--duration=1", "--events", "json"])
         #expect(result.status == 0, "\(result.err)")

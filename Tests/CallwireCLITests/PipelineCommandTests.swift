@@ -31,6 +31,20 @@ struct PipelineCommandTests {
         #expect(result.stdout == "<pipeline>: ok, 4 nodes, 3 links")
     }
 
+    @Test("check is static: a pipeline naming a sound card checks on a headless machine; --devices opens it")
+    func checkNeedsNoDevice() async {
+        let text = "alsa-source device=hw:9,0 rate=8000 ! pcmu-encoder ! pcmu-decoder ! alsa-sink device=hw:9,1"
+        let result = await callwire("pipeline", "check", text)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("ok, 4 nodes"))
+        let shipped = await callwire("pipeline", "check", repositoryRoot.appendingPathComponent("pipelines/call-default.pipeline").path)
+        #expect(shipped.status == 0, "\(shipped.stderr)")
+        let devices = await callwire("pipeline", "check", "--devices", text)
+        #expect(devices.status == 1)
+        #expect(devices.stderr.contains("cannot open audio device 'hw:9,0'"), "\(devices.stderr)")
+        #expect(devices.stderr.contains("cannot open audio device 'hw:9,1'"), "\(devices.stderr)")
+    }
+
     @Test("check: a missing pipeline file is named")
     func missingFile() async {
         let result = await callwire("pipeline", "check", "nowhere/absent.pipeline")

@@ -4,7 +4,7 @@ import SDP
 import SIPCore
 import Testing
 
-@Suite("Real-world captures (../shared/testdata/captures)")
+@Suite("Real-world captures (Tests/Fixtures/captures)")
 struct CaptureTests {
     static let files = ["SIP_DTMF2.cap", "sip-rtp-g711.pcap", "SIP_CALL_RTP_G711"]
 

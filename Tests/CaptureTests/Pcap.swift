@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A UDP datagram from a libpcap capture (Ethernet, IPv4; what the shared captures hold).
 struct CapturedDatagram {
@@ -52,16 +53,9 @@ struct PcapError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The shared captures, read in place.
+/// A capture from `Tests/Fixtures/captures`.
 func capture(_ name: String) throws -> [CapturedDatagram] {
-    let root = ProcessInfo.processInfo.environment["CALLWIRE_TESTDATA"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/testdata").path
-    let path = root + "/captures/" + name
-    guard let data = FileManager.default.contents(atPath: path) else {
-        throw PcapError("capture \(path) is missing; it lives beside the repository in ../shared/testdata")
-    }
-    return try Pcap.udpDatagrams(data)
+    try Pcap.udpDatagrams(Data(Fixtures.bytes("captures/" + name)))
 }
 
 extension CapturedDatagram {

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -61,7 +62,7 @@ struct BaresipCodecTests {
         let silence = directory.appendingPathComponent("silence.wav").path
         #expect(try runTool("sox", package: "sox", ["-n", "-r", String(codec.sampleRate), "-c", "1", "-b", "16", "-e", "signed-integer",
                                                     silence, "trim", "0", "30"]) == 0)
-        let port = try freePort(SOCK_DGRAM)
+        let port = FreePort.next([.udp, .tcp])
         // --textspeech speaks typed lines into the call; this pipeline gives it flite's rms voice,
         // which keeps its words through low-rate codecs better than the default narrowband kal.
         let pipeline = "tts voice=rms keep-open=true ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink"

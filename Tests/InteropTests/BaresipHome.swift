@@ -1,7 +1,5 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
+import TestSupport
 
 /// A baresip home directory for one test: the config template with its placeholders filled,
 /// one auto-answering account, and the ports it listens on (each confirmed free by the OS).
@@ -21,13 +19,13 @@ struct BaresipHome {
          modules: [String] = [], extraConfig: [String] = []) throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        sipPort = try freePort(SOCK_DGRAM)
-        controlPort = try freePort(SOCK_STREAM)
-        let rtp = try freePortPair()
+        sipPort = FreePort.next(.udp)
+        controlPort = FreePort.next(.tcp)
+        let rtp = FreePort.next(pair: true, count: 40)
         let template = try String(contentsOf: interopDirectory().appendingPathComponent("baresip/config"), encoding: .utf8)
         var config = template.replacingOccurrences(of: "SIP_PORT", with: String(sipPort))
             .replacingOccurrences(of: "CTRL_PORT", with: String(controlPort))
-            .replacingOccurrences(of: "RTP_PORTS", with: "\(rtp)-\(rtp + 1)")
+            .replacingOccurrences(of: "RTP_PORTS", with: "\(rtp)-\(rtp + 40)")
             .replacingOccurrences(of: "SOURCE", with: source)
             .replacingOccurrences(of: "SRATE", with: String(sampleRate))
             .replacingOccurrences(of: "MODULE_PATH", with: try Self.modulePath())
@@ -42,6 +40,7 @@ struct BaresipHome {
     func start() async throws -> PeerProcess {
         let baresip = try PeerProcess(try tool("baresip", package: "baresip"), ["-f", directory.path], directory: directory)
         try await baresip.waitFor("baresip is ready")
+        try await Readiness.waitUntilListening(port: controlPort, tcp: true)
         return baresip
     }
 
@@ -71,44 +70,5 @@ struct BaresipHome {
         let name = try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix("-dec.wav") }
         guard let name else { throw InteropFailure("baresip wrote no -dec.wav in \(directory.path)") }
         return directory.appendingPathComponent(name).path
-    }
-}
-
-/// A port the OS says is free now: bind port 0 on 127.0.0.1 and read back what it chose.
-func freePort(_ type: __socket_type) throws -> Int {
-    let descriptor = socket(AF_INET, Int32(type.rawValue), 0)
-    guard descriptor >= 0 else { throw InteropFailure("socket() failed") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw InteropFailure("cannot bind a port on 127.0.0.1") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// An even UDP port whose successor is free too (RTP and RTCP), as the OS reports them now.
-func freePortPair() throws -> Int {
-    for _ in 0..<50 {
-        let port = try freePort(SOCK_DGRAM) & ~1
-        if port >= 1_024, udpPortIsFree(port), udpPortIsFree(port + 1) { return port }
-    }
-    throw InteropFailure("no free even/odd UDP port pair on 127.0.0.1")
-}
-
-private func udpPortIsFree(_ port: Int) -> Bool {
-    let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    return withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
     }
 }

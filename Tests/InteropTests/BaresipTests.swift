@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -44,13 +45,14 @@ struct BaresipTests {
         let directory = try scratch("baresip-listen")
         let silence = directory.appendingPathComponent("silence.wav").path
         #expect(try runTool("sox", package: "sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", silence, "trim", "0", "40"]) == 0)
-        let port = try freePort(SOCK_DGRAM)
+        let port = FreePort.next([.udp, .tcp])
         let callwire = try PeerProcess(try callwirePath(), ["--listen", "--textspeech", "--no-audio", "--auto-respond-after=0.2",
                                                             "--int-ip=127.0.0.1", "--port=\(port)"])
         defer { kill(callwire.process.processIdentifier, SIGKILL) }
         let (home, baresip) = try makeBaresip(source: silence, directory: directory)
         defer { kill(baresip.process.processIdentifier, SIGKILL) }
         try await baresip.waitFor("baresip is ready")
+        try await Readiness.waitUntilListening(port: home.controlPort, tcp: true)
         let control = try ControlConnection(port: home.controlPort)
         try control.send(command: "dial", params: "sip:alice@127.0.0.1:\(port)")
         do {

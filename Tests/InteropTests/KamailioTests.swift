@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Callwire registers, calls and messages through Kamailio (Debian `kamailio`) with digest
@@ -8,11 +9,12 @@ struct KamailioTests {
     func startKamailio(port: Int, directory: URL) async throws -> PeerProcess {
         let template = try String(contentsOf: interopDirectory().appendingPathComponent("kamailio/auth.cfg"), encoding: .utf8)
         let config = directory.appendingPathComponent("kamailio.cfg")
-        try template.replacingOccurrences(of: "PORT", with: String(port)).write(to: config, atomically: true, encoding: .utf8)
+        try template.replacingOccurrences(of: "MODULES", with: try kamailioModules())
+            .replacingOccurrences(of: "PORT", with: String(port)).write(to: config, atomically: true, encoding: .utf8)
         let kamailio = try PeerProcess(try tool("kamailio", package: "kamailio"),
                                        ["-f", config.path, "-DD", "-E", "-w", directory.path, "-P", directory.appendingPathComponent("pid").path])
         try await kamailio.waitFor("SO_RCVBUF is finally")
-        try await Task.sleep(for: .milliseconds(300))
+        try await Readiness.waitUntilListening(port: port)
         return kamailio
     }
 
@@ -20,7 +22,7 @@ struct KamailioTests {
     func digestRegistrarAndProxy() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kamailio-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let port = testPort(25_000...25_998)
+        let port = FreePort.next(.udp)
         let kamailio = try await startKamailio(port: port, directory: directory)
         defer { kill(kamailio.process.processIdentifier, SIGKILL) }
         let callwire = try callwirePath()

@@ -86,8 +86,22 @@ func tool(_ name: String, package: String) throws -> String {
     throw InteropFailure("\(name) is not installed; run `make deps` (Debian package \(package))")
 }
 
-/// A free-looking port in a range private to one test.
-func testPort(_ range: ClosedRange<Int>) -> Int { Int.random(in: range) & ~1 }
+/// Kamailio's module folder, from the package's own file list (its multiarch path differs by
+/// architecture: `/usr/lib/x86_64-linux-gnu/kamailio/modules/` on amd64).
+func kamailioModules() throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: try tool("dpkg", package: "dpkg"))
+    process.arguments = ["-L", "kamailio"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let listing = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard let tm = listing.split(separator: "\n").first(where: { $0.hasSuffix("/kamailio/modules/tm.so") }) else {
+        throw InteropFailure("kamailio's module folder was not found in `dpkg -L kamailio`; run `make deps`")
+    }
+    return String(tm.dropLast("tm.so".count))
+}
 
 /// This file's folder (the configurations live beside it).
 func interopDirectory(_ file: String = #filePath) -> URL { URL(fileURLWithPath: file).deletingLastPathComponent() }

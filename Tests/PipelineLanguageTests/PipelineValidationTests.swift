@@ -81,7 +81,7 @@ struct PipelineValidationTests {
         #expect(!plan.isRunnable)
     }
 
-    @Test("every shipped pipeline passes check")
+    @Test("every shipped pipeline passes the static check, on a machine with or without a sound card")
     func shippedPipelines() throws {
         let directory = String(#filePath.split(separator: "/").dropLast(3).joined(separator: "/"))
         let root = "/" + directory + "/pipelines"
@@ -89,12 +89,12 @@ struct PipelineValidationTests {
         #expect(!files.isEmpty)
         for file in files {
             let text = try #require(readText(file))
+            var staticCompiler = compiler
+            staticCompiler.probesDevices = false
             do {
-                _ = try compiler.plan(text, file: file)
+                _ = try staticCompiler.plan(text, file: file)
             } catch {
-                // A pipeline for the sound card (call-default) can only fail here for want of one.
-                let deviceOnly = error.diagnostics.allSatisfy { "\($0)".contains("cannot open audio device") }
-                if !deviceOnly { Issue.record("\(error)") }
+                Issue.record("\(error)")
             }
         }
     }

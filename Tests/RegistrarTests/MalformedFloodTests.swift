@@ -2,6 +2,7 @@ import Endpoint
 import Foundation
 import Registrar
 import SIPCore
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -12,8 +13,7 @@ import Glibc
 /// still routes a call afterwards.
 @Suite("Server under malformed traffic", .serialized, .timeLimit(.minutes(3)))
 struct MalformedFloodTests {
-    static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/testdata/rfc4475")
+    static let corpus = Fixtures.url("rfc4475")
 
     /// The datagrams: every invalid message as is, then seeded truncations and bit flips.
     static func datagrams(count: Int) throws -> [[UInt8]] {

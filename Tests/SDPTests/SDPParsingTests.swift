@@ -1,23 +1,10 @@
 import Foundation
 import SDP
+import TestSupport
 import Testing
 
-/// The shared test corpus, read in place (`../shared/testdata`, or `$CALLWIRE_TESTDATA`).
-func testdata(_ path: String) throws -> Data {
-    let root = ProcessInfo.processInfo.environment["CALLWIRE_TESTDATA"]
-        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/testdata").path
-    let url = URL(fileURLWithPath: root).appendingPathComponent(path)
-    guard let data = FileManager.default.contents(atPath: url.path) else {
-        throw CorpusMissing(path: url.path)
-    }
-    return data
-}
-
-struct CorpusMissing: Error, CustomStringConvertible {
-    var path: String
-    var description: String { "test corpus file \(path) is missing; it lives beside the repository in ../shared/testdata" }
-}
+/// A file of `Tests/Fixtures`.
+func testdata(_ path: String) throws -> Data { Data(try Fixtures.bytes(path)) }
 
 @Suite("SDP parsing and serialization")
 struct SDPParsingTests {

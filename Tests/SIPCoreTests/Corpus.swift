@@ -1,20 +1,15 @@
 import Crypto
 import Foundation
 import SIPCore
+import TestSupport
 import Testing
 
-/// The shared conformance corpora, read in place from `../shared/testdata` beside the project.
+/// The RFC 4475 and RFC 5118 corpora in `Tests/Fixtures`.
 enum Corpus {
-    /// `../shared/testdata` beside the project, or `$CALLWIRE_TESTDATA` when set.
-    static let root: URL = ProcessInfo.processInfo.environment["CALLWIRE_TESTDATA"].map(URL.init(fileURLWithPath:))
-        ?? URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/testdata")
-
-    /// The RFC 4475 messages (an empty list fails the checksum test loudly).
-    static let rfc4475: [Entry] = (try? entries("rfc4475")) ?? []
+    /// The RFC 4475 messages (a missing or empty corpus is one failing case).
+    static let rfc4475 = FixtureCase.list { try entries("rfc4475") }
     /// The RFC 5118 messages.
-    static let rfc5118: [Entry] = (try? entries("rfc5118")) ?? []
+    static let rfc5118 = FixtureCase.list { try entries("rfc5118") }
 
     struct Entry: Sendable, CustomTestStringConvertible {
         var folder: String
@@ -25,11 +20,7 @@ enum Corpus {
     }
 
     static func bytes(_ folder: String, _ file: String) throws -> [UInt8] {
-        let url = root.appendingPathComponent(folder).appendingPathComponent(file)
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw CorpusError("cannot read \(url.path): the shared test data must sit beside the project")
-        }
-        return [UInt8](data)
+        try Fixtures.bytes("\(folder)/\(file)")
     }
 
     static func entries(_ folder: String) throws -> [Entry] {
@@ -63,11 +54,6 @@ enum Corpus {
         }.joined(separator: "\r\n")
         return Array((fixed + "\r\n\r\n" + body).utf8)
     }
-}
-
-struct CorpusError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// What our parser made of a message.

@@ -32,7 +32,7 @@ struct RobustnessTests {
     func mutations() throws {
         var generator = Generator(state: 0x5EED_CA11_0000_0001)
         var runs = 0
-        for entry in Corpus.rfc4475 + Corpus.rfc5118 {
+        for entry in try Corpus.entries("rfc4475") + Corpus.entries("rfc5118") {
             let bytes = try Corpus.bytes(entry.folder, entry.file)
             for cut in stride(from: 0, to: bytes.count, by: max(1, bytes.count / 64)) {
                 exercise(Array(bytes[..<cut]))

@@ -1,5 +1,6 @@
 import Foundation
 import SIPCore
+import TestSupport
 import Testing
 
 @Suite("RFC 4475 and RFC 5118 torture messages")
@@ -14,8 +15,18 @@ struct TortureTests {
         #expect(Set(try Corpus.entries(folder).map(\.file)) == Set(sums.map(\.file)), "EXPECTED.tsv lists every file")
     }
 
+    @Test("the SDP and capture fixtures match their SHA256SUMS", arguments: [("sdp", 2), ("captures", 3)])
+    func otherChecksums(folder: String, files: Int) throws {
+        let sums = try Corpus.checksums(folder)
+        #expect(sums.count == files)
+        for (file, sha) in sums {
+            #expect(Corpus.sha256(try Corpus.bytes(folder, file)) == sha, "\(folder)/\(file)")
+        }
+    }
+
     @Test("every RFC 4475 message gets the verdict the RFC describes", arguments: Corpus.rfc4475)
-    func rfc4475(entry: Corpus.Entry) throws {
+    func rfc4475(entry: FixtureCase<Corpus.Entry>) throws {
+        let entry = try entry.get()
         let outcome = Outcome(try Corpus.bytes(entry.folder, entry.file))
         let expectation = try #require(TortureExpectations.all[entry.file], "no expectation written for \(entry.file)")
         try expectation(outcome)
@@ -23,7 +34,8 @@ struct TortureTests {
     }
 
     @Test("every RFC 5118 message gets the verdict the RFC describes", arguments: Corpus.rfc5118)
-    func rfc5118(entry: Corpus.Entry) throws {
+    func rfc5118(entry: FixtureCase<Corpus.Entry>) throws {
+        let entry = try entry.get()
         let raw = try Corpus.bytes(entry.folder, entry.file)
         let fixed = Corpus.fixingContentLength(raw)
         if fixed != raw {
@@ -120,7 +132,7 @@ enum TortureExpectations {
             #expect(message.headers[SIPHeaderName("NewFangledHeader")] == "newfangled value continued newfangled value")
             #expect(message.subject == "", "empty Subject")
             #expect(message.headers[SIPHeaderName("UnknownHeaderWithUnusualValue")] == ";;,,;;,;", "unknown headers kept verbatim")
-            guard case .addresses(let contacts)? = try message.contacts else { throw CorpusError("no contact") }
+            guard case .addresses(let contacts)? = try message.contacts else { throw FixtureError("no contact") }
             #expect(contacts.first?.displayName == "Quoted string \"\"")
             #expect(contacts.first?.parameters["newparam"] == "newvalue" && contacts.first?.q == 0.33)
             let routes = try message.routes
@@ -141,13 +153,13 @@ enum TortureExpectations {
                     "%HH compares equal to the character it stands for")
             #expect(core.to.uri.matches(try SIPURI.parse("sip:user@example.com")))
             #expect(core.from.uri.user == "I have spaces")
-            guard case .addresses(let contacts)? = try message.contacts else { throw CorpusError("no contact") }
+            guard case .addresses(let contacts)? = try message.contacts else { throw FixtureError("no contact") }
             #expect(contacts[0].uri.user == "caller")
             #expect(contacts[0].uri.hasParameter("lr"))
             #expect(contacts[0].uri["name"] == "value%41", "%25 is a literal %; what follows stays text")
         },
         "escnull.dat": accepted { message, _ in
-            guard case .addresses(let contacts)? = try message.contacts else { throw CorpusError("no contacts") }
+            guard case .addresses(let contacts)? = try message.contacts else { throw FixtureError("no contacts") }
             #expect(contacts.count == 2)
             #expect(contacts.map { $0.uri.user ?? "" }.allSatisfy { $0.contains("\u{00}") }, "unescaping keeps the NUL")
             #expect(contacts[0].uri.user != contacts[1].uri.user, "two distinct contacts")
@@ -250,17 +262,17 @@ enum TortureExpectations {
         },
         "zeromf.dat": accepted { _, core in #expect(core.maxForwards == 0) },
         "cparam01.dat": accepted { message, _ in
-            guard case .addresses(let contacts)? = try message.contacts else { throw CorpusError("no contact") }
+            guard case .addresses(let contacts)? = try message.contacts else { throw FixtureError("no contact") }
             #expect(contacts[0].parameters.contains("unknownparam"))
             #expect(!contacts[0].uri.hasParameter("unknownparam"), "unbracketed: a contact-param, not a URI param")
         },
         "cparam02.dat": accepted { message, _ in
-            guard case .addresses(let contacts)? = try message.contacts else { throw CorpusError("no contact") }
+            guard case .addresses(let contacts)? = try message.contacts else { throw FixtureError("no contact") }
             #expect(contacts[0].uri.hasParameter("unknownparam"), "bracketed: a URI param")
             #expect(!contacts[0].parameters.contains("unknownparam"))
         },
         "regescrt.dat": accepted { message, _ in
-            guard case .addresses(let contacts)? = try message.contacts else { throw CorpusError("no contact") }
+            guard case .addresses(let contacts)? = try message.contacts else { throw FixtureError("no contact") }
             #expect(contacts[0].uri.headers.first?.name == "Route")
             #expect(contacts[0].uri.headers.first?.value == "<sip:sip.example.com>")
         },

@@ -2,6 +2,7 @@ import SIPCore
 import SIPDialog
 import SIPTransaction
 import SIPTransport
+import TestSupport
 import Testing
 
 @Suite("Dialog rules", .timeLimit(.minutes(1)))
@@ -122,8 +123,9 @@ struct DialogRulesTests {
         var options = request(.options, to: bob)
         options.headers.add(.via, "SIP/2.0/UDP 10.0.0.99:5999;branch=z9hG4bKstamp;rport")
         alice.agent.stack.sendStateless(options, to: bob.address)
-        try await Task.sleep(for: .milliseconds(100))
-        let received = log.all.compactMap { event -> SIPMessage? in if case .request(let m) = event { return m } else { return nil } }
+        let requests = { log.all.compactMap { event -> SIPMessage? in if case .request(let m) = event { return m } else { return nil } } }
+        try await Readiness.wait(for: "the OPTIONS at bob") { !requests().isEmpty }
+        let received = requests()
         let top = try #require(try received.first?.vias.first)
         #expect(top.received == "127.0.0.1")
         #expect(top.rport == .port(alice.address.port))
@@ -174,17 +176,20 @@ struct ProxyGlareTests {
             Issue.record("no call")
             return
         }
-        try await Task.sleep(for: .milliseconds(50))
-        let bobCall = try #require(bobLog.all.compactMap { event -> SIPUserAgent.Call? in
+        let established = { bobLog.all.compactMap { event -> SIPUserAgent.Call? in
             if case .established(let call) = event { return call } else { return nil }
-        }.first)
+        } }
+        try await Readiness.wait(for: "bob's side of the call") { !established().isEmpty }
+        let bobCall = try #require(established().first)
         let sdp = Array("v=0\r\no=- 3 3 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 4004 RTP/AVP 0\r\n".utf8)
-        // Hold the loopback network while both re-INVITEs are sent, so they cross.
-        let (fromAlice, fromBob) = await network.holding {
-            async let a = alice.agent.reinvite(aliceCall, body: sdp)
-            async let b = bob.agent.reinvite(bobCall, body: sdp)
-            return await (a, b)
-        }
+        // Hold the loopback network until both re-INVITEs are on it, so they cross.
+        network.suspendDelivery()
+        async let a = alice.agent.reinvite(aliceCall, body: sdp)
+        async let b = bob.agent.reinvite(bobCall, body: sdp)
+        let bothSent: Void? = try? await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { network.messagesInFlight >= 2 }
+        network.resumeDelivery()
+        let (fromAlice, fromBob) = await (a, b)
+        #expect(bothSent != nil, "both re-INVITEs were sent while the network was held")
         #expect(fromAlice == 200 && fromBob == 200)
         let glare = (aliceLog.statuses + bobLog.statuses).filter { $0 == 491 }
         #expect(glare.count == 2, "both crossing re-INVITEs were refused with 491 once")

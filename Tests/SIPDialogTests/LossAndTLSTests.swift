@@ -50,7 +50,8 @@ struct LossAndTLSTests {
             \(nft) add rule inet loss in udp dport '{ 5070, 5080 }' numgen random mod 100 '<' 20 counter drop
             \(agent) answer --port 5070 --duration 170 > /dev/null 2>&1 &
             ANSWER=$!
-            sleep 0.5
+            # ready when port 5070 (0x13CE) is bound; at most 20 s
+            i=0; until grep -q ':13CE ' /proc/net/udp; do i=$((i+1)); [ $i -lt 400 ] || exit 3; sleep 0.05; done
             \(agent) call --to 127.0.0.1:5070 --port 5080 --count 50 --concurrency 10
             kill $ANSWER
             \(nft) list ruleset | grep -o 'counter packets [0-9]*'

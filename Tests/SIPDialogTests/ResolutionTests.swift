@@ -3,6 +3,7 @@ import SIPCore
 import SIPDialog
 import SIPResolver
 import SIPTransport
+import TestSupport
 import Testing
 
 /// RFC 3263 against a dnsmasq the test starts on 127.0.0.1 (never the system resolver).
@@ -22,7 +23,7 @@ struct ResolutionTests {
 
     func dnsmasq(_ records: [String]) throws -> DNSServer {
         let binary = try tool("dnsmasq")
-        let port = Int.random(in: 30_000...39_999)
+        let port = FreePort.next([.udp, .tcp])
         let config = FileManager.default.temporaryDirectory.appendingPathComponent("dnsmasq-\(UUID()).conf")
         try (["port=\(port)", "listen-address=127.0.0.1", "bind-interfaces", "no-resolv", "no-hosts", "user=root"] + records)
             .joined(separator: "\n").write(to: config, atomically: true, encoding: .utf8)
@@ -30,8 +31,12 @@ struct ResolutionTests {
         guard let pid = Int32(started.output.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw SetupError("dnsmasq did not start: \(started.output)")
         }
-        Thread.sleep(forTimeInterval: 0.3)
-        guard kill(pid, 0) == 0 else { throw SetupError("dnsmasq exited at start") }
+        do {
+            try Readiness.waitUntilListeningSync(port: port, timeout: .seconds(20))
+        } catch {
+            kill(pid, SIGKILL)
+            throw SetupError("dnsmasq did not start listening on 127.0.0.1:\(port): \(error)")
+        }
         return DNSServer(pid: pid, port: port)
     }
 
@@ -82,7 +87,7 @@ struct ResolutionTests {
         let bob = TestAgent.make(transport, kind: .tcp, user: "alice")
         let second = transport.listening[0].port
         // The first target's port: free, nobody listening (the connection is refused).
-        let first = Int.random(in: 40_000...49_999)
+        let first = FreePort.next(.tcp)
         let server = try dnsmasq(zone.map { $0.replacingOccurrences(of: "PORT1", with: String(first))
             .replacingOccurrences(of: "PORT2", with: String(second)) })
         defer { server.stop() }

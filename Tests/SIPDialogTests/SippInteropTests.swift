@@ -2,6 +2,7 @@ import Foundation
 import SIPCore
 import SIPDialog
 import SIPTransport
+import TestSupport
 import Testing
 
 /// sipp (Debian `sip-tester`) against the user agent, over real sockets on 127.0.0.1.
@@ -44,14 +45,15 @@ struct SippInteropTests {
                                   "-t", kind == .udp ? "u1" : "t1", "-i", "127.0.0.1", "-p", "0",
                                   "-timeout", "60s", "-nostdin", "-trace_err", "-nr"])
         #expect(result.status == 0, "sipp failed:\n\(result.output)")
-        try await Task.sleep(for: .milliseconds(200))
+        // sipp is done when its last ACK and BYE are sent; the agent counts once they arrive.
+        try? await Readiness.wait(for: "500 answered calls", timeout: .seconds(10)) { bob.agent.answered == 500 }
         #expect(bob.agent.answered == 500)
         await transport.close()
     }
 
     @Test("sipp's uas answers 100 calls from us; all complete")
     func weCallSipp() async throws {
-        let sippPort = Int.random(in: 20_000...29_999)
+        let sippPort = FreePort.next(.udp)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try sipp())
         process.arguments = ["-sn", "uas", "-i", "127.0.0.1", "-p", String(sippPort), "-m", "100", "-nostdin", "-t", "u1", "-trace_err",
@@ -62,7 +64,7 @@ struct SippInteropTests {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         defer { if process.isRunning { process.terminate() } }
-        try await Task.sleep(for: .milliseconds(500))
+        try await Readiness.waitUntilListening(port: sippPort)
         let transport = try await SIPNetworkTransport.start(TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: 0)]))
         let alice = TestAgent.make(transport, user: "alice")
         let target = SIPDestination(kind: .udp, host: "127.0.0.1", port: sippPort)
