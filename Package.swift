@@ -37,6 +37,7 @@ let package = Package(
         .library(name: "RTP", targets: ["RTP"]),
         .library(name: "RTPNodes", targets: ["RTPNodes"]),
         .library(name: "RTPSession", targets: ["RTPSession"]),
+        .library(name: "SRTP", targets: ["SRTP"]),
         .library(name: "CallMedia", targets: ["CallMedia"]),
         .library(name: "Endpoint", targets: ["Endpoint"]),
         .library(name: "EndpointTesting", targets: ["EndpointTesting"]),
@@ -83,8 +84,12 @@ let package = Package(
         .target(name: "SDP", swiftSettings: strict),
         // MARK: RTP and RTCP (pure values and state machines; sockets live in RTPSession)
         .target(name: "RTP", swiftSettings: strict),
+        // MARK: Media security: SRTP (libsrtp) and DTLS-SRTP (OpenSSL), no sockets
+        .systemLibrary(name: "CSRTP", path: "Sources/CSRTP", pkgConfig: "libsrtp2", providers: [.apt(["libsrtp2-dev"])]),
+        .target(name: "CDTLS", path: "Sources/CDTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        .target(name: "SRTP", dependencies: ["CSRTP", "CDTLS"], swiftSettings: strict),
         .target(name: "RTPSession",
-                dependencies: ["RTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                dependencies: ["RTP", "SRTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
 
         // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)
@@ -173,6 +178,7 @@ let package = Package(
                     dependencies: ["TestSupport", "SIPDialog", "SIPTransport", "SIPTransaction", "SIPCore", "SIPResolver", "sip-agent",
                                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),
+        .testTarget(name: "SRTPTests", dependencies: ["TestSupport", "SRTP", "CSRTP"], swiftSettings: strict),
         .testTarget(name: "SDPTests", dependencies: ["TestSupport", "SDP"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
         .testTarget(name: "RTPSessionTests",
