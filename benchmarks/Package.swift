@@ -57,6 +57,14 @@ let package = Package(
             ],
             path: "Benchmarks/RTPPackets",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "SRTPPackets",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SRTP", package: "Callwire"),
+            ],
+            path: "Benchmarks/SRTPPackets",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
         // libspeex and libspeexdsp called directly: the baseline for the C-backed nodes.
         .systemLibrary(name: "RawSpeex", path: "Benchmarks/RawSpeex"),
         // libopus, spandsp (G.722) and libgsm called directly, for the Opus, G.722 and GSM nodes.
