@@ -182,7 +182,7 @@ let package = Package(
         .testTarget(name: "SDPTests", dependencies: ["TestSupport", "SDP"], swiftSettings: strict),
         .testTarget(name: "RTPTests", dependencies: ["RTP"], swiftSettings: strict),
         .testTarget(name: "RTPSessionTests",
-                    dependencies: ["TestSupport", "RTPSession", "RTP", .product(name: "NIOCore", package: "swift-nio"),
+                    dependencies: ["TestSupport", "RTPSession", "RTP", "SRTP", .product(name: "NIOCore", package: "swift-nio"),
                                    .product(name: "NIOEmbedded", package: "swift-nio"),
                                    .product(name: "NIOPosix", package: "swift-nio")],
                     swiftSettings: strict),

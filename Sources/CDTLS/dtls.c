@@ -177,10 +177,34 @@ int callwire_certificate_sha256(X509 *cert, uint8_t out[32]) {
 
 // MARK: DTLS
 
-static int accept_chain(int preverified, X509_STORE_CTX *context) {
+static int peer_check_index = -1;
+
+static void make_peer_check_index(void) { peer_check_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+
+/// The SSL ex_data slot that holds a session's callwire_peer_check.
+static int peer_check_slot(void) {
+    static CRYPTO_ONCE once = CRYPTO_ONCE_STATIC_INIT;
+    (void)CRYPTO_THREAD_run_once(&once, make_peer_check_index);
+    return peer_check_index;
+}
+
+// Self-signed is normal here: the chain is not judged, the fingerprint from the SDP is the
+// check (RFC 5763 §5), on the certificate the peer presents (depth 0).
+static int check_chain(int preverified, X509_STORE_CTX *context) {
     (void)preverified;
-    (void)context;
-    return 1;   // self-signed is normal here: the fingerprint from the SDP is the check (RFC 5763 §5)
+    if (X509_STORE_CTX_get_error_depth(context) != 0) return 1;
+    SSL *ssl = X509_STORE_CTX_get_ex_data(context, SSL_get_ex_data_X509_STORE_CTX_idx());
+    callwire_peer_check *check = ssl ? SSL_get_ex_data(ssl, peer_check_slot()) : NULL;
+    if (!check) return 1;
+    X509 *presented = X509_STORE_CTX_get_current_cert(context);
+    if (!presented || !callwire_certificate_sha256(presented, check->presented)) return 0;
+    check->mismatch = memcmp(check->presented, check->expected, 32) != 0;
+    return !check->mismatch;
+}
+
+int callwire_dtls_check_peer(SSL *ssl, callwire_peer_check *check) {
+    check->mismatch = 0;
+    return SSL_set_ex_data(ssl, peer_check_slot(), check) == 1;
 }
 
 SSL_CTX *callwire_dtls_context(X509 *cert, EVP_PKEY *key, const char *srtp_profiles) {
@@ -194,7 +218,7 @@ SSL_CTX *callwire_dtls_context(X509 *cert, EVP_PKEY *key, const char *srtp_profi
         SSL_CTX_free(context);
         return NULL;
     }
-    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, accept_chain);
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, check_chain);
     SSL_CTX_set_read_ahead(context, 1);
     return context;
 }

@@ -45,6 +45,8 @@ public final class DTLSHandshake: @unchecked Sendable {
     private let certificate: DTLSCertificate
     private let ssl: OpaquePointer
     private let bio: OpaquePointer
+    /// What the certificate check in the handshake compares (read by OpenSSL's callback).
+    private let check: UnsafeMutablePointer<callwire_peer_check>
     private var scratch = [UInt8](repeating: 0, count: 2_048)
 
     /// A handshake with `certificate` as this side's identity, expecting the peer's certificate
@@ -58,10 +60,15 @@ public final class DTLSHandshake: @unchecked Sendable {
             throw SRTPError("cannot make the DTLS datagram channel: \(Self.openSSLError())")
         }
         // The session takes the datagram channel's one reference, for both directions.
-        guard callwire_dtls_prepare(ssl, bio, role == .client ? 1 : 0) == 1 else {
+        let check = UnsafeMutablePointer<callwire_peer_check>.allocate(capacity: 1)
+        check.initialize(to: callwire_peer_check())
+        withUnsafeMutableBytes(of: &check.pointee.expected) { $0.copyBytes(from: remoteFingerprint.digest) }
+        guard callwire_dtls_prepare(ssl, bio, role == .client ? 1 : 0) == 1, callwire_dtls_check_peer(ssl, check) == 1 else {
             SSL_free(ssl)
+            check.deallocate()
             throw SRTPError("cannot set the DTLS session up: \(Self.openSSLError())")
         }
+        self.check = check
         self.ssl = ssl
         self.bio = bio
         self.role = role
@@ -69,7 +76,10 @@ public final class DTLSHandshake: @unchecked Sendable {
         expected = remoteFingerprint
     }
 
-    deinit { SSL_free(ssl) }
+    deinit {
+        SSL_free(ssl)
+        check.deallocate()
+    }
 
     /// Starts the handshake: the client sends its ClientHello; the server waits for it.
     public func start() -> [Event] {
@@ -117,7 +127,13 @@ public final class DTLSHandshake: @unchecked Sendable {
             let error = SSL_get_error(ssl, result)
             if error != SSL_ERROR_WANT_READ && error != SSL_ERROR_WANT_WRITE {
                 state = .failed
-                events.append(.failed(SRTPError("the DTLS handshake failed (as \(role)): \(Self.openSSLError())")))
+                if check.pointee.mismatch != 0 {
+                    let presented = withUnsafeBytes(of: check.pointee.presented) { Array($0) }
+                    _ = Self.openSSLError()
+                    events.append(.failed(mismatch(presented: presented)))
+                } else {
+                    events.append(.failed(SRTPError("the DTLS handshake failed (as \(role)): \(Self.openSSLError())")))
+                }
             }
         }
         return events
@@ -145,10 +161,7 @@ public final class DTLSHandshake: @unchecked Sendable {
         guard hashed, let actual = try? CertificateFingerprint(digest: digest) else {
             return .failed(SRTPError("cannot hash the DTLS peer's certificate: \(Self.openSSLError())"))
         }
-        guard actual == expected else {
-            return .failed(SRTPError("the DTLS peer's certificate has fingerprint sha-256 \(actual), "
-                                     + "but its SDP a=fingerprint says \(expected): refusing the media"))
-        }
+        guard actual == expected else { return .failed(mismatch(presented: digest)) }
         guard let suite = SRTPSuite(dtlsProfile: UInt16(truncatingIfNeeded: callwire_dtls_srtp_profile(ssl))) else {
             return .failed(SRTPError("the DTLS peer agreed no SRTP profile (use_srtp, RFC 5764 §4.1.2) Callwire supports"))
         }
@@ -172,6 +185,12 @@ public final class DTLSHandshake: @unchecked Sendable {
         } catch {
             return .failed(error)
         }
+    }
+
+    private func mismatch(presented: [UInt8]) -> SRTPError {
+        let shown = (try? CertificateFingerprint(digest: presented)).map(\.description) ?? "(unreadable)"
+        return SRTPError("the DTLS peer's certificate has fingerprint sha-256 \(shown), but its SDP a=fingerprint says "
+                         + "\(expected): refusing the media")
     }
 
     /// The oldest OpenSSL error as text (and the queue cleared).

@@ -97,6 +97,7 @@ struct DTLSHandshakeTests {
         #expect(error.description.contains("\(impostor.fingerprint)") && error.description.contains("\(Self.bob.fingerprint)"))
         #expect(error.description.contains("a=fingerprint"))
         #expect(pair.client.state == .failed)
+        #expect(pair.server.state == .failed, "the client's bad_certificate alert ends the server's handshake too: no keys anywhere")
     }
 
     @Test("lost flights are retransmitted on the DTLS timer (RFC 6347 §4.2.4) and the handshake still completes")

@@ -33,6 +33,16 @@ SSL_CTX *callwire_dtls_context(X509 *cert, EVP_PKEY *key, const char *srtp_profi
 /// Sets a new DTLS session up as client or server, on `bio` for both directions (taking its
 /// reference), with a fixed MTU of 1200 octets (no path MTU queries). Returns 1, or 0.
 int callwire_dtls_prepare(SSL *ssl, BIO *bio, int client);
+/// What the certificate check saw: the fingerprint the SDP promised, the one presented, and
+/// whether they differed. Owned by the caller, alive as long as the SSL.
+typedef struct {
+    uint8_t expected[32];
+    uint8_t presented[32];
+    int mismatch;
+} callwire_peer_check;
+/// Makes the handshake refuse (with a bad_certificate alert) a peer whose certificate's
+/// SHA-256 digest is not `check->expected` (RFC 5763 §5). Returns 1, or 0.
+int callwire_dtls_check_peer(SSL *ssl, callwire_peer_check *check);
 /// Milliseconds until DTLS wants DTLSv1_handle_timeout, or -1 when no timer runs.
 long callwire_dtls_timeout_ms(SSL *ssl);
 /// DTLSv1_handle_timeout: retransmits the last flight when its timer has expired.
