@@ -15,7 +15,7 @@ DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
     libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us \
     sip-tester nftables dnsmasq-base libc-ares-dev openssl iproute2 util-linux \
     baresip kamailio libsqlite3-dev libopus-dev libspandsp-dev libgsm1-dev dpkg-dev \
-    libsrtp2-dev libssl-dev tshark
+    libsrtp2-dev libssl-dev
 
 EXAMPLE := Examples/custom-processor
 

@@ -140,7 +140,7 @@ let package = Package(
 
         // MARK: The endpoint: the only module that imports both SIP and media (DESIGN.md §1)
         .target(name: "Endpoint",
-                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", "SIPResolver", "SDP", "RTP", "RTPSession",
+                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", "SIPResolver", "SDP", "RTP", "RTPSession", "SRTP",
                                "CallMedia", "MediaCore", .product(name: "NIOCore", package: "swift-nio"),
                                .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
@@ -158,7 +158,7 @@ let package = Package(
                                "Opus", "G722", "GSM", "Analysis", "DTMF", "ALSA", "Flite", "Recognizer", "RTPNodes"],
                 swiftSettings: strict),
         .target(name: "CallwireCLI",
-                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "Registrar", "SIPCore", "SIPTransport", "SIPDialog",
+                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "Registrar", "SIPCore", "SIPTransport", "SIPDialog", "SDP",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "callwire", dependencies: ["CallwireCLI", "CallwireBuiltins"],

@@ -34,7 +34,9 @@ public enum RTPStreamFormat {
         case ("opus", 48_000): return 96
         case ("telephone-event", 8_000): return 101
         case ("telephone-event", 16_000): return 100
-        case ("telephone-event", _): return 102
+        case ("telephone-event", 32_000): return 102
+        case ("telephone-event", 48_000): return 103
+        case ("telephone-event", _): return 104
         default: return nil
         }
     }

@@ -17,23 +17,38 @@ final class CallMediaSession: @unchecked Sendable {
     private let done = DispatchGroup()
     let callID: String
     private let report: @Sendable (CallerEvent) -> Void
+    private let security: CallSecurity
+    /// Whether the SIP transport of this call is encrypted (TLS): SDES keys are only as safe as it.
+    private let signallingEncrypted: Bool
+    /// Called when keying fails after the call is up (a DTLS handshake that fails or times out):
+    /// the call must end, its media cannot flow safely.
+    var onSecurityFailure: (@Sendable (String) -> Void)?
 
     struct RunState {
         var graph: Graph?
         var negotiated: NegotiatedAudio?
         var runError: String?
         var mediaSeconds = 0.0
+        /// What was applied to the sockets (re-offers with the same keys change nothing).
+        var applied: NegotiatedSecurity??
+        var warnedSDES = false
     }
 
     /// Creates the media side of a call on a bound RTP session.
-    /// - Parameter codecs: offer only these (`PCMU`, `speex/16000`), in this order; empty: all.
+    /// - Parameters:
+    ///   - codecs: offer only these (`PCMU`, `speex/16000`), in this order; empty: all.
+    ///   - security: how the media is encrypted (keys for this call are made here).
+    ///   - signallingEncrypted: whether the call's SIP goes over TLS.
     init(callID: String, pipeline: CallPipeline, session: RTPSession, address: String, codecs: [String],
-         report: @escaping @Sendable (CallerEvent) -> Void) {
+         security: CallSecurity, signallingEncrypted: Bool, report: @escaping @Sendable (CallerEvent) -> Void) {
         self.callID = callID
         self.pipeline = pipeline
         self.session = session
         self.report = report
+        self.security = security
+        self.signallingEncrypted = signallingEncrypted
         var options = pipeline.mediaOptions(address: address, port: session.rtpPort)
+        options.security = security.mediaSecurity()
         if !codecs.isEmpty {
             options.codecs = codecs.flatMap { wanted in
                 options.codecs.filter { codec in
@@ -50,30 +65,76 @@ final class CallMediaSession: @unchecked Sendable {
 
     /// Our offer (for an INVITE, or a 2xx to an INVITE without one).
     func offer(lineEnding: String) -> [UInt8] {
-        sdpBytes(negotiation.makeOffer(), lineEnding: lineEnding)
+        let offer = negotiation.makeOffer()
+        if offer.media.contains(where: { !$0.attributes.all("crypto").isEmpty }) { warnAboutSDES() }
+        return sdpBytes(offer, lineEnding: lineEnding)
     }
 
-    /// Answers the peer's offer and remembers the settled media.
-    func answer(_ body: [UInt8], lineEnding: String) throws(CallerError) -> [UInt8] {
+    /// Why the last offer was refused, as a Warning header value (RFC 3261 §20.43) for the 488.
+    private(set) var rejectionWarning: String?
+
+    /// Answers the peer's offer, remembers the settled media and keys the sockets for it.
+    func answer(_ body: [UInt8], lineEnding: String, agent: String = "callwire") throws(CallerError) -> [UInt8] {
+        let answer: SessionDescription, media: NegotiatedAudio
         do {
             let offer = try SessionDescription(parsing: body)
-            let (answer, media) = try negotiation.makeAnswer(to: offer)
-            state.withLock { $0.negotiated = media }
-            return sdpBytes(answer, lineEnding: lineEnding)
+            (answer, media) = try negotiation.makeAnswer(to: offer)
+        } catch let error as NegotiationError {
+            rejectionWarning = error.warningHeader(agent: agent)
+            throw .media("incompatible SDP: \(error)")
         } catch {
             throw .media("incompatible SDP: \(error)")
         }
+        state.withLock { $0.negotiated = media }
+        try secure(media)
+        return sdpBytes(answer, lineEnding: lineEnding)
     }
 
-    /// Takes the peer's answer to our offer.
+    /// Takes the peer's answer to our offer, and keys the sockets for it.
     func accept(answer body: [UInt8]) throws(CallerError) {
+        let media: NegotiatedAudio
         do {
             let answer = try SessionDescription(parsing: body)
-            let media = try negotiation.acceptAnswer(answer)
-            state.withLock { $0.negotiated = media }
+            media = try negotiation.acceptAnswer(answer)
         } catch {
             throw .media("invalid media in the answer: \(error)")
         }
+        state.withLock { $0.negotiated = media }
+        try secure(media)
+    }
+
+    /// What protects the media now (`AES_CM_128_HMAC_SHA1_80 (SDES)`, `unencrypted`, …), for
+    /// listings of the calls.
+    var securityStatus: String { CallSecurity.status(of: session) }
+
+    /// Keys the sockets as offer/answer settled (once per change of keys).
+    private func secure(_ media: NegotiatedAudio) throws(CallerError) {
+        let changed = state.withLock { s -> Bool in
+            guard s.applied != .some(media.security) else { return false }
+            s.applied = .some(media.security)
+            return true
+        }
+        guard changed else { return }
+        if case .sdes = media.security { warnAboutSDES() }
+        let remote = try? (rtp: SocketAddress(ipAddress: media.remoteAddress, port: media.remotePort),
+                           rtcp: SocketAddress(ipAddress: media.remoteAddress, port: media.remoteRTCPPort))
+        let callID = callID, report = report
+        try security.apply(media.security, to: session, remote: remote) { [weak self] result in
+            switch result {
+            case .success(let suite):
+                report(.log(level: .info, text: "media encrypted: \(suite) (DTLS-SRTP, the peer's certificate matches its a=fingerprint)"))
+            case .failure(let error):
+                report(.log(level: .error, text: "call \(callID): DTLS-SRTP failed: \(error)"))
+                self?.onSecurityFailure?("DTLS-SRTP failed: \(error)")
+            }
+        }
+    }
+
+    /// RFC 4568 §8.3: SDES keys are only as confidential as the signalling that carries them.
+    private func warnAboutSDES() {
+        guard !signallingEncrypted, !state.withLock({ s in defer { s.warnedSDES = true }; return s.warnedSDES }) else { return }
+        report(.log(level: .warning, text: "SDES keys (a=crypto) travel in this call's SDP over unencrypted signalling: "
+                    + "whoever sees the SIP can decrypt the media; use --transport=tls, or --srtp-keying=dtls"))
     }
 
     /// Whether offer/answer has settled the media.
@@ -99,7 +160,7 @@ final class CallMediaSession: @unchecked Sendable {
             throw .media(error.diagnostics.map(\.description).joined(separator: "\n"))
         }
         report(.codec(call: callID, codec: "\(media.codec.encoding)/\(media.codec.clockRate)", payloadType: media.codec.payloadType,
-                      telephoneEvent: media.telephoneEvent?.payloadType))
+                      telephoneEvent: media.telephoneEvent?.payloadType, security: media.security?.description ?? "unencrypted"))
         let types = Dictionary(graph.nodeInfo.map { ($0.name, $0.type) }, uniquingKeysWith: { a, _ in a })
         let callID = callID, report = report
         graph.setMessageHandler { message in

@@ -21,14 +21,16 @@ extension Caller {
         }
         let session: RTPSession
         do {
-            session = try await RTPSession.bind(host: rtpHost)
+            session = try await CallSecurity.bindSession(host: rtpHost)
         } catch {
             finish(CallerError.media("").exitStatus, because: "cannot bind an RTP port pair on \(rtpHost): \(error)")
             return
         }
         let callID = SIPIdentifiers.callID(host: agent.stack.advertised.host)
         let media = CallMediaSession(callID: callID, pipeline: pipeline, session: session, address: options.advertisedAddress,
-                                     codecs: options.codecs, report: report)
+                                     codecs: options.codecs, security: security, signallingEncrypted: targets[0].kind == .tls,
+                                     report: report)
+        media.onSecurityFailure = { [weak self] reason in self?.endCall(callID, because: reason) }
         guard media.hasCodecs else {
             await session.close()
             finish(CallerError.usage("").exitStatus,
@@ -78,14 +80,19 @@ extension Caller {
             return 503
         }
         Task { await refillSpare() }
+        let viaTransport = (try? call.request.vias.first?.transport) ?? nil
         let media = CallMediaSession(callID: call.callID, pipeline: pipeline, session: session,
-                                     address: options.advertisedAddress, codecs: options.codecs, report: report)
+                                     address: options.advertisedAddress, codecs: options.codecs, security: security,
+                                     signallingEncrypted: viaTransport == "TLS", report: report)
+        let callID = call.callID
+        media.onSecurityFailure = { [weak self] reason in self?.endCall(callID, because: reason) }
         if !call.remoteBody.isEmpty {
             do {
-                let answer = try media.answer(call.remoteBody, lineEnding: lineEnding)
+                let answer = try media.answer(call.remoteBody, lineEnding: lineEnding, agent: agent.stack.advertised.host)
                 state.withLock { $0.answers[call.callID] = answer }
             } catch {
-                report(.log(level: .info, text: "rejected incoming call with incompatible SDP"))
+                report(.log(level: .info, text: "rejected incoming call with incompatible SDP: \(error)"))
+                call.rejectionWarning = media.rejectionWarning
                 Task { await session.close() }
                 return 488
             }
@@ -175,6 +182,16 @@ extension Caller {
                 report(.callState(call: call.callID, state: "terminating"))
                 await agent.hangUp(call)
             }
+        }
+    }
+
+    /// Ends a call whose media cannot go on (keying failed): BYE, and the job fails unless listening.
+    func endCall(_ callID: String, because reason: String) {
+        guard let call = state.withLock({ $0.calls[callID] }) else { return }
+        Task { [self] in
+            report(.callState(call: callID, state: "terminating"))
+            await agent.hangUp(call)
+            if !options.listen { finish(CallerError.media("").exitStatus, because: reason) }
         }
     }
 

@@ -30,6 +30,8 @@ public final class Caller: @unchecked Sendable {
     let agent: SIPUserAgent
     let resolver: SIPResolver
     let pipeline: CallPipeline?
+    /// How calls' media is encrypted (`--srtp`).
+    let security: CallSecurity
     let lineEnding: String
     let state = Mutex(State())
     let counters = Mutex(Counters())
@@ -66,6 +68,7 @@ public final class Caller: @unchecked Sendable {
     public init(_ options: CallerOptions, registry: NodeRegistry) async throws(CallerError) {
         try options.validate()
         self.options = options
+        security = try CallSecurity(options)
         (events, eventSink) = AsyncStream.makeStream(of: CallerEvent.self, bufferingPolicy: .unbounded)
         lineEnding = options.useLF ? "\n" : "\r\n"
         // The pipeline is checked before any SIP is sent (DESIGN.md §4); a message-only run needs none.
@@ -284,8 +287,8 @@ public final class Caller: @unchecked Sendable {
     func refillSpare() async {
         guard state.withLock({ $0.spare == nil && !$0.closing }) else { return }
         do {
-            let session = try await RTPSession.bind(host: options.intIP == "0.0.0.0" ? "0.0.0.0" : options.intIP,
-                                                    ports: 16_384...32_766)
+            let session = try await CallSecurity.bindSession(host: options.intIP == "0.0.0.0" ? "0.0.0.0" : options.intIP,
+                                                             ports: 16_384...32_766)
             let unused = state.withLock { s -> RTPSession? in
                 if s.spare == nil && !s.closing {
                     s.spare = session

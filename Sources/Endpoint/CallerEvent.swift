@@ -16,8 +16,9 @@ public enum CallerEvent: Sendable, Equatable {
     case incomingCall(call: String, from: String)
     /// A call changed state: inviting, ringing, early, active, terminating, closed.
     case callState(call: String, state: String)
-    /// The codec a call settled on.
-    case codec(call: String, codec: String, payloadType: Int, telephoneEvent: Int?)
+    /// The codec a call settled on, and what protects its media (`AES_CM_128_HMAC_SHA1_80 (SDES)`,
+    /// `DTLS-SRTP`, or `unencrypted`).
+    case codec(call: String, codec: String, payloadType: Int, telephoneEvent: Int?, security: String)
     /// DTMF keys we sent.
     case dtmfSent(call: String, digits: String)
     /// A DTMF key the far end sent.

@@ -47,7 +47,9 @@ public struct CodecCapability: Sendable, Hashable, CustomStringConvertible {
         switch clockRate {
         case 8_000: .telephoneEvent
         case 16_000: CodecCapability(encoding: "telephone-event", clockRate: 16_000, payloadType: 100, formatParameters: "0-16")
-        default: CodecCapability(encoding: "telephone-event", clockRate: clockRate, payloadType: 102, formatParameters: "0-16")
+        case 32_000: CodecCapability(encoding: "telephone-event", clockRate: 32_000, payloadType: 102, formatParameters: "0-16")
+        case 48_000: CodecCapability(encoding: "telephone-event", clockRate: 48_000, payloadType: 103, formatParameters: "0-16")
+        default: CodecCapability(encoding: "telephone-event", clockRate: clockRate, payloadType: 104, formatParameters: "0-16")
         }
     }
 

@@ -24,6 +24,14 @@ struct CallPipelineTests {
                 "Opus codes 8 kHz audio too; G.722 needs 16 kHz")
     }
 
+    @Test("an offer with every codec and its telephone-events uses each payload type once")
+    func distinctPayloadTypes() throws {
+        var side = OfferAnswer(options: try CallPipeline(text: wide, registry: registry).mediaOptions(address: "127.0.0.1", port: 4_000),
+                               sessionID: 1)
+        let formats = side.makeOffer().media[0].formats
+        #expect(Set(formats).count == formats.count, "\(formats)")
+    }
+
     @Test("the Opus fmtp describes this side's pipeline: the rates it captures and plays at, and FEC (RFC 7587 §7.1)")
     func opusOfferParameters() throws {
         let wideOpus = try CallPipeline(text: wide, registry: registry).capabilities().first { $0.encoding == "opus" }
@@ -79,7 +87,7 @@ struct CallPipelineTests {
             """, registry: registry)
         #expect(named.handlesDTMF)
         var side = OfferAnswer(options: named.mediaOptions(address: "127.0.0.1", port: 4_000), sessionID: 1)
-        #expect(side.makeOffer().media[0].formats == ["96", "0", "8", "97", "3", "101", "102"],
+        #expect(side.makeOffer().media[0].formats == ["96", "0", "8", "97", "3", "101", "103"],
                 "opus, PCMU, PCMA, speex/8000, GSM, then telephone-event at 8 kHz and at Opus's 48 kHz")
     }
 
