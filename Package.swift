@@ -145,7 +145,10 @@ let package = Package(
                                .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
 
-        .target(name: "EndpointTesting", dependencies: ["Endpoint", "MediaCore"], swiftSettings: strict),
+        .target(name: "EndpointTesting",
+                dependencies: ["Endpoint", "MediaCore", "CallMedia", "RTPSession", "SIPTransport", "SIPDialog",
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
+                swiftSettings: strict),
 
         // MARK: The included server: registrar and stateful proxy (SIP layers only)
         .target(name: "Registrar",
@@ -209,7 +212,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "FliteTests", dependencies: ["Flite", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "RecognizerTests",
-                    dependencies: ["Recognizer", "Flite", "Speex", "SpeexDSP", "G711", "Opus", "G722", "GSM", "MediaTesting"],
+                    dependencies: ["Recognizer", "Flite", "Speex", "SpeexDSP", "G711", "Opus", "G722", "GSM", "BasicElements",
+                                   "MediaTesting"],
                     swiftSettings: strict),
         .testTarget(name: "RTPNodesTests",
                     dependencies: ["RTPNodes", "RTP", "G711", "Speex", "SpeexDSP", "SoundFile", "Generators", "BasicElements",
@@ -222,7 +226,7 @@ let package = Package(
         .testTarget(name: "DSPTests", dependencies: ["DSP", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "SoundFileTests", dependencies: ["SoundFile", "Generators", "MediaTesting"], swiftSettings: strict),
         .testTarget(name: "EndpointTests",
-                    dependencies: ["Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
+                    dependencies: ["TestSupport", "Registrar", "SIPDialog", "SIPTransport", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
                                    "SoundFile"],
                     swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
@@ -231,7 +235,7 @@ let package = Package(
                     exclude: ["sipp"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",
-                    dependencies: ["TestSupport", "CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "callwire", "sip-agent"],
+                    dependencies: ["TestSupport", "CallwireCLI", "CallwireBuiltins", "Endpoint", "MediaTesting", "SoundFile", "G711", "callwire", "sip-agent"],
                     exclude: ["sipp"], swiftSettings: strict),
     ]
 )

@@ -9,7 +9,8 @@ import COpus
 /// and the decoder recovers the lost audio from that packet's in-band FEC data (RFC 6716
 /// §2.1.7; libopus `decode_fec`), which the sender includes when it was asked for
 /// `useinbandfec=1` (RFC 7587 §6.1). Otherwise it conceals the gap with Opus's own packet loss
-/// concealment. The output timeline has no gaps either way.
+/// concealment, for at most 120 ms of one gap, then silence (a held call must fall silent). The
+/// output timeline has no gaps either way.
 public final class OpusDecoder: MediaNode {
     public static let descriptor = NodeDescriptor(
         name: "opus-decoder", category: .codec,
@@ -34,6 +35,11 @@ public final class OpusDecoder: MediaNode {
     private var state: OpaquePointer?
     private let pool = FramePool(byteCapacity: OpusCodec.rtpClockRate * OpusCodec.maximumPacketMilliseconds / 1_000 * 2 * 2)
     private var decoded = 0, concealed = 0, recovered = 0, corrupt = 0
+    /// Samples concealed since the last packet: a long gap (a held call, a dead network) fades
+    /// to silence instead of PLC's drawn-out extrapolation.
+    private var lossRun = 0
+    /// How long PLC runs in one gap before the output goes silent.
+    static let concealmentLimit = Duration.milliseconds(120)
 
     public init(parameters: NodeParameters) throws(NodeError) {
         requestedRate = parameters.int("rate")
@@ -86,6 +92,7 @@ public final class OpusDecoder: MediaNode {
             return try context.push(Frame(buffer: out, byteCount: written * channels * 2, sampleCount: written,
                                           timestamp: timestamp, flags: flags))
         }
+        lossRun = 0
         var count = Int(opus_decode(state, frame.uint8, Int32(frame.byteCount), out.int16, Int32(maximumSamples), 0))
         var flags = frame.flags
         if count < 0 {
@@ -116,6 +123,11 @@ public final class OpusDecoder: MediaNode {
         concealed += 1
         let quantum = rate / 400
         let total = min(max(count, quantum), maximumSamples)
+        defer { lossRun += total }
+        if lossRun >= Self.concealmentLimit.samples(atRate: rate) {
+            out.update(repeating: 0, count: total * channels)
+            return total
+        }
         var done = 0
         while done < total {
             let step = max(quantum, (total - done) - (total - done) % quantum)

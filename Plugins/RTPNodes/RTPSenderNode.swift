@@ -38,7 +38,7 @@ public final class RTPSenderNode: MediaNode {
     private var mainIsEvents = false
     private var eventActive = false
     private let pool = FramePool(byteCapacity: 1_500)
-    private var packetsSent = 0, eventPacketsSent = 0, audioHeld = 0
+    private var packetsSent = 0, eventPacketsSent = 0, audioHeld = 0, held = 0
 
     public init(parameters: NodeParameters) {
         let ssrc = parameters.int("ssrc"), sequence = parameters.int("sequence"), timestamp = parameters.int("timestamp")
@@ -84,6 +84,11 @@ public final class RTPSenderNode: MediaNode {
     }
 
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
+        // Held (RFC 3264 §8.4): nothing goes out, and no sequence number is used up.
+        if let transport, !transport.isSending {
+            held += 1
+            return .ok
+        }
         if port == 1 || mainIsEvents { return try sendEvent(frame, context: context) }
         if eventActive {
             audioHeld += 1
@@ -135,5 +140,6 @@ public final class RTPSenderNode: MediaNode {
         "sent \(packetsSent) RTP packet(s) as SSRC \(String(sequencer.ssrc, radix: 16))"
             + (eventPacketsSent > 0 ? ", \(eventPacketsSent) of them telephone-event" : "")
             + (audioHeld > 0 ? ", \(audioHeld) audio frame(s) held back during events" : "")
+            + (held > 0 ? ", \(held) frame(s) not sent while on hold" : "")
     }
 }

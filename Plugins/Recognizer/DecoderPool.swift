@@ -7,8 +7,16 @@ import Synchronization
 final class DecoderPool: Sendable {
     static let shared = DecoderPool()
 
+    /// Decoders differ by model, and by how they normalise: whole utterances use batch cepstral
+    /// mean normalisation (each utterance's own mean, whatever was decoded before), live
+    /// decoding the running mean.
+    private struct Key: Hashable {
+        var model: SpeechModel
+        var live: Bool
+    }
+
     private struct State: ~Copyable {
-        var idle: [SpeechModel: [SpeechDecoder]] = [:]
+        var idle: [Key: [SpeechDecoder]] = [:]
         var loaded = 0
     }
 
@@ -18,17 +26,24 @@ final class DecoderPool: Sendable {
     var loadedCount: Int { state.withLock { $0.loaded } }
 
     /// Runs `body` with a decoder for `model`, loading one if none is idle.
-    func withDecoder<T>(for model: SpeechModel, _ body: (SpeechDecoder) -> T) throws(RecognizerError) -> T {
-        let decoder = try checkOut(model)
-        defer { state.withLock { $0.idle[model, default: []].append(decoder) } }
-        return body(decoder)
+    func withDecoder<T>(for model: SpeechModel, _ body: (SpeechDecoder) throws(RecognizerError) -> T) throws(RecognizerError) -> T {
+        let decoder = try checkOut(model, live: false)
+        defer { checkIn(decoder, for: model, live: false) }
+        return try body(decoder)
     }
 
-    private func checkOut(_ model: SpeechModel) throws(RecognizerError) -> SpeechDecoder {
-        if let idle = state.withLock({ $0.idle[model]?.popLast() }) { return idle }
-        let decoder = try SpeechDecoder(model: model)
+    /// Lends a decoder for longer than one call (a live utterance decoded as it is spoken); give
+    /// it back with ``checkIn(_:for:live:)``.
+    func checkOut(_ model: SpeechModel, live: Bool) throws(RecognizerError) -> SpeechDecoder {
+        if let idle = state.withLock({ $0.idle[Key(model: model, live: live)]?.popLast() }) { return idle }
+        let decoder = try SpeechDecoder(model: model, live: live)
         state.withLock { $0.loaded += 1 }
         return decoder
+    }
+
+    /// Returns a decoder lent by ``checkOut(_:live:)``.
+    func checkIn(_ decoder: SpeechDecoder, for model: SpeechModel, live: Bool) {
+        state.withLock { $0.idle[Key(model: model, live: live), default: []].append(decoder) }
     }
 
     /// Loads a decoder ahead of time (at `start`), so the first utterance is not delayed and a

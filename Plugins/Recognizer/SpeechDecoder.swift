@@ -6,26 +6,36 @@ import Foundation
 /// Loading takes ≈ 0.3 s and tens of megabytes, so decoders are made once per process and
 /// reused (``DecoderPool``). The pool lends a decoder to one thread at a time, which is what
 /// makes the unchecked `Sendable` sound.
+///
+/// The configuration differs from pocketsphinx's defaults in two ways, both measured on the real
+/// speech of `pocketsphinx-testdata` (`benchmarks/asr/`): no flat-lexicon second pass
+/// (`-fwdflat no`: it cost a third of the decoding time and made more errors, markedly on
+/// narrowband audio), and no silence removal inside the front end (`-remove_silence no`: the
+/// recognizer cuts utterances itself, and with frames dropped the word times would drift).
 final class SpeechDecoder: @unchecked Sendable {
-    private let decoder: OpaquePointer
-
-    /// What one utterance decoded to.
-    struct Hypothesis: Sendable, Equatable {
-        /// The words, space-separated (empty when nothing was recognized).
-        var text: String
-        /// The posterior probability of the hypothesis, 0…1.
-        var score: Double
-    }
+    let decoder: OpaquePointer
+    /// Searches installed besides the language model, most recently used last (bounded).
+    private var searches: [RecognitionSearch: String] = [:]
+    private var searchOrder: [RecognitionSearch] = []
+    private var nextSearchNumber = 0
+    /// How many grammars and key phrases a decoder keeps installed before dropping the oldest.
+    static let searchLimit = 16
+    /// Frames per second of the model's front end (`-frate`).
+    static let frameRate = 100
 
     /// Loads `model`; throws a message naming the file that is missing or unreadable.
-    init(model: SpeechModel) throws(RecognizerError) {
+    /// - Parameter live: decode audio as it arrives, normalised by the running cepstral mean;
+    ///   otherwise whole utterances, each normalised by its own mean (`-cmn batch`), so what an
+    ///   utterance is heard as does not depend on what the decoder heard before.
+    init(model: SpeechModel, live: Bool = false) throws(RecognizerError) {
         for (what, path) in [("acoustic model", model.acousticModel), ("language model", model.languageModel),
                              ("dictionary", model.dictionary)] where !FileManager.default.fileExists(atPath: path) {
             throw RecognizerError("the speech \(what) \(path) does not exist (Debian package pocketsphinx-en-us; run `make deps`)")
         }
         SpeechDecoder.silenceLogging
         let arguments = ["recognizer", "-hmm", model.acousticModel, "-lm", model.languageModel,
-                         "-dict", model.dictionary, "-logfn", "/dev/null"]
+                         "-dict", model.dictionary, "-logfn", "/dev/null",
+                         "-fwdflat", "no", "-remove_silence", "no", "-cmn", live ? "current" : "batch"]
         var cArguments = arguments.map { strdup($0) }
         defer { cArguments.forEach { free($0) } }
         // cmd_ln_parse_r skips argv[0], like a program's command line.
@@ -45,16 +55,68 @@ final class SpeechDecoder: @unchecked Sendable {
     /// pocketsphinx logs to stderr until told otherwise; once per process.
     private static let silenceLogging: Void = { err_set_logfp(nil) }()
 
-    /// Decodes one whole utterance of 16 kHz mono audio.
-    func decode(_ samples: [Int16]) -> Hypothesis {
-        guard ps_start_utt(decoder) >= 0 else { return Hypothesis(text: "", score: 0) }
+    /// Makes `search` the active one, installing it on first use.
+    func select(_ search: RecognitionSearch) throws(RecognizerError) {
+        let name: String
+        if case .languageModel = search {
+            name = "_default"
+        } else if let installed = searches[search] {
+            name = installed
+            searchOrder.removeAll { $0 == search }
+            searchOrder.append(search)
+        } else {
+            name = try install(search)
+        }
+        guard ps_set_search(decoder, name) >= 0 else { throw RecognizerError("pocketsphinx could not switch to the search \(name)") }
+    }
+
+    private func install(_ search: RecognitionSearch) throws(RecognizerError) -> String {
+        let missing = search.words.filter { word in
+            guard let pronunciation = ps_lookup_word(decoder, word) else { return true }
+            free(pronunciation)
+            return false
+        }
+        if !missing.isEmpty {
+            throw RecognizerError("recognizer: \(missing.map { "'\($0)'" }.joined(separator: ", ")) not in the pronunciation dictionary")
+        }
+        if searches.count >= Self.searchLimit, let oldest = searchOrder.first {
+            searchOrder.removeFirst()
+            if let name = searches.removeValue(forKey: oldest) { _ = ps_unset_search(decoder, name) }
+        }
+        nextSearchNumber += 1
+        let name = "search\(nextSearchNumber)"
+        let status: Int32
+        switch search {
+        case .languageModel:
+            return "_default"
+        case .grammarFile(let path):
+            status = ps_set_jsgf_file(decoder, name, path)
+            if status < 0 {
+                throw RecognizerError("recognizer: the grammar \(path) could not be loaded (JSGF syntax, or a word not in the dictionary)")
+            }
+        case .phrases:
+            status = ps_set_jsgf_string(decoder, name, search.jsgf ?? "")
+            if status < 0 { throw RecognizerError("recognizer: the phrases could not be made into a grammar") }
+        case .keyphrase(let phrase, let threshold):
+            // kws_search_init reads the threshold from the configuration when the search is made.
+            let config = ps_get_config(decoder)
+            cmd_ln_set_float_r(config, "-kws_threshold", pow(10, threshold))
+            status = ps_set_keyphrase(decoder, name, phrase)
+            if status < 0 { throw RecognizerError("recognizer: the key phrase '\(phrase)' could not be set up") }
+        }
+        searches[search] = name
+        searchOrder.append(search)
+        return name
+    }
+
+    /// Decodes one whole utterance of 16 kHz mono audio with the active search; `alternatives`
+    /// asks for the n best hypotheses.
+    func decode(_ samples: [Int16], alternatives: Int = 0) -> Hypothesis {
+        guard ps_start_utt(decoder) >= 0 else { return .nothing }
         // full_utt = 1: the whole utterance at once, so cepstral mean normalisation sees all of it.
         _ = samples.withUnsafeBufferPointer { ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 1) }
         ps_end_utt(decoder)
-        var best: Int32 = 0
-        guard let hypothesis = ps_get_hyp(decoder, &best) else { return Hypothesis(text: "", score: 0) }
-        let probability = logmath_exp(ps_get_logmath(decoder), ps_get_prob(decoder))
-        return Hypothesis(text: String(cString: hypothesis), score: min(1, max(0, probability)))
+        return hypothesis(alternatives: alternatives)
     }
 }
 
@@ -62,4 +124,22 @@ final class SpeechDecoder: @unchecked Sendable {
 struct RecognizerError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+extension SpeechDecoder {
+    /// Starts an utterance decoded as it arrives (partial results); live cepstral mean
+    /// normalisation, so the final result is decoded again in one piece.
+    func startLive() {
+        _ = ps_start_utt(decoder)
+    }
+
+    /// More 16 kHz audio of a live utterance.
+    func processRaw(_ samples: [Int16]) {
+        _ = samples.withUnsafeBufferPointer { ps_process_raw(decoder, $0.baseAddress, $0.count, 0, 0) }
+    }
+
+    /// Ends a live utterance (its result is not used).
+    func endLive() {
+        _ = ps_end_utt(decoder)
+    }
 }

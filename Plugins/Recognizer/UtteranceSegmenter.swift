@@ -7,6 +7,8 @@ struct UtteranceSegmenter {
     /// One utterance: its audio (with margins) and where the speech itself starts and ends.
     struct Utterance {
         var samples: [Int16]
+        /// The stream position of `samples[0]` (the lead before the speech).
+        var audioStart: Int64
         /// The first sample of speech, counted from the start of the stream.
         var start: Int64
         /// The sample after the last sample of speech.
@@ -19,6 +21,8 @@ struct UtteranceSegmenter {
     private var history: [Int16] = []
     private var historyStart: Int64 = 0
     private var current: Utterance?
+    /// How many samples of the utterance in progress ``takeNewAudio()`` has handed out.
+    private var handedOut = 0
     /// Samples analyzed so far.
     private(set) var position: Int64 = 0
 
@@ -45,7 +49,8 @@ struct UtteranceSegmenter {
                 // Speech that never pauses (or noise the detector keeps taking for speech) is
                 // cut into pieces the decoder can handle.
                 utterance.end = position
-                current = Utterance(samples: [], start: position, end: position)
+                current = Utterance(samples: [], audioStart: position, start: position, end: position)
+                handedOut = 0
                 return utterance
             }
             if case .stopped(let framesAgo) = transition {
@@ -65,7 +70,9 @@ struct UtteranceSegmenter {
             if case .started(let framesAgo) = transition {
                 let speechStart = position - Int64((framesAgo + 1) * frame.count)
                 let from = max(historyStart, speechStart - Int64(lead))
-                current = Utterance(samples: Array(history[Int(from - historyStart)...]), start: speechStart, end: position)
+                current = Utterance(samples: Array(history[Int(from - historyStart)...]), audioStart: from,
+                                    start: speechStart, end: position)
+                handedOut = 0
                 history.removeAll(keepingCapacity: true)
                 historyStart = position
             } else {
@@ -78,6 +85,16 @@ struct UtteranceSegmenter {
             }
         }
         return nil
+    }
+
+    /// The audio added to the utterance in progress since the last call (for partial results):
+    /// nil when no utterance is in progress, else the new samples, where the utterance's speech
+    /// starts and the stream position after the new samples.
+    mutating func takeNewAudio() -> (samples: [Int16], speechStart: Int64, through: Int64)? {
+        guard let count = current?.samples.count, count > handedOut, let utterance = current else { return nil }
+        let from = handedOut
+        handedOut = count
+        return (Array(utterance.samples[from...]), utterance.start, utterance.audioStart + Int64(count))
     }
 
     /// Ends the stream: the utterance in progress, if any, ends here.

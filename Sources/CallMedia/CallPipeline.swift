@@ -16,6 +16,9 @@ public struct CallPipeline {
     public let text: String, file: String
     private let registry: NodeRegistry
     private let ast: PipelineAST
+    /// What the installed codecs can do with this pipeline, worked out once (it plans the
+    /// pipeline once per codec): every call's offer reads it.
+    private var installed: [CodecCapability] = []
 
     /// Parses and checks `text` with its slots open.
     /// - Throws: ``GraphBuildError`` with every problem found, as `pipeline check` reports them.
@@ -29,11 +32,16 @@ public struct CallPipeline {
             throw GraphBuildError([error.diagnostic])
         }
         _ = try GraphBuilder(registry: registry).plan(try ast.lower())
+        installed = fitting(.all)
     }
 
     /// The codecs this pipeline can encode and decode with the installed processors, in
-    /// preference order, each with the payload type to offer.
-    public func capabilities(catalog: CodecCatalog = .all) -> [CodecCapability] {
+    /// preference order, each with the payload type to offer (from `catalog`; nil: Callwire's).
+    public func capabilities(catalog: CodecCatalog? = nil) -> [CodecCapability] {
+        catalog.map(fitting) ?? installed
+    }
+
+    private func fitting(_ catalog: CodecCatalog) -> [CodecCapability] {
         catalog.installed(in: registry).entries.compactMap { entry in
             guard let plan = try? plan(entry, payloadType: entry.capability.payloadType, events: nil, session: nil) else {
                 return nil
@@ -61,7 +69,7 @@ public struct CallPipeline {
     }
 
     /// What a call offers for this pipeline.
-    public func mediaOptions(address: String, port: Int, catalog: CodecCatalog = .all) -> MediaOptions {
+    public func mediaOptions(address: String, port: Int, catalog: CodecCatalog? = nil) -> MediaOptions {
         MediaOptions(codecs: capabilities(catalog: catalog), telephoneEvents: handlesDTMF, address: address, port: port)
     }
 

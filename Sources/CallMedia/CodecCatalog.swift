@@ -55,24 +55,24 @@ public struct CodecCatalog: Sendable {
 
     /// Every codec Callwire knows, whether or not its nodes are installed.
     ///
-    /// Speex wideband stays first (Callwire to Callwire); Opus and G.722 follow as the wideband
-    /// codecs other phones offer. An answer takes the first common codec in the *offer's*
-    /// order, so a peer that offers Opus first gets Opus.
+    /// Callwire's own order is kept (Speex wideband, G.711, Speex narrowband: what two Callwires
+    /// settle on does not change); Opus, G.722 and GSM follow. An answer takes the first common
+    /// codec in the *offer's* order, so a phone that offers Opus or G.722 first gets it.
     public static let all = CodecCatalog(entries: [
         Entry(capability: .speexWideband, encoder: ("speex-encoder", ["mode": .string("wb")]), decoder: ("speex-decoder", [:]),
               format: .encoded(codec: .speex, clockRate: 16_000, channels: 1)),
-        Entry(capability: .opus, encoder: ("opus-encoder", [:]), decoder: ("opus-decoder", [:]),
-              format: .encoded(codec: "opus", clockRate: 48_000, channels: 2),
-              tuning: OpusParameters.tuning, localParameters: OpusParameters.local),
-        Entry(capability: .g722, encoder: ("g722-encoder", [:]), decoder: ("g722-decoder", [:]),
-              format: .encoded(codec: "G722", clockRate: 8_000, channels: 1),
-              tuning: { (["frame-duration": .duration(.milliseconds(packetTime($0, allowed: 10...60)))], [:]) }),
         Entry(capability: .pcmu, encoder: ("pcmu-encoder", [:]), decoder: ("pcmu-decoder", [:]),
               format: .encoded(codec: .pcmu, clockRate: 8_000, channels: 1)),
         Entry(capability: .pcma, encoder: ("pcma-encoder", [:]), decoder: ("pcma-decoder", [:]),
               format: .encoded(codec: .pcma, clockRate: 8_000, channels: 1)),
         Entry(capability: .speexNarrowband, encoder: ("speex-encoder", ["mode": .string("nb")]), decoder: ("speex-decoder", [:]),
               format: .encoded(codec: .speex, clockRate: 8_000, channels: 1)),
+        Entry(capability: .opus, encoder: ("opus-encoder", [:]), decoder: ("opus-decoder", [:]),
+              format: .encoded(codec: "opus", clockRate: 48_000, channels: 2),
+              tuning: OpusParameters.tuning, localParameters: OpusParameters.local),
+        Entry(capability: .g722, encoder: ("g722-encoder", [:]), decoder: ("g722-decoder", [:]),
+              format: .encoded(codec: "G722", clockRate: 8_000, channels: 1),
+              tuning: { (["frame-duration": .duration(.milliseconds(packetTime($0, allowed: 10...60)))], [:]) }),
         Entry(capability: .gsm, encoder: ("gsm-encoder", [:]), decoder: ("gsm-decoder", [:]),
               format: .encoded(codec: "GSM", clockRate: 8_000, channels: 1),
               tuning: { (["frames-per-packet": .int(packetTime($0, allowed: 20...200) / 20)], [:]) }),

@@ -72,6 +72,8 @@ struct SIPArguments: ParsableArguments {
     var autoTerminateAfter = 0.0
     @Flag(name: .customLong("use-lf"), help: "Use LF line endings in SIP and SDP instead of CRLF.")
     var useLF = false
+    @Option(name: .customLong("max-calls"), help: "Calls up at once, in and out; one more incoming call gets 486 Busy Here.")
+    var maxCalls = 1
 }
 
 struct MediaArguments: ParsableArguments {
@@ -83,7 +85,7 @@ struct MediaArguments: ParsableArguments {
     var audioLoopback = false
     @Option(help: "Sound card rate for capture and playback.")
     var samplerate = 44_100
-    @Flag(name: .customLong("no-touchtone"), help: "Do not offer or send DTMF (RFC 4733) for typed digits.")
+    @Flag(name: .customLong("no-touchtone"), help: "Do not offer or send DTMF for typed digits.")
     var noTouchtone = false
     @Flag(help: "Print what the far end says (pocketsphinx).")
     var recognize = false
@@ -93,7 +95,13 @@ struct MediaArguments: ParsableArguments {
     var pipeline: String?
     @Flag(name: .customLong("show-pipeline"), help: "Print the pipeline these options choose and exit.")
     var showPipeline = false
-    @Option(help: "Record each call to this stereo WAV: left what is sent, right what is received.")
+    @Option(name: .customLong("dtmf-mode"),
+            help: "How typed digits go out: rfc4733 (telephone-event packets), info (SIP INFO, dtmf-relay) or inband (tones).")
+    var dtmfMode = "rfc4733"
+    @Option(help: """
+        Record each call to this stereo WAV: left what is sent, right what is received. Fields make one file \
+        per call: %i Call-ID, %p peer's user, %t start (YYYYmmdd-HHMMSS), %n call number, %d in/out, %% a %.
+        """)
     var record: String?
     @Option(help: "Send this sound file instead of the microphone.")
     var play: String?
@@ -165,6 +173,11 @@ extension CallerOptions {
         autoRespondAfter = s.autoRespondAfter
         autoTerminateAfter = s.autoTerminateAfter
         useLF = s.useLF
+        maxCalls = s.maxCalls
+        guard let mode = Call.DTMFMode(rawValue: m.dtmfMode.lowercased()) else {
+            throw .usage("--dtmf-mode must be rfc4733, info or inband, got '\(m.dtmfMode)'")
+        }
+        dtmfMode = mode
         sdp = !m.noSDP
         audio = !m.noAudio
         audioLoopback = m.audioLoopback

@@ -1,5 +1,6 @@
 import Endpoint
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -39,12 +40,15 @@ struct CallerRun {
                 Self.print(event, options: options, environment: environment, start: start)
             }
         }
-        let trap = SignalTrap { Task { await caller.close() } }
+        // ctrl-C closes the caller; the close it starts is owned here and awaited before exit.
+        let interrupted = Mutex<Task<Void, Never>?>(nil)
+        let trap = SignalTrap { interrupted.withLock { $0 = $0 ?? Task { await caller.close() } } }
         defer { trap.cancel() }
         StdinReader.start(caller)
         await caller.start()
         let status = await caller.wait()
         await caller.close()
+        await interrupted.withLock({ $0 })?.value
         await printer.value
         return status
     }

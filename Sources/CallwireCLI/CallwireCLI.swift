@@ -1,5 +1,6 @@
 public import MediaCore
 import ArgumentParser
+import Endpoint
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -77,7 +78,7 @@ struct RootCommand: ParsableCommand {
         abstract: "A command-line SIP endpoint built on a media-pipeline framework.",
         version: CallwireVersion.string,
         subcommands: [CallerCommand.self, ServerCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self,
-                      DemoCommand.self],
+                      DemoCommand.self, ScoreCommand.self],
         defaultSubcommand: CallerCommand.self)
 }
 
@@ -95,9 +96,15 @@ struct CallerCommand: EnvironmentCommand {
           callwire --to=sip:alice@localhost --send=hello
           callwire --to=sip:bob@127.0.0.1:5062 --pipeline 'wav-player path=a.wav ! resample ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink'
 
-        In a call, a typed line of 0-9 * # A-D is sent as DTMF, other text is spoken with \
-        --textspeech; in a message session every line is a MESSAGE. ctrl-C hangs up, unregisters \
-        and finalizes recordings; a second ctrl-C exits at once.
+          callwire --listen --max-calls 3 --record 'calls/%i.wav' --no-audio
+
+        In a call, a typed line of 0-9 * # A-D is sent as DTMF (--dtmf-mode), other text is spoken \
+        with --textspeech; in a message session every line is a MESSAGE. A line starting with / is \
+        a command; with several calls, N is the call's number (default: the newest):
+
+        \(Caller.commandHelp.split(separator: "\n").dropLast().map { "  " + $0 }.joined(separator: "\n"))
+
+        ctrl-C hangs up, unregisters and finalizes recordings; a second ctrl-C exits at once.
 
         Other commands: callwire server | pipeline run|check|show | nodes list|inspect | bench | demo \
         (callwire help COMMAND).

@@ -111,12 +111,27 @@ enum EventText {
         case .dtmf(let digit, let at, let duration):
             "DTMF \(digit)" + (at.map { " at \($0)" } ?? "") + (duration.map { " lasting \(Int($0.secondsDouble * 1000)) ms" } ?? "")
         case .text(let text): "text \"\(text)\""
-        case .recognized(let text, let start, let end, let score): "recognized \"\(text)\" (\(start)–\(end), posterior \((score * 1000).rounded() / 1000))"
+        case .recognized(let text, let start, let end, let details): recognized(text, start, end, details)
+        case .recognizing(let text, let start, let at): "recognizing \"\(text)\" (from \(start), heard to \(at))"
         case .level(let rms, let peak, let at): "level RMS \(round1(rms)) dBFS, peak \(round1(peak)) dBFS at \(at)"
         case .speech(let active, let at): "speech \(active ? "started" : "stopped") at \(at)"
         case .reconfigure(let fields): "reconfigure " + fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         case .custom(let name, let fields): name + " " + fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
         }
+    }
+
+    /// `recognized "text" (start–end, posterior p)`, then the words with their times and
+    /// confidences and any alternatives on indented lines.
+    static func recognized(_ text: String, _ start: MediaTime, _ end: MediaTime, _ details: Recognition) -> String {
+        let kind = details.isKeyphrase ? "key phrase" : "recognized"
+        var lines = ["\(kind) \"\(text)\" (\(start)–\(end), posterior \((details.score * 1000).rounded() / 1000))"]
+        if !details.words.isEmpty {
+            lines.append("  words: " + details.words.map(\.description).joined(separator: " "))
+        }
+        for (rank, alternative) in details.alternatives.enumerated() {
+            lines.append("  \(rank + 1). \(alternative)")
+        }
+        return lines.joined(separator: "\n")
     }
 
     static func round1(_ value: Double) -> String {

@@ -5,8 +5,9 @@ import SRTP
 
 /// How a ``Caller`` encrypts its calls' media (`--srtp`, `--srtp-keying`, `--dtls-cert`): the
 /// one place where the endpoint meets media security. It makes each call's keys (SDES, from the
-/// system CSPRNG) or presents the process's DTLS certificate, binds RTP sessions whose sockets
-/// encrypt (``SecureRTPSocketPair``), and applies what offer/answer settled to them.
+/// system CSPRNG) or presents the process's DTLS certificate, and applies what offer/answer
+/// settled to the call's sockets (a ``SecureRTPSocketPair``, which the runtime's RTP port
+/// allocators give every session).
 final class CallSecurity: Sendable {
     /// Off, optional or mandatory.
     let policy: MediaSecurity.Policy
@@ -44,12 +45,6 @@ final class CallSecurity: Sendable {
         let keys = Self.sdesSuites.map { suite in SDESKey(suite: suite.name, keyAndSalt: SRTPMasterKey.random(for: suite).keyAndSalt) }
         let fingerprint = certificate.map { FingerprintAttribute(hashFunction: CertificateFingerprint.algorithm, digest: $0.fingerprint.digest) }
         return MediaSecurity(policy: policy, keying: keying, sdesKeys: policy == .off ? [] : keys, fingerprint: fingerprint)
-    }
-
-    /// An RTP session on `host` whose sockets encrypt once a call's keys are settled.
-    static func bindSession(host: String, ports: ClosedRange<Int> = 16_384...32_766) async throws -> RTPSession {
-        let sockets = SecureRTPSocketPair(try await UDPSocketPair.bind(host: host, ports: ports))
-        return RTPSession(sockets: sockets, cname: "callwire@\(host)")
     }
 
     /// Keys `session`'s sockets as offer/answer settled: plain, SDES, or a DTLS handshake with

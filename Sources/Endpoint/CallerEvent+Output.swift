@@ -7,21 +7,24 @@ extension CallerEvent {
         case .registered(let aor, _): (.info, "registered with SIP server as \(aor)", false)
         case .registrationFailed(let status, _, _): (.warning, "failed to register with response \(status)", false)
         case .unregistered(let aor, let status): (.info, "unregistered \(aor) (\(status))", false)
-        case .response(let method, let status, let reason, let state):
+        case .response(let method, let status, let reason, let state, _):
             method == "MESSAGE" ? (.info, "received response: \(status) \(reason)", false)
                 : (.info, "received response in state '\(state)': \(status) \(reason)", false)
         case .incomingCall(_, let from): (.info, "received incoming call from \(from)", false)
-        case .callState(_, let state): (.debug, "changed state to '\(state)'", false)
+        case .callState(_, let state, let hold):
+            (.debug, "changed state to '\(state)'" + (hold.map { " (hold: \($0))" } ?? ""), false)
         case .codec(_, let codec, let payloadType, _, let security):
             (.info, "media: \(codec) (payload type \(payloadType)), \(security == "unencrypted" ? security : "encrypted: \(security)")", false)
         case .dtmfSent(_, let digits): (.debug, "sending digits '\(digits)'", false)
-        case .dtmfReceived(_, let digit): (.info, "received DTMF digit \(digit)", false)
+        case .dtmfReceived(_, let digit, let method): (.info, "received DTMF digit \(digit)" + (method == "rfc4733" ? "" : " (\(method))"), false)
         case .spoken(_, let text): (.debug, "sending textspeech '\(text)'", false)
         case .recognized(_, let text, _, _): (.info, text, true)
         case .messageReceived(_, let text): (.info, "<<< \(text)", true)
         case .messageSent: nil
-        case .rtpStatistics(_, let received, let lost, let jitter):
-            (.info, "media received \(received) packets, \(lost) lost, jitter \(formatNumber(jitter, digits: 1)) ms", false)
+        case .rtpStatistics(_, let received, let lost, let jitter, let rtt):
+            (.info, "media received \(received) packets, \(lost) lost, jitter \(formatNumber(jitter, digits: 1)) ms"
+                + (rtt.map { ", round trip \(formatNumber($0, digits: 1)) ms" } ?? ""), false)
+        case .offerRejected(_, let status, let reason): (.warning, "offer refused: \(status) \(reason)", false)
         case .fileWritten(let path, let seconds): (.info, "wrote \(formatNumber(seconds, digits: 2)) s to \(path)", false)
         case .callEnded(_, let reason): (.info, reason == "remote BYE" ? "call closed by remote party" : "call closed (\(reason))", false)
         case .log(let level, let text): (level, text, false)
@@ -43,21 +46,22 @@ extension CallerEvent {
             name = "registration_failed"; fields = [("status", .int(status)), ("reason", .string(reason)), ("retry", .int(retry))]
         case .unregistered(let aor, let status):
             name = "unregistered"; fields = [("aor", .string(aor)), ("status", .int(status))]
-        case .response(let method, let status, let reason, let state):
+        case .response(let method, let status, let reason, let state, let call):
             name = "response"
-            fields = [("method", .string(method)), ("status", .int(status)), ("reason", .string(reason)), ("state", .string(state))]
+            fields = [("method", .string(method)), ("status", .int(status)), ("reason", .string(reason)), ("state", .string(state)),
+                      ("call", call.map(JSONValue.string) ?? .null)]
         case .incomingCall(let call, let from):
             name = "incoming_call"; fields = [("call", .string(call)), ("from", .string(from))]
-        case .callState(let call, let state):
-            name = "call_state"; fields = [("call", .string(call)), ("state", .string(state))]
+        case .callState(let call, let state, let hold):
+            name = "call_state"; fields = [("call", .string(call)), ("state", .string(state)), ("hold", hold.map(JSONValue.string) ?? .null)]
         case .codec(let call, let codec, let payloadType, let telephoneEvent, let security):
             name = "codec"
             fields = [("call", .string(call)), ("codec", .string(codec)), ("payload_type", .int(payloadType)),
                       ("telephone_event", telephoneEvent.map(JSONValue.int) ?? .null), ("security", .string(security))]
         case .dtmfSent(let call, let digits):
             name = "dtmf_sent"; fields = [("call", .string(call)), ("digits", .string(digits))]
-        case .dtmfReceived(let call, let digit):
-            name = "dtmf_received"; fields = [("call", .string(call)), ("digit", .string(digit))]
+        case .dtmfReceived(let call, let digit, let method):
+            name = "dtmf_received"; fields = [("call", .string(call)), ("digit", .string(digit)), ("method", .string(method))]
         case .spoken(let call, let text):
             name = "spoken"; fields = [("call", .string(call)), ("text", .string(text))]
         case .recognized(let call, let text, let start, let end):
@@ -67,9 +71,12 @@ extension CallerEvent {
             name = "message_received"; fields = [("from", .string(from)), ("text", .string(text))]
         case .messageSent(let to, let text, let status):
             name = "message_sent"; fields = [("to", .string(to)), ("text", .string(text)), ("status", .int(status))]
-        case .rtpStatistics(let call, let received, let lost, let jitter):
+        case .rtpStatistics(let call, let received, let lost, let jitter, let rtt):
             name = "rtp_stats"
-            fields = [("call", .string(call)), ("received", .int(received)), ("lost", .int(lost)), ("jitter_ms", .double(jitter))]
+            fields = [("call", .string(call)), ("received", .int(received)), ("lost", .int(lost)), ("jitter_ms", .double(jitter)),
+                      ("rtt_ms", rtt.map(JSONValue.double) ?? .null)]
+        case .offerRejected(let call, let status, let reason):
+            name = "offer_rejected"; fields = [("call", .string(call)), ("status", .int(status)), ("reason", .string(reason))]
         case .fileWritten(let path, let seconds):
             name = "file_written"; fields = [("path", .string(path)), ("seconds", .double(seconds))]
         case .callEnded(let call, let reason):

@@ -10,19 +10,21 @@ public enum CallerEvent: Sendable, Equatable {
     case registrationFailed(status: Int, reason: String, retry: Int)
     /// The binding was removed on exit.
     case unregistered(aor: String, status: Int)
-    /// A response to our INVITE (any, 1xx included) or a failed MESSAGE, with the call state.
-    case response(method: String, status: Int, reason: String, state: String)
+    /// A response to our INVITE, re-INVITE or UPDATE (any, 1xx included), or a failed MESSAGE,
+    /// with the call's Call-ID (nil for a MESSAGE) and state.
+    case response(method: String, status: Int, reason: String, state: String, call: String?)
     /// An incoming call arrived.
     case incomingCall(call: String, from: String)
-    /// A call changed state: inviting, ringing, early, active, terminating, closed.
-    case callState(call: String, state: String)
+    /// A call changed state: idle, inviting, ringing, early, active, held, terminating, closed
+    /// (``CallState``'s names); `hold` says who holds a held call (local, remote, both).
+    case callState(call: String, state: String, hold: String?)
     /// The codec a call settled on, and what protects its media (`AES_CM_128_HMAC_SHA1_80 (SDES)`,
     /// `DTLS-SRTP`, or `unencrypted`).
     case codec(call: String, codec: String, payloadType: Int, telephoneEvent: Int?, security: String)
     /// DTMF keys we sent.
     case dtmfSent(call: String, digits: String)
-    /// A DTMF key the far end sent.
-    case dtmfReceived(call: String, digit: String)
+    /// A DTMF key the far end sent, and how: `rfc4733`, `info` (SIP INFO) or `inband`.
+    case dtmfReceived(call: String, digit: String, method: String)
     /// Text spoken into the call.
     case spoken(call: String, text: String)
     /// Words recognized in what the far end said, with media times in seconds.
@@ -31,8 +33,10 @@ public enum CallerEvent: Sendable, Equatable {
     case messageReceived(from: String, text: String)
     /// A MESSAGE we sent was accepted.
     case messageSent(to: String, text: String, status: Int)
-    /// RTP reception at the end of a call.
-    case rtpStatistics(call: String, received: Int, lost: Int, jitterMilliseconds: Double)
+    /// RTP reception at the end of a call, and the round-trip time from RTCP when measured.
+    case rtpStatistics(call: String, received: Int, lost: Int, jitterMilliseconds: Double, roundTripMilliseconds: Double?)
+    /// An offer inside a call was refused: by the peer (ours), or by us (the peer's, 488).
+    case offerRejected(call: String, status: Int, reason: String)
     /// A file was written (a recording).
     case fileWritten(path: String, seconds: Double)
     /// A call ended.

@@ -84,6 +84,8 @@ public struct CallerOptions: Sendable {
     public var autoTerminateAfter = 0.0
     /// `--use-lf`: LF line endings in SIP and SDP for peers that need them.
     public var useLF = false
+    /// `--max-calls`: how many calls may be up at once; one more incoming call gets 486 Busy Here.
+    public var maxCalls = 1
 
     // MARK: Media
     /// Not `--no-sdp`: the INVITE carries an offer (else the answer's offer is answered in the ACK).
@@ -96,6 +98,8 @@ public struct CallerOptions: Sendable {
     public var sampleRate = 44_100
     /// Not `--no-touchtone`: offer telephone-event, send typed digits, report received ones.
     public var touchtone = true
+    /// `--dtmf-mode`: how typed digits go out (RFC 4733 events, SIP INFO, or in-band tones).
+    public var dtmfMode = Call.DTMFMode.rfc4733
     /// `--recognize`: print what the far end says.
     public var recognize = false
     /// `--textspeech`: speak typed text into the call.
@@ -105,6 +109,7 @@ public struct CallerOptions: Sendable {
     /// The name of `pipeline` in diagnostics (its file, or `<pipeline>` for inline text).
     public var pipelineName = "<pipeline>"
     /// `--record FILE`: a stereo WAV of the call, left what was sent, right what was received.
+    /// `%` fields make one file per call (`calls/%i.wav`, see ``CallFields``).
     public var record: String?
     /// `--play FILE`: send this sound file instead of the microphone.
     public var play: String?
@@ -158,5 +163,6 @@ public struct CallerOptions: Sendable {
         }
         if registerInterval < 0 { throw .usage("--register-interval must not be negative") }
         if transports.isEmpty { throw .usage("--transport needs at least one of udp, tcp, tls") }
+        if maxCalls < 1 { throw .usage("--max-calls must be at least 1, got \(maxCalls)") }
     }
 }

@@ -37,7 +37,7 @@ final class MessageSession: @unchecked Sendable {
         do {
             targets = try await locate(target)
         } catch {
-            report(.response(method: "MESSAGE", status: 503, reason: "Service Unavailable", state: ""))
+            report(.response(method: "MESSAGE", status: 503, reason: "Service Unavailable", state: "", call: nil))
             return .failure(error)
         }
         let number = sequence.withLock { value -> UInt32 in
@@ -53,7 +53,7 @@ final class MessageSession: @unchecked Sendable {
         if let used = (try? response.cseq)??.sequence { sequence.withLock { $0 = max($0, used) } }
         let status = response.status ?? 500, reason = response.reason ?? ""
         if status >= 300 {
-            report(.response(method: "MESSAGE", status: status, reason: reason, state: ""))
+            report(.response(method: "MESSAGE", status: status, reason: reason, state: "", call: nil))
             return .failure(CallerError.failure(status: status, reason: reason))
         }
         sent.add(1, ordering: .relaxed)

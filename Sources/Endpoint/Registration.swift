@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import SIPCore
 import SIPDialog
 import SIPTransport
@@ -26,7 +27,10 @@ final class Registration: @unchecked Sendable {
         var expires = 3600
         var registered = false
         var closed = false
-        var timer: Task<Void, Never>?
+        /// The refresh or retry, on the agent's loop (virtual time in tests).
+        var timer: Scheduled<Void>?
+        /// A refresh under way; cancelled with the registration.
+        var attempt: Task<Void, Never>?
     }
 
     init(agent: SIPUserAgent, registrar: SIPURI, aor: NameAddress, contact: String, interval: Int, retryInterval: Int,
@@ -87,22 +91,37 @@ final class Registration: @unchecked Sendable {
         let wasRegistered = state.withLock { s -> Bool in
             s.closed = true
             s.timer?.cancel()
+            s.attempt?.cancel()
             return s.registered
         }
         guard wasRegistered else { return }
-        let status = await withTimeout(limit) { [self] in (try? await send(expires: 0))?.status } ?? nil
+        // Whichever comes first: the answer, or the limit (the REGISTER runs on to Timer F).
+        let status = await withTaskGroup(of: Int?.self) { group -> Int? in
+            group.addTask { [self] in (try? await send(expires: 0))?.status }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
         report(.unregistered(aor: aor.uri.description, status: status ?? 408))
     }
 
     private func schedule(after seconds: Int) {
+        let timer = agent.stack.eventLoop.scheduleTask(in: .seconds(Int64(seconds))) { [weak self] () -> Void in self?.refresh() }
+        state.withLock { s in
+            s.timer?.cancel()
+            if s.closed { timer.cancel() } else { s.timer = timer }
+        }
+    }
+
+    /// The timer fired: register again (the attempt is owned here and cancelled on exit).
+    private func refresh() {
         state.withLock { s in
             guard !s.closed else { return }
-            s.timer?.cancel()
-            s.timer = Task { [self] in
-                try? await Task.sleep(for: .seconds(seconds))
-                guard !Task.isCancelled, !state.withLock({ $0.closed }) else { return }
-                _ = await register()
-            }
+            s.attempt = Task { [weak self] in _ = await self?.register() }
         }
     }
 

@@ -24,9 +24,11 @@ public enum ShippedPipelines {
             }
             lines.append("# what we send: \(options.play != nil ? "the file" : options.audio ? "the microphone" : "silence (--no-audio)")"
                          + (options.textspeech ? ", mixed with typed text spoken by TTS" : ""))
-            if options.textspeech || quotedRecord != nil {
+            let inband = options.touchtone && options.dtmfMode == .inband
+            if options.textspeech || quotedRecord != nil || inband {
                 lines.append("\(source) ! mixer name=mix ! tee name=sent")
                 if options.textspeech { lines.append("tts name=speech voice=kal keep-open=true ! resample rate=16000 ! mix.") }
+                if inband { lines.append("dtmf-tone name=keys rate=16000 ! mix.") }
                 lines.append("sent. ! resample ! @encoder ! @rtp-out name=tx")
             } else {
                 lines.append("\(source) ! resample ! @encoder ! @rtp-out name=tx")
@@ -36,8 +38,12 @@ public enum ShippedPipelines {
             lines.append(options.audio ? "heard. ! resample rate=\(options.sampleRate) ! alsa-sink device=default" : "heard. ! null-sink")
         }
         if options.touchtone {
-            lines.append("# DTMF (RFC 4733): typed keys out, received keys reported")
-            lines.append("dtmf-injector name=keys keep-open=true ! tx.events")
+            if options.dtmfMode == .inband {
+                lines.append("# DTMF: typed keys go out as tones (mixed in above); received RFC 4733 keys reported")
+            } else {
+                lines.append("# DTMF (RFC 4733): typed keys out, received keys reported")
+                lines.append("dtmf-injector name=keys keep-open=true ! tx.events")
+            }
             lines.append("rx.events ! dtmf-receiver name=digits")
         }
         if options.recognize {

@@ -9,6 +9,7 @@ public final class CallerProbe: @unchecked Sendable {
     public let caller: Caller
     private let log = Mutex<[CallerEvent]>([])
     private var reader: Task<Void, Never>?
+    private let closedFlag = Atomic<Bool>(false)
 
     /// Starts a caller with test defaults (127.0.0.1, port 0, `--no-audio`, 0.2 s to answer),
     /// changed by `configure`. A caller with no `to` starts listening at once; one that calls
@@ -27,6 +28,19 @@ public final class CallerProbe: @unchecked Sendable {
         }
         if options.to == nil { await caller.start() }
     }
+
+    /// A caller on an injected runtime (``VirtualNetwork``): `options` as given. One that does
+    /// not dial (`to` unset) is started.
+    public init(options: CallerOptions, registry: NodeRegistry, runtime: EndpointRuntime) async throws {
+        caller = try Caller(options, registry: registry, runtime: runtime)
+        reader = Task { [caller, self] in
+            for await event in caller.events { log.withLock { $0.append(event) } }
+        }
+        if options.to == nil { await caller.start() }
+    }
+
+    /// Whether ``close()`` has finished.
+    public var isClosed: Bool { closedFlag.load(ordering: .acquiring) }
 
     /// `sip:user@127.0.0.1:port` of this caller.
     public func address(_ user: String) -> String { "sip:\(user)@\(caller.listeningAddress())" }
@@ -51,6 +65,7 @@ public final class CallerProbe: @unchecked Sendable {
     public func close() async {
         await caller.close()
         await reader?.value
+        closedFlag.store(true, ordering: .releasing)
     }
 
     /// Waits for the job's exit status, then closes, so every event is in ``events``.

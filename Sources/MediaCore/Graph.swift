@@ -86,7 +86,7 @@ public final class Graph: @unchecked Sendable {
     // never re-entrantly: the runtime exclusivity check would cost more than the work.
     @exclusivity(unchecked) @usableFromInline var currentTick: Int64 = 0
     /// Whether the graph is paced by a real-time clock (set by ``run(clock:limit:)``).
-    public private(set) var isRealtime = false
+    public internal(set) var isRealtime = false
     private let periodNanoseconds: Int64
     @exclusivity(unchecked) var failure: (node: Int, error: NodeError)?
 
@@ -236,20 +236,6 @@ public final class Graph: @unchecked Sendable {
 
     /// Whether every source ends by itself, so a run on the virtual clock terminates.
     public var endsByItself: Bool { sourceObjects.allSatisfy { $0.node.endsByItself } }
-
-    /// Starts every node (sources last, so sinks are ready before media flows) for a graph
-    /// whose ticks an outside scheduler paces: `realtime` says whether they follow real time
-    /// (a call: sources never wait for data) or run as fast as they can (virtual time).
-    public func start(realtime: Bool) throws(GraphRunError) {
-        isRealtime = realtime
-        try start()
-    }
-
-    /// What ran so far, with each node's summary (for a graph stepped from outside).
-    public func report(wallTime: Duration, stoppedEarly: Bool) -> GraphRunReport {
-        GraphRunReport(mediaDuration: elapsed, wallTime: wallTime, stoppedEarly: stoppedEarly,
-                       summaries: nodeInfo.indices.compactMap { i in nodes[i].summary.map { (nodeInfo[i].name, $0) } })
-    }
 
     /// Starts every node (sources last, so sinks are ready before media flows).
     public func start() throws(GraphRunError) {

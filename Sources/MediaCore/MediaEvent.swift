@@ -39,8 +39,12 @@ public enum MediaEvent: Sendable, Equatable {
     case dtmf(DTMFDigit, at: MediaTime?, duration: Duration?)
     /// A line of text: to be spoken, or typed by the user.
     case text(String)
-    /// Speech recognized in an utterance spanning `start..<end`.
-    case recognized(text: String, start: MediaTime, end: MediaTime, score: Double)
+    /// Speech recognized in an utterance spanning `start..<end` (or a key phrase spotted there),
+    /// with the posterior, per-word times and confidences and any n-best list in `details`.
+    case recognized(text: String, start: MediaTime, end: MediaTime, details: Recognition)
+    /// A partial hypothesis while an utterance that began at `start` is still being spoken; `at`
+    /// is how far into the stream the recognizer has heard. A `recognized` event ends the utterance.
+    case recognizing(text: String, start: MediaTime, at: MediaTime)
     /// A measurement of the signal level over an interval, in dBFS.
     case level(rms: Double, peak: Double, at: MediaTime)
     /// Voice activity changed.

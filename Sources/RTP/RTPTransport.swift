@@ -3,6 +3,13 @@
 public protocol RTPPacketSink: AnyObject, Sendable {
     /// Sends one RTP packet.
     func send(rtp packet: UnsafeRawBufferPointer)
+    /// Whether packets go out now (false while the call is held in a direction where this side
+    /// does not send): a sender then builds none, so sequence numbers stay contiguous (RFC 3550 §5.1).
+    var isSending: Bool { get }
+}
+
+extension RTPPacketSink {
+    public var isSending: Bool { true }
 }
 
 /// Where a receiving node finds packets that arrived from the network (filled by the RTP

@@ -92,7 +92,7 @@ public final class LoopbackSocketPair: RTPSocketPair {
         network.deliver(packet, to: address, from: rtcpSource)
     }
 
-    public func close() async { network.remove(self) }
+    public func close() { network.remove(self) }
 
     func receive(_ bytes: [UInt8], rtcp: Bool, from source: SocketAddress) {
         if rtcp { receivers.rtcp(bytes, source) } else { receivers.rtp(bytes, source) }

@@ -22,6 +22,8 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
 
     /// The sockets the session runs on (a ``SecureRTPSocketPair`` when the media is encrypted).
     public let sockets: any RTPSocketPair
+    /// Whether RTP goes out (an atomic: the graph reads it for every frame).
+    private let sending = Atomic<Bool>(true)
     private let state: Mutex<State>
     private let reportHandler = Mutex<ReportHandler?>(nil)
     private let epoch: NIODeadline
@@ -46,7 +48,6 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
         var closed = false
         /// The peer sent RTCP BYE (RFC 3550 §6.6): no more packets will come.
         var remoteLeft = false
-        var sending = true
         var latestReport: RemoteReport?
         var reportTimer: Scheduled<Void>?
         var random = SystemRandomNumberGenerator()
@@ -107,7 +108,9 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
 
     /// Whether RTP goes out (false while the call is held in a direction where this side does
     /// not send, RFC 3264 §8.4). RTCP keeps flowing either way (RFC 3264 §5.1).
-    public func setSending(_ sending: Bool) { state.withLock { $0.sending = sending } }
+    public func setSending(_ on: Bool) { sending.store(on, ordering: .relaxed) }
+
+    public var isSending: Bool { sending.load(ordering: .relaxed) }
 
     /// The address RTP goes to now (the latched one once the peer's packets have arrived).
     public var remoteRTPAddress: SocketAddress? { state.withLock { $0.latchedRTP ?? $0.remoteRTP } }
@@ -138,7 +141,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     public func send(rtp packet: UnsafeRawBufferPointer) {
         guard let header = try? RTPHeader(parsing: packet) else { return }
         let target: SocketAddress? = state.withLock { s in
-            guard !s.closed, s.sending else { return nil }
+            guard !s.closed, sending.load(ordering: .relaxed) else { return nil }
             s.localSSRC = header.ssrc
             s.packetsSent &+= 1
             s.octetsSent &+= UInt32(header.payloadRange.count)
@@ -272,7 +275,10 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     }
 
     /// Sends a final report with BYE and closes both sockets; the RTCP timer is cancelled.
-    public func close() async {
+    public func close() async { closeSoon() }
+
+    /// ``close()`` without waiting: the BYE is sent and the sockets are closing when it returns.
+    public func closeSoon() {
         guard !state.withLock({ $0.closed }) else { return }
         sendReport(goodbye: true)
         let timer = state.withLock { s -> Scheduled<Void>? in
@@ -281,7 +287,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
             return s.reportTimer
         }
         timer?.cancel()
-        await sockets.close()
+        sockets.close()
     }
 }
 

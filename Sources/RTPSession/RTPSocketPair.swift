@@ -19,8 +19,8 @@ public protocol RTPSocketPair: AnyObject, Sendable {
     func sendRTP(_ packet: UnsafeRawBufferPointer, to address: SocketAddress)
     /// Sends one compound RTCP packet.
     func sendRTCP(_ packet: [UInt8], to address: SocketAddress)
-    /// Closes both sockets.
-    func close() async
+    /// Closes both sockets (at once for memory; sockets finish closing on their loop).
+    func close()
 }
 
 /// An RTP port pair on UDP sockets (SwiftNIO).
@@ -80,9 +80,9 @@ public final class UDPSocketPair: RTPSocketPair {
         rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
-    public func close() async {
-        try? await rtpChannel.close()
-        try? await rtcpChannel.close()
+    public func close() {
+        rtpChannel.close(promise: nil)
+        rtcpChannel.close(promise: nil)
     }
 
     private static func datagram(_ group: any EventLoopGroup, host: String, port: Int,

@@ -214,13 +214,13 @@ public final class SecureRTPSocketPair: RTPSocketPair, @unchecked Sendable {
         inner.sendRTCP(Array(UnsafeRawBufferPointer(start: rtcpScratch, count: length)), to: address)
     }
 
-    public func close() async {
+    public func close() {
         let components = state.withLock { s -> [DTLSComponent?] in
             defer { s.handshakes = [nil, nil] }
             return s.handshakes
         }
         for component in components { component?.cancel() }
-        await inner.close()
+        inner.close()
     }
 
     // MARK: Receiving

@@ -48,6 +48,12 @@ public struct NegotiationError: Error, Sendable, Hashable, CustomStringConvertib
 
     public var description: String { reason }
 
+    /// An error with a Warning code (RFC 3261 §20.43: 304 media type, 305 format, 399 other).
+    public init(warningCode: Int, reason: String) {
+        self.warningCode = warningCode
+        self.reason = reason
+    }
+
     /// The Warning header value (`305 host "reason"`).
     public func warningHeader(agent: String) -> String {
         "\(warningCode) \(agent) \"\(reason.replacingQuotes)\""

@@ -147,6 +147,9 @@ extension SIPUserAgent {
     func finish(_ call: Call, _ outcome: CallOutcome) {
         guard call.outcomeValue == nil else { return }
         call.outcomeValue = outcome
+        if case .failed(let status, let reason) = outcome, !call.isIncoming, call.dialog?.state != .confirmed {
+            emit(.failed(call, status: status, reason: reason))
+        }
         for waiter in call.outcomeWaiters { waiter.resume(returning: outcome) }
         call.outcomeWaiters = []
     }
@@ -155,42 +158,48 @@ extension SIPUserAgent {
     /// Returns when the other side has answered (or the request failed).
     public func hangUp(_ call: Call) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            stack.eventLoop.execute { [self] in
-                switch call.state {
-                case .inviting where !call.isIncoming, .ringing where !call.isIncoming:
-                    if call.provisionalSeen {
-                        stack.cancel(call.invite, to: call.destination) { _ in }
-                    } else {
-                        call.pendingCancel = true
-                    }
-                    continuation.resume()
-                case .established:
-                    guard var dialog = call.dialog else {
-                        continuation.resume()
-                        return
-                    }
-                    var bye = dialog.makeRequest(.bye)
-                    if !options.product.isEmpty { bye.headers.add(.userAgent, options.product) }
-                    call.dialog = dialog
-                    // §15.1.1: the session ends when the BYE is handed to its transaction (media
-                    // stops now); hangUp returns when the BYE is answered or times out.
-                    end(call, reason: "local BYE")
-                    stack.send(bye, to: call.destination) { event in
-                        if case .response(let response) = event, (response.status ?? 0) < 200 { return }
-                        continuation.resume()
-                    }
-                case .inviting, .ringing:
-                    // Our own incoming call, still ringing: decline it (the seed meant 480 here).
-                    if let request = call.serverRequest {
-                        var response = SIPMessage.response(to: request.message, status: 480, toTag: call.dialog?.id.localTag)
-                        if !options.product.isEmpty { response.headers.add(.server, options.product) }
-                        stack.respond(response, to: request)
-                    }
-                    end(call, reason: "declined")
-                    continuation.resume()
-                default:
-                    continuation.resume()
+            hangUp(call) { continuation.resume() }
+        }
+    }
+
+    /// ``hangUp(_:)`` with a completion, called on the stack's loop once the other side has
+    /// answered the BYE (or at once for CANCEL and a declined call).
+    public func hangUp(_ call: Call, completion: @escaping @Sendable () -> Void) {
+        stack.eventLoop.execute { [self] in
+            switch call.state {
+            case .inviting where !call.isIncoming, .ringing where !call.isIncoming:
+                if call.provisionalSeen {
+                    stack.cancel(call.invite, to: call.destination) { _ in }
+                } else {
+                    call.pendingCancel = true
                 }
+                completion()
+            case .established:
+                guard var dialog = call.dialog else {
+                    completion()
+                    return
+                }
+                var bye = dialog.makeRequest(.bye)
+                if !options.product.isEmpty { bye.headers.add(.userAgent, options.product) }
+                call.dialog = dialog
+                // §15.1.1: the session ends when the BYE is handed to its transaction (media
+                // stops now); the completion runs when the BYE is answered or times out.
+                end(call, reason: "local BYE")
+                stack.send(bye, to: call.destination) { event in
+                    if case .response(let response) = event, (response.status ?? 0) < 200 { return }
+                    completion()
+                }
+            case .inviting, .ringing:
+                // Our own incoming call, still ringing: decline it (the seed meant 480 here).
+                if let request = call.serverRequest {
+                    var response = SIPMessage.response(to: request.message, status: 480, toTag: call.dialog?.id.localTag)
+                    if !options.product.isEmpty { response.headers.add(.server, options.product) }
+                    stack.respond(response, to: request)
+                }
+                end(call, reason: "declined")
+                completion()
+            default:
+                completion()
             }
         }
     }
@@ -266,12 +275,13 @@ extension SIPUserAgent {
     }
 
     /// Sends a request other than INVITE inside an established call (INFO, MESSAGE, UPDATE
-    /// without an offer) and calls `completion` on the stack's loop with its final status.
+    /// without an offer) and calls `completion` on the stack's loop with its final status and
+    /// the final response (nil when none came: 408 timeout, 503 transport failure, 481 no call).
     public func request(in call: Call, method: SIPMethod, body: [UInt8] = [], contentType: String? = nil,
-                        completion: @escaping @Sendable (Int) -> Void = { _ in }) {
+                        completion: @escaping @Sendable (Int, SIPMessage?) -> Void = { _, _ in }) {
         stack.eventLoop.execute { [self] in
             guard call.state == .established, var dialog = call.dialog else {
-                completion(481)
+                completion(481, nil)
                 return
             }
             var request = dialog.makeRequest(method)
@@ -284,11 +294,11 @@ extension SIPUserAgent {
             stack.send(request, to: call.destination) { event in
                 switch event {
                 case .response(let response):
-                    if let status = response.status, status >= 200 { completion(status) }
+                    if let status = response.status, status >= 200 { completion(status, response) }
                 case .timedOut:
-                    completion(408)
+                    completion(408, nil)
                 case .transportFailed:
-                    completion(503)
+                    completion(503, nil)
                 }
             }
         }

@@ -142,6 +142,9 @@ public final class SIPUserAgent: @unchecked Sendable {
         case ended(Call, reason: String)
         case request(SIPMessage)
         case response(SIPMessage, state: String)
+        /// An outgoing call failed before it was answered: a final error response, a timeout
+        /// (408) or a transport failure (503) — or our CANCEL took effect (487).
+        case failed(Call, status: Int, reason: String)
     }
 
     public let stack: SIPStack

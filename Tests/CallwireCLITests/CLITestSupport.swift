@@ -56,10 +56,12 @@ struct TestSetupError: Error, CustomStringConvertible {
 
 /// Runs a program to completion, returning its status and output.
 @discardableResult
-func runProcess(_ executable: String, _ arguments: [String], input: Data? = nil) throws -> (status: Int32, out: String, err: String) {
+func runProcess(_ executable: String, _ arguments: [String], input: Data? = nil,
+                directory: URL? = nil) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     let outPipe = Pipe(), errPipe = Pipe(), inPipe = Pipe()
     process.standardOutput = outPipe
     process.standardError = errPipe

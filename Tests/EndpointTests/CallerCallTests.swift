@@ -33,7 +33,7 @@ struct CallerCallTests {
         await bob.close()
         await alice.close()
         #expect(status == 0)
-        #expect(bob.events.contains { if case .response(_, 180, _, "inviting") = $0 { true } else { false } })
+        #expect(bob.events.contains { if case .response(_, 180, _, "inviting", _) = $0 { true } else { false } })
         #expect(bob.events.contains { if case .codec = $0 { true } else { false } })
         #expect(bob.events.contains { if case .fileWritten(recording, _) = $0 { true } else { false } })
         let (rate, channels) = try readChannels(recording)
@@ -69,11 +69,11 @@ struct CallerCallTests {
             bob.events.filter { if case .dtmfReceived = $0 { true } else { false } }.count >= 2
         }
         let received = alice.events.compactMap { event -> String? in
-            if case .dtmfReceived(_, let digit) = event { digit } else { nil }
+            if case .dtmfReceived(_, let digit, _) = event { digit } else { nil }
         }
         #expect(received.joined() == "1234567890*#")
         let back = bob.events.compactMap { event -> String? in
-            if case .dtmfReceived(_, let digit) = event { digit } else { nil }
+            if case .dtmfReceived(_, let digit, _) = event { digit } else { nil }
         }
         #expect(back.joined() == "42")
         await bob.close()
@@ -97,7 +97,7 @@ struct CallerCallTests {
         }
         await carol.caller.start()
         #expect(await carol.finished() == 2)
-        #expect(carol.events.contains { if case .response("INVITE", 486, _, _) = $0 { true } else { false } })
+        #expect(carol.events.contains { if case .response("INVITE", 486, _, _, _) = $0 { true } else { false } })
         await carol.close()
         await bob.close()
         await alice.close()
@@ -136,13 +136,13 @@ struct CallerCallTests {
         let bob = try await TestCaller { $0.to = try? NameAddress.parse(alice.address("alice")) }
         await bob.caller.start()
         #expect(await bob.finished() == 2)
-        #expect(bob.events.contains { if case .response("INVITE", 603, _, _) = $0 { true } else { false } })
+        #expect(bob.events.contains { if case .response("INVITE", 603, _, _, _) = $0 { true } else { false } })
         // A caller that only calls out (no --listen) refuses calls to it.
         let dave = try await TestCaller { $0.to = try? NameAddress.parse("sip:nobody@127.0.0.1:9") }
         let erin = try await TestCaller { $0.to = try? NameAddress.parse(dave.address("dave")) }
         await erin.caller.start()
         #expect(await erin.finished() == 2)
-        #expect(erin.events.contains { if case .response("INVITE", 501, _, _) = $0 { true } else { false } })
+        #expect(erin.events.contains { if case .response("INVITE", 501, _, _, _) = $0 { true } else { false } })
         for caller in [alice, bob, dave, erin] { await caller.close() }
     }
 }

@@ -33,7 +33,7 @@ func render(_ pipeline: String) async throws {
 /// The channels of a stereo (or mono) WAV file, read back with libsndfile.
 func readChannels(_ path: String) throws -> (rate: Int, channels: [[Int16]]) {
     let harness = try NodeHarness(pipeline: "wav-player path=\"\(path)\"", registry: BuiltinPlugins.registry())
-    harness.clock.advance(by: .seconds(60))
+    harness.clock.advance(by: .seconds(3_600))
     let samples = harness.outputSamples()
     let format = harness.negotiatedOutput
     try harness.finish()

@@ -45,7 +45,7 @@ struct CallerMessageTests {
         bob.caller.inputEnded()
         await bob.caller.start()
         #expect(await bob.finished() == 2)
-        let line = try await bob.expect("480") { if case .response("MESSAGE", 480, _, _) = $0 { true } else { false } }
+        let line = try await bob.expect("480") { if case .response("MESSAGE", 480, _, _, _) = $0 { true } else { false } }
         #expect(line.logLine?.text == "received response: 480 Temporarily Unavailable")
         await bob.close()
         await alice.close()

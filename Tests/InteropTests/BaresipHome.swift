@@ -15,16 +15,17 @@ struct BaresipHome {
     ///   - modules: modules to load besides the template's (`srtp.so`).
     ///   - extraConfig: lines appended to the config.
     ///   - directory: an existing folder to use instead of a new one named after `name`.
+    ///   - sipPort, controlPort: ports the caller chose (else free ones from the OS).
     init(name: String, directory: URL? = nil, source: String, sampleRate: Int = 8_000, accountParameters: String,
-         modules: [String] = [], extraConfig: [String] = []) throws {
+         modules: [String] = [], extraConfig: [String] = [], sipPort: Int? = nil, controlPort: Int? = nil) throws {
         self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())")
         try FileManager.default.createDirectory(at: self.directory, withIntermediateDirectories: true)
-        sipPort = FreePort.next(.udp)
-        controlPort = FreePort.next(.tcp)
+        self.sipPort = sipPort ?? FreePort.next(.udp)
+        self.controlPort = controlPort ?? FreePort.next(.tcp)
         let rtp = FreePort.next(pair: true, count: 40)
         let template = try String(contentsOf: interopDirectory().appendingPathComponent("baresip/config"), encoding: .utf8)
-        var config = template.replacingOccurrences(of: "SIP_PORT", with: String(sipPort))
-            .replacingOccurrences(of: "CTRL_PORT", with: String(controlPort))
+        var config = template.replacingOccurrences(of: "SIP_PORT", with: String(self.sipPort))
+            .replacingOccurrences(of: "CTRL_PORT", with: String(self.controlPort))
             .replacingOccurrences(of: "RTP_PORTS", with: "\(rtp)-\(rtp + 40)")
             .replacingOccurrences(of: "SOURCE", with: source)
             .replacingOccurrences(of: "SRATE", with: String(sampleRate))
@@ -32,7 +33,7 @@ struct BaresipHome {
             .replacingOccurrences(of: "DIR", with: self.directory.path)
         config += modules.map { "module\t\t\t\($0)\n" }.joined() + extraConfig.map { $0 + "\n" }.joined()
         try config.write(to: self.directory.appendingPathComponent("config"), atomically: true, encoding: .utf8)
-        try "<sip:bare@127.0.0.1:\(sipPort)>;regint=0;answermode=auto;\(accountParameters)\n"
+        try "<sip:bare@127.0.0.1:\(self.sipPort)>;regint=0;answermode=auto;\(accountParameters)\n"
             .write(to: self.directory.appendingPathComponent("accounts"), atomically: true, encoding: .utf8)
     }
 

@@ -17,6 +17,13 @@ struct BaresipTests {
         return (home, try PeerProcess(try tool("baresip", package: "baresip"), ["-f", directory.path], directory: directory))
     }
 
+    /// The same, on ports the caller chose (the hold tests' shape).
+    func makeBaresip(source: String, directory: URL, sipPort: Int, controlPort: Int) throws -> PeerProcess {
+        _ = try BaresipHome(name: "baresip", directory: directory, source: source, accountParameters: "audio_codecs=PCMU,PCMA",
+                            sipPort: sipPort, controlPort: controlPort)
+        return try PeerProcess(try tool("baresip", package: "baresip"), ["-f", directory.path], directory: directory)
+    }
+
     func scratch(_ name: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

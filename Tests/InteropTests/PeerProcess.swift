@@ -37,6 +37,18 @@ final class PeerProcess: @unchecked Sendable {
         throw InteropFailure("'\(needle)' did not appear; output:\n\(text.suffix(3_000))")
     }
 
+    /// Waits until `needle` appears after the first `marker` in the output.
+    func waitFor(_ needle: String, after marker: String, timeout: Duration = .seconds(15)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let output = text
+            if let start = output.range(of: marker), output[start.upperBound...].contains(needle) { return }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw InteropFailure("'\(needle)' did not appear after '\(marker)'; output:\n\(text.suffix(3_000))")
+    }
+
     /// Types a line on the program's stdin.
     func type(_ line: String) { input.fileHandleForWriting.write(Data((line + "\n").utf8)) }
 

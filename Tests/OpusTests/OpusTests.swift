@@ -147,6 +147,25 @@ struct OpusTests {
         #expect(frames.contains { $0.flags.contains(.concealed) && AudioCheck.rmsDBFS($0.samples) > -50 }, "PLC synthesizes speech-like sound")
     }
 
+    @Test("a long gap (a held call) is concealed for 120 ms, then silent; the next packet plays again")
+    func longGap() throws {
+        let input = Signal.sine(hz: 440, duration: .milliseconds(400), sampleRate: 16_000)
+        let encoder = try NodeHarness(pipeline: "opus-encoder", registry: registry, inputs: [input.format])
+        try encoder.push(input)
+        let packets = encoder.outputs
+        try encoder.finish()
+        let decoder = try NodeHarness(pipeline: "opus-decoder rate=16000", registry: registry, inputs: [OpusCodec.format])
+        for packet in packets.prefix(10) { try decoder.push(bytes: packet.bytes, sampleCount: packet.sampleCount) }
+        for _ in 0..<25 { try decoder.push(bytes: [], sampleCount: 960, flags: .missing) }
+        for packet in packets.suffix(5) { try decoder.push(bytes: packet.bytes, sampleCount: packet.sampleCount) }
+        let frames = decoder.outputs
+        try decoder.finish()
+        let gap = frames[10..<35]
+        #expect(AudioCheck.rmsDBFS(gap.first!.samples) > -30, "PLC carries the tone on at first")
+        #expect(gap.dropFirst(6).allSatisfy { AudioCheck.peak($0.samples) == 0 }, "silent after 120 ms")
+        #expect(AudioCheck.rmsDBFS(frames.last!.samples) > -30, "the tone is back")
+    }
+
     @Test("a corrupt packet is concealed, not fatal")
     func corruptPacket() throws {
         let decoder = try NodeHarness(pipeline: "opus-decoder rate=16000", registry: registry, inputs: [OpusCodec.format])

@@ -25,7 +25,7 @@ final class WireTap: RTPSocketPair, @unchecked Sendable {
         sent.withLock { $0.append((true, packet)) }
         inner.sendRTCP(packet, to: address)
     }
-    func close() async { await inner.close() }
+    func close() { inner.close() }
 }
 
 /// Two sessions on 127.0.0.1 whose socket pairs encrypt, each wire tapped.

@@ -31,8 +31,8 @@ struct RecognitionTests {
         _ = h.outputEvents()
         try h.finish()
         return h.postedMessages.compactMap { message in
-            if case .recognized(let text, let start, let end, let score) = message.event {
-                return (text, start.seconds, end.seconds, score)
+            if case .recognized(let text, let start, let end, let details) = message.event {
+                return (text, start.seconds, end.seconds, details.score)
             }
             return nil
         }
@@ -45,11 +45,13 @@ struct RecognitionTests {
         #expect(found.map(\.text) == [sentence])
     }
 
-    @Test("narrowband: tts → 8 kHz → PCMU → recognizer gets every word", arguments: sentences)
+    @Test("narrowband: tts → 8 kHz → PCMU → recognizer gets every word (voices rms and awb)", arguments: sentences)
     func narrowband(sentence: String) throws {
-        let found = try recognize(
-            "tts voice=rms text=\"\(sentence)\" ! resample rate=8000 ! pcmu-encoder ! pcmu-decoder ! recognizer")
-        #expect(found.map(\.text) == [sentence])
+        for voice in ["rms", "awb"] {
+            let found = try recognize(
+                "tts voice=\(voice) text=\"\(sentence)\" ! resample rate=8000 ! pcmu-encoder ! pcmu-decoder ! recognizer")
+            #expect(found.map(\.text) == [sentence], "\(voice)")
+        }
     }
 
     @Test("Opus at 16 kHz: tts → 16 kHz → Opus → recognizer gets every word", arguments: sentences)
@@ -90,8 +92,8 @@ struct RecognitionTests {
         _ = h.outputEvents()
         try h.finish()
         let found = h.postedMessages.compactMap { message -> (String, Double, Double)? in
-            if case .recognized(let text, let start, let end, let score) = message.event {
-                #expect((0...1).contains(score))
+            if case .recognized(let text, let start, let end, let details) = message.event {
+                #expect((0...1).contains(details.score))
                 return (text, start.seconds, end.seconds)
             }
             return nil
@@ -123,12 +125,18 @@ struct RecognitionTests {
         }
     }
 
-    @Test("8 kHz input without band extension is refused with the reason")
-    func narrowbandWithoutExtension() throws {
+    @Test("grammar=, phrases= and keyphrase= exclude each other; a missing grammar file is named")
+    func searchParameters() throws {
         #expect {
-            _ = try NodeHarness(pipeline: "recognizer band-extension=off", registry: registry, inputs: [.mono16(8_000)])
+            _ = try NodeHarness(pipeline: "recognizer phrases=\"yes|no\" keyphrase=\"hello\"", registry: registry,
+                                inputs: [.mono16(16_000)])
         } throws: { error in
-            "\(error)".contains("16 kHz")
+            "\(error)".contains("only one of")
+        }
+        #expect {
+            _ = try NodeHarness(pipeline: "recognizer grammar=/nonexistent/menu.gram", registry: registry, inputs: [.mono16(8_000)])
+        } throws: { error in
+            "\(error)".contains("/nonexistent/menu.gram")
         }
     }
 

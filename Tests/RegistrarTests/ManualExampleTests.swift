@@ -39,7 +39,7 @@ struct ManualExampleTests {
         await alice.close()
         #expect(alice.events.contains { if case .unregistered(_, 200) = $0 { true } else { false } })
         bob.caller.input("are you still there?")
-        let failure = try await bob.expect("480") { if case .response("MESSAGE", 480, _, _) = $0 { true } else { false } }
+        let failure = try await bob.expect("480") { if case .response("MESSAGE", 480, _, _, _) = $0 { true } else { false } }
         #expect(failure.logLine?.text == "received response: 480 Temporarily Unavailable")
         await bob.close()
         await server.close()
@@ -71,7 +71,7 @@ struct ManualExampleTests {
         try await alice.expect("the BYE reached alice") { if case .callEnded(_, "remote BYE") = $0 { true } else { false } }
         await alice.close()
         await server.close()
-        #expect(bob.events.contains { if case .response("INVITE", 200, _, "inviting") = $0 { true } else { false } })
+        #expect(bob.events.contains { if case .response("INVITE", 200, _, "inviting", _) = $0 { true } else { false } })
         let harness = try NodeHarness(pipeline: "wav-player path=\"\(recording)\"", registry: BuiltinPlugins.registry())
         harness.clock.advance(by: .seconds(10))
         let samples = harness.outputSamples(), rate = harness.negotiatedOutput?.clockRate ?? 0

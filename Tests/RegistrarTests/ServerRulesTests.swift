@@ -59,7 +59,7 @@ struct ServerRulesTests {
         await unknown.caller.start()
         #expect(await unknown.finished() == 2)
         await unknown.close()
-        #expect(unknown.events.contains { if case .response("MESSAGE", 404, _, _) = $0 { true } else { false } })
+        #expect(unknown.events.contains { if case .response("MESSAGE", 404, _, _, _) = $0 { true } else { false } })
         let foreign = try await TestCaller {
             $0.proxy = "127.0.0.1:\(server.port)"
             $0.to = try? NameAddress.parse("sip:someone@example.org")
@@ -68,7 +68,7 @@ struct ServerRulesTests {
         await foreign.caller.start()
         #expect(await foreign.finished() == 2)
         await foreign.close()
-        #expect(foreign.events.contains { if case .response("MESSAGE", 403, _, _) = $0 { true } else { false } })
+        #expect(foreign.events.contains { if case .response("MESSAGE", 403, _, _, _) = $0 { true } else { false } })
         await server.close()
     }
 
@@ -142,7 +142,7 @@ struct ServerRulesTests {
         let carol = try await TestCaller { $0.to = try? NameAddress.parse("sip:alice@\(server.domain)") }
         await carol.caller.start()
         #expect(await carol.finished() == 2)
-        #expect(carol.events.contains { if case .response("INVITE", 603, _, _) = $0 { true } else { false } }, "\(carol.events)")
+        #expect(carol.events.contains { if case .response("INVITE", 603, _, _, _) = $0 { true } else { false } }, "\(carol.events)")
         for caller in [busy, decline, carol] { await caller.close() }
         await server.close()
     }
@@ -177,7 +177,7 @@ struct ServerRulesTests {
         }
         await stranger.caller.start()
         #expect(await stranger.finished() == 4)
-        #expect(stranger.events.contains { if case .response("INVITE", 407, _, _) = $0 { true } else { false } })
+        #expect(stranger.events.contains { if case .response("INVITE", 407, _, _, _) = $0 { true } else { false } })
         let bob = try await TestCaller {
             $0.user = "bob"
             $0.domain = server.domain

@@ -48,7 +48,10 @@ public enum Readiness {
     public static func isListening(port: Int, tcp: Bool) -> Bool {
         let hex = String(format: ":%04X", port)
         for table in tcp ? ["/proc/net/tcp", "/proc/net/tcp6"] : ["/proc/net/udp", "/proc/net/udp6"] {
-            guard let text = try? String(contentsOfFile: table, encoding: .ascii) else { continue }
+            // Read to the end: /proc files report a size of 0, and a read sized by it stops early.
+            guard let handle = FileHandle(forReadingAtPath: table) else { continue }
+            let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            try? handle.close()
             for line in text.split(separator: "\n").dropFirst() {
                 let fields = line.split(separator: " ")
                 guard fields.count > 3, fields[1].hasSuffix(hex) else { continue }

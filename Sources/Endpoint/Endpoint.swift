@@ -1,0 +1,260 @@
+import CallMedia
+public import MediaCore
+import NIOCore
+import RTPSession
+import SIPCore
+import SIPDialog
+import SIPResolver
+import SIPTransport
+import Synchronization
+
+/// A SIP endpoint that hosts any number of calls — outgoing and incoming, each a ``Call`` with its
+/// own graph — beside its registration and message sessions. The only place where SIP and media
+/// meet (DESIGN.md §1, §8).
+///
+/// Everything it keeps lives on one event loop (``EndpointRuntime/eventLoop``): the user agent's
+/// hooks, every call's state machine and timers. Its public methods may be called from anywhere.
+///
+/// ```swift
+/// let endpoint = try Endpoint(options, registry: registry, runtime: .production(transport: transport))
+/// let call = try await endpoint.dial(try NameAddress.parse("sip:bob@example.com"))
+/// for await event in call.events { print(event) }      // .state(.active), .media(…), …
+/// await call.hold()
+/// await call.hangUp()
+/// ```
+public final class Endpoint: @unchecked Sendable {
+    /// The options it runs with.
+    public let options: CallerOptions
+    /// Everything that happens, in order (what `callwire` prints). Ends after ``close()``.
+    public let events: AsyncStream<CallerEvent>
+    let eventSink: AsyncStream<CallerEvent>.Continuation
+    let runtime: EndpointRuntime
+    let agent: SIPUserAgent
+    let resolver: SIPResolver
+    let registry: NodeRegistry
+    /// The call pipeline (nil for a message-only job).
+    let pipeline: CallPipeline?
+    /// How calls' media is encrypted (`--srtp`, `--srtp-keying`, `--dtls-cert`).
+    let security: CallSecurity
+    let lineEnding: String
+    var eventLoop: any EventLoop { runtime.eventLoop }
+
+    // MARK: Confined to the event loop
+    /// Live calls by Call-ID.
+    var calls: [String: Call] = [:]
+    /// Calls placed or accepted so far (numbers the next one).
+    var callCount = 0
+    /// RTP sessions bound ahead of incoming calls (socket allocators only).
+    var spares: [RTPSession] = []
+    var refilling = false
+    var closing = false
+    /// Who is told when a call ends (the ``Caller`` job).
+    var callEndedHandlers: [@Sendable (Call) -> Void] = []
+    /// The MESSAGE session typed lines go to, if any.
+    var messages: MessageSession?
+    /// MESSAGEs received.
+    var messagesReceived = 0
+    /// BYEs and CANCELs sent and not yet answered: closing waits for them (a peer that gets
+    /// no answer to its 200 sees the connection reset).
+    var requestsInFlight = 0
+    private var idleWaiters: [EventLoopPromise<Void>] = []
+
+    /// Checks the options and the pipeline (before any SIP is sent) and starts the user agent on
+    /// `runtime`'s transport.
+    /// - Throws: ``CallerError`` — usage, or a pipeline error.
+    public init(_ options: CallerOptions, registry: NodeRegistry, runtime: EndpointRuntime) throws(CallerError) {
+        try options.validate()
+        self.options = options
+        self.runtime = runtime
+        security = try CallSecurity(options)
+        self.registry = registry
+        (events, eventSink) = AsyncStream.makeStream(of: CallerEvent.self, bufferingPolicy: .unbounded)
+        lineEnding = options.useLF ? "\n" : "\r\n"
+        // The pipeline is checked before any SIP is sent (DESIGN.md §4); a message-only run needs none.
+        let needsMedia = (options.to != nil && options.send.isEmpty) || options.listen || (options.register && options.to == nil)
+        if needsMedia {
+            let text = options.pipeline ?? ShippedPipelines.text(for: options)
+            let name = options.pipeline == nil ? "<pipeline from the media options>" : options.pipelineName
+            do {
+                pipeline = try CallPipeline(text: text, file: name, registry: registry)
+            } catch {
+                throw .media(error.diagnostics.map(\.description).joined(separator: "\n"))
+            }
+            if pipeline?.capabilities().isEmpty ?? true {
+                throw .media("\(name): the pipeline has no @encoder/@decoder slots any installed codec fits")
+            }
+        } else {
+            pipeline = nil
+        }
+        let bound = runtime.transport.listening[0]
+        let advertised = SIPDestination(kind: bound.kind, host: options.advertisedAddress, port: bound.port)
+        let stack = SIPStack(transport: runtime.transport, eventLoop: runtime.eventLoop, advertised: advertised)
+        let sink = eventSink
+        if options.verbose && !options.quiet { stack.trace = { sink.yield(.log(level: .debug, text: $0)) } }
+        resolver = SIPResolver(lookup: CAresLookup(servers: options.nameserver), transports: Set(options.transports))
+        let link = EndpointLink()
+        agent = SIPUserAgent(stack: stack, options: Self.agentOptions(options, link: link))
+        link.endpoint = self
+        agent.onEvent { [weak self] event in self?.agentEvent(event) }
+    }
+
+    /// Binds the spare RTP port pairs an endpoint that listens keeps ready, so the first incoming
+    /// call never waits for sockets (nothing to do for in-memory allocators).
+    public func prepare() async {
+        guard pipeline != nil, options.listen, !runtime.rtp.bindsAtOnce else { return }
+        for _ in 0..<runtime.spareRTPSessions {
+            guard let session = try? await runtime.rtp.bind(host: rtpHost) else { break }
+            _ = try? await eventLoop.submit { [self] in
+                if closing { session.closeSoon() } else { spares.append(session) }
+            }.get()
+        }
+    }
+
+    private static func agentOptions(_ options: CallerOptions, link: EndpointLink) -> SIPUserAgent.Options {
+        var agentOptions = SIPUserAgent.Options(user: options.user)
+        agentOptions.admit = { call in
+            guard let endpoint = link.endpoint else { return 503 }
+            return endpoint.admit(call)
+        }
+        agentOptions.answer = { call, body in link.endpoint?.answerBody(call, offer: body) }
+        agentOptions.ackBody = { call, response in link.endpoint?.ackBody(call, response: response) }
+        agentOptions.modify = { call, request in link.endpoint?.modify(call, request) ?? .reject(status: 500, warning: nil) }
+        agentOptions.ackAnswer = { call, body in link.endpoint?.ackAnswer(call, body: body) }
+        agentOptions.info = { call, request in link.endpoint?.info(call, request) ?? 500 }
+        agentOptions.message = { request in link.endpoint?.message(request) ?? 503 }
+        agentOptions.product = options.userAgent
+        agentOptions.subject = options.subject
+        agentOptions.fixNAT = options.fixNAT
+        agentOptions.strictRoute = options.strictRoute
+        if !options.proxy.isEmpty { agentOptions.outboundProxy = try? SIPURI.parse("sip:" + options.proxy) }
+        if !options.authUser.isEmpty && !options.authPass.isEmpty {
+            agentOptions.credentials = DigestClient(username: options.authUser, password: options.authPass)
+        }
+        switch options.autoRespond {
+        case 200...299: agentOptions.answering = .accept(after: .milliseconds(Int(options.autoRespondAfter * 1_000)))
+        case 0: agentOptions.answering = .ring
+        default: agentOptions.answering = .reject(status: options.autoRespond)
+        }
+        return agentOptions
+    }
+
+    /// Reports an event (thread-safe).
+    func report(_ event: CallerEvent) { eventSink.yield(event) }
+
+    /// `sip:user@domain`, our From.
+    var localAddress: NameAddress { NameAddress(uri: options.addressOfRecord) }
+
+    /// The host RTP binds to: `--int-ip`.
+    var rtpHost: String { options.intIP }
+
+    /// The calls that have not ended, oldest first.
+    public var liveCalls: [Call] {
+        get async { (try? await eventLoop.submit { [self] in sortedCalls }.get()) ?? [] }
+    }
+
+    var sortedCalls: [Call] { calls.values.sorted { $0.number < $1.number } }
+
+    /// The call numbered `number` (1, 2, … in the order calls began), if it has not ended.
+    public func call(number: Int) async -> Call? { await liveCalls.first { $0.number == number } }
+
+    /// Calls `handler` on the loop whenever a call has closed (``Call/failure`` says why an
+    /// outgoing call failed).
+    public func onCallEnded(_ handler: @escaping @Sendable (Call) -> Void) {
+        eventLoop.execute { [self] in callEndedHandlers.append(handler) }
+    }
+
+    /// The next hops for `uri`: the outbound proxy if there is one, else RFC 3263 for the URI.
+    /// `localhost` is 127.0.0.1 without DNS (RFC 6761 §6.3).
+    func destinations(for uri: SIPURI) async throws(CallerError) -> [SIPDestination] {
+        var target = uri
+        if !options.proxy.isEmpty {
+            guard let proxy = try? SIPURI.parse("sip:" + options.proxy) else { throw .usage("--proxy must be host[:port], got '\(options.proxy)'") }
+            target = proxy
+        }
+        if target.host.lowercased() == "localhost" { target.host = "127.0.0.1" }
+        let kind = agent.stack.advertised.kind
+        if let numeric = SIPUserAgent.numericDestination(target, kind: kind) { return [numeric] }
+        do {
+            return try await resolver.resolve(target)
+        } catch {
+            throw .network("cannot resolve \(target.host): \(error)")
+        }
+    }
+
+    // MARK: RTP port pairs
+
+    /// An RTP session for a new call: bound now when the allocator can, else a spare.
+    func takeSession() -> RTPSession? {
+        if let session = try? runtime.rtp.bindNow(host: rtpHost) { return session }
+        defer { refillSpares() }
+        return spares.isEmpty ? nil : spares.removeFirst()
+    }
+
+    /// Binds spares up to the runtime's count, one at a time, on the loop's behalf.
+    func refillSpares() {
+        guard !refilling, !closing, spares.count < runtime.spareRTPSessions else { return }
+        refilling = true
+        let allocator = runtime.rtp, host = rtpHost, loop = eventLoop
+        let promise = loop.makePromise(of: RTPSession.self)
+        promise.completeWithTask { try await allocator.bind(host: host) }
+        promise.futureResult.whenComplete { [self] result in
+            refilling = false
+            switch result {
+            case .success(let session):
+                if closing {
+                    session.closeSoon()
+                } else {
+                    spares.append(session)
+                    refillSpares()
+                }
+            case .failure(let error):
+                report(.log(level: .error, text: "cannot bind an RTP port pair: \(error)"))
+            }
+        }
+    }
+
+    /// Ends every call (BYE, CANCEL or 480, each waited for at most `limit`), finalizes media,
+    /// and releases the spare RTP sessions. The event stream stays open (the ``Caller`` ends it).
+    public func closeCalls(limit: Duration = .seconds(5)) async {
+        let live = (try? await eventLoop.submit { [self] () -> [Call] in
+            closing = true
+            for spare in spares { spare.closeSoon() }
+            spares = []
+            return sortedCalls
+        }.get()) ?? []
+        await withTaskGroup(of: Void.self) { group in
+            for call in live {
+                group.addTask { await call.hangUp(limit: limit) }
+            }
+        }
+        await requestsAnswered(limit: limit)
+    }
+
+    /// A BYE or CANCEL got its answer (or timed out).
+    func requestDone() {
+        requestsInFlight -= 1
+        guard requestsInFlight == 0 else { return }
+        for waiter in idleWaiters { waiter.succeed() }
+        idleWaiters = []
+    }
+
+    /// Waits until every BYE and CANCEL sent is answered, at most `limit`.
+    private func requestsAnswered(limit: Duration) async {
+        let loop = eventLoop
+        let future = loop.flatSubmit { [self] () -> EventLoopFuture<Void> in
+            guard requestsInFlight > 0 else { return loop.makeSucceededFuture(()) }
+            let promise = loop.makePromise(of: Void.self)
+            idleWaiters.append(promise)
+            let timer = loop.scheduleTask(in: .nanoseconds(limit.components.seconds * 1_000_000_000
+                                                             + limit.components.attoseconds / 1_000_000_000)) { promise.succeed() }
+            promise.futureResult.whenComplete { _ in timer.cancel() }
+            return promise.futureResult
+        }
+        try? await future.get()
+    }
+}
+
+/// Lets the user agent's hooks reach the endpoint, which is made after the agent.
+final class EndpointLink: @unchecked Sendable {
+    weak var endpoint: Endpoint?
+}
