@@ -42,6 +42,7 @@ let package = Package(
         .library(name: "Endpoint", targets: ["Endpoint"]),
         .library(name: "EndpointTesting", targets: ["EndpointTesting"]),
         .library(name: "Registrar", targets: ["Registrar"]),
+        .library(name: "CallwireMetrics", targets: ["CallwireMetrics"]),
         .library(name: "MediaCore", targets: ["MediaCore"]),
         .library(name: "PipelineLanguage", targets: ["PipelineLanguage"]),
         .library(name: "MediaTesting", targets: ["MediaTesting"]),
@@ -62,6 +63,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // MARK: SIP (pure values; never imports media modules)
@@ -150,9 +153,18 @@ let package = Package(
                                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOEmbedded", package: "swift-nio")],
                 swiftSettings: strict),
 
+        // MARK: Prometheus metrics (text exposition and an HTTP listener; shared by the server and load tools).
+        // Not named Metrics: swift-metrics (through postgres-nio) has a target of that name.
+        .target(name: "CallwireMetrics",
+                dependencies: [.product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOHTTP1", package: "swift-nio")],
+                swiftSettings: strict),
+
         // MARK: The included server: registrar and stateful proxy (SIP layers only)
         .target(name: "Registrar",
-                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", .product(name: "GRDB", package: "GRDB.swift")],
+                dependencies: ["SIPCore", "SIPTransport", "SIPTransaction", "SIPDialog", .product(name: "GRDB", package: "GRDB.swift"),
+                               .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                               .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
                 swiftSettings: strict),
 
         // MARK: Command line
@@ -161,7 +173,7 @@ let package = Package(
                                "Opus", "G722", "GSM", "Analysis", "DTMF", "ALSA", "Flite", "Recognizer", "RTPNodes"],
                 swiftSettings: strict),
         .target(name: "CallwireCLI",
-                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "Registrar", "SIPCore", "SIPTransport", "SIPDialog", "SDP",
+                dependencies: ["MediaCore", "PipelineLanguage", "Endpoint", "Registrar", "CallwireMetrics", "SIPCore", "SIPTransport", "SIPDialog", "SDP",
                                .product(name: "ArgumentParser", package: "swift-argument-parser")],
                 swiftSettings: strict),
         .executableTarget(name: "callwire", dependencies: ["CallwireCLI", "CallwireBuiltins"],
@@ -229,9 +241,11 @@ let package = Package(
                     dependencies: ["TestSupport", "Registrar", "SIPDialog", "SIPTransport", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
                                    "SoundFile"],
                     swiftSettings: strict),
+        .testTarget(name: "CallwireMetricsTests", dependencies: ["CallwireMetrics", .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
-                    dependencies: ["TestSupport", "Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore", "SIPDialog",
-                                   "SIPTransport", .product(name: "NIOPosix", package: "swift-nio")],
+                    dependencies: ["TestSupport", "Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore",
+                                   "SIPDialog", "callwire", "SIPTransport", .product(name: "NIOPosix", package: "swift-nio"),
+                                   .product(name: "NIOEmbedded", package: "swift-nio")],
                     exclude: ["sipp"], swiftSettings: strict),
         .testTarget(name: "InteropTests", dependencies: ["TestSupport", "callwire"], exclude: ["kamailio", "baresip"], swiftSettings: strict),
         .testTarget(name: "CallwireCLITests",

@@ -1,4 +1,5 @@
 import MediaCore
+import SDP
 
 /// The graph inside a codec bin: `inlet ! [resample !] codec [! resample] ! outlet`, run by
 /// the bin on its own graph's executor. The inlet stands for the bin's input (frames are pushed
@@ -108,4 +109,63 @@ final class BinOutlet: MediaNode {
     }
 
     func handle(_ event: MediaEvent, from origin: EventOrigin, context: NodeContext) throws(NodeError) {}
+}
+
+/// What a codec bin does with its inner graph whatever the codec: start it, pass frames through
+/// it with the outer context at hand, flush it at the end, and swap it for another between two
+/// frames. The bins keep what differs: which nodes, and how timestamps come out.
+final class BinSlot {
+    private(set) var inner: BinGraph?
+    /// The bin's own context, while a frame or event passes through the inner graph.
+    private(set) var outer: NodeContext?
+    /// Codec changes so far.
+    private(set) var changes = 0
+
+    /// The graph planned at negotiation.
+    func install(_ built: BinGraph) { inner = built }
+
+    /// Starts the inner graph with the bin.
+    func start(_ context: NodeContext) throws(NodeError) {
+        do {
+            try inner?.graph.start(realtime: context.isRealtime)
+        } catch {
+            throw error.underlying
+        }
+    }
+
+    /// Passes `frame` through the inner graph.
+    func push(_ frame: Frame, context: NodeContext) throws(NodeError) -> FlowResult {
+        guard let inner else { return .ok }
+        outer = context
+        defer { outer = nil }
+        return try inner.push(frame)
+    }
+
+    /// Ends the inner stream: the codec flushes what it holds out through the bin.
+    func flush(_ context: NodeContext) {
+        outer = context
+        inner?.finish()
+        outer = nil
+    }
+
+    /// Replaces the inner graph by `built` (started here) after flushing the old one.
+    func swap(to built: BinGraph, context: NodeContext) throws(NodeError) {
+        do {
+            try built.graph.start(realtime: context.isRealtime)
+        } catch {
+            throw error.underlying
+        }
+        flush(context)
+        inner = built
+        changes += 1
+    }
+
+    /// Stops the inner graph.
+    func stop() { inner?.finish() }
+
+    /// `PCMU/8000 (pcmu-encoder)`, with the changes so far.
+    func summary(_ codec: CodecCapability, node: String) -> String {
+        let chain = inner?.chain.joined(separator: " ! ") ?? node
+        return "\(codec.encoding)/\(codec.clockRate) (\(chain))" + (changes > 0 ? ", \(changes) codec change(s)" : "")
+    }
 }

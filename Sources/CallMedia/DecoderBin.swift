@@ -22,10 +22,8 @@ public final class DecoderBin: MediaNode, BinOutputReceiver {
     public private(set) var entry: CodecCatalog.Entry
     private let period: Duration
     private var output: MediaFormat?
-    private var inner: BinGraph?
-    private var outer: NodeContext?
+    private let slot = BinSlot()
     private var produced: Int64 = 0
-    private var changes = 0
 
     /// A bin for `entry`'s decoder.
     public init(entry: CodecCatalog.Entry, catalog: CodecCatalog, registry: NodeRegistry, period: Duration = .milliseconds(20)) {
@@ -42,7 +40,7 @@ public final class DecoderBin: MediaNode, BinOutputReceiver {
     public func negotiate(_ negotiation: FormatNegotiation) throws(NodeError) -> [MediaFormat] {
         guard let format = negotiation.inputs.first else { throw .format("decoder-bin needs encoded frames in") }
         let built = try build(entry, input: format, output: nil)
-        inner = built
+        slot.install(built)
         output = built.outputFormat
         return [built.outputFormat]
     }
@@ -57,23 +55,14 @@ public final class DecoderBin: MediaNode, BinOutputReceiver {
         }
     }
 
-    public func start(_ context: NodeContext) throws(NodeError) {
-        do {
-            try inner?.graph.start(realtime: context.isRealtime)
-        } catch {
-            throw error.underlying
-        }
-    }
+    public func start(_ context: NodeContext) throws(NodeError) { try slot.start(context) }
 
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
-        guard let inner else { return .ok }
-        outer = context
-        defer { outer = nil }
-        return try inner.push(frame)
+        try slot.push(frame, context: context)
     }
 
     func binOutput(_ frame: Frame) throws(NodeError) -> FlowResult {
-        guard let outer, let output else { return .ok }
+        guard let outer = slot.outer, let output else { return .ok }
         var frame = frame
         frame.timestamp = MediaTime(sample: produced, clockRate: output.clockRate)
         produced += Int64(frame.sampleCount)
@@ -88,9 +77,7 @@ public final class DecoderBin: MediaNode, BinOutputReceiver {
                 try change(to: next, context: context)
             }
         case .endOfStream:
-            outer = context
-            inner?.finish()
-            outer = nil
+            slot.flush(context)
             try context.forward(event)
         default:
             try context.forward(event)
@@ -99,24 +86,11 @@ public final class DecoderBin: MediaNode, BinOutputReceiver {
 
     private func change(to next: CodecCatalog.Entry, context: NodeContext) throws(NodeError) {
         guard let output else { return }
-        let built = try build(next, input: next.format, output: output)
-        do {
-            try built.graph.start(realtime: context.isRealtime)
-        } catch {
-            throw error.underlying
-        }
-        outer = context
-        inner?.finish()
-        outer = nil
-        inner = built
+        try slot.swap(to: try build(next, input: next.format, output: output), context: context)
         entry = next
-        changes += 1
     }
 
-    public func stop(_ context: NodeContext) { inner?.finish() }
+    public func stop(_ context: NodeContext) { slot.stop() }
 
-    public var summary: String? {
-        let chain = inner?.chain.joined(separator: " ! ") ?? entry.decoder.type
-        return "\(entry.capability.encoding)/\(entry.capability.clockRate) (\(chain))" + (changes > 0 ? ", \(changes) codec change(s)" : "")
-    }
+    public var summary: String? { slot.summary(entry.capability, node: entry.decoder.type) }
 }

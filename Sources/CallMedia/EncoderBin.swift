@@ -24,10 +24,8 @@ public final class EncoderBin: MediaNode, BinOutputReceiver {
     private let accepted: FormatConstraint
     private let period: Duration
     private var input: MediaFormat?
-    private var inner: BinGraph?
-    private var outer: NodeContext?
+    private let slot = BinSlot()
     private var nextTimestamp: Int64 = 0, offset: Int64?
-    private var changes = 0
 
     /// A bin for `entry`'s encoder.
     /// - Throws: when the registry has no such encoder.
@@ -60,7 +58,7 @@ public final class EncoderBin: MediaNode, BinOutputReceiver {
         guard let format = negotiation.inputs.first else { throw .format("encoder-bin needs PCM in") }
         input = format
         let built = try build(entry, input: format)
-        inner = built
+        slot.install(built)
         return [built.outputFormat]
     }
 
@@ -73,23 +71,14 @@ public final class EncoderBin: MediaNode, BinOutputReceiver {
         }
     }
 
-    public func start(_ context: NodeContext) throws(NodeError) {
-        do {
-            try inner?.graph.start(realtime: context.isRealtime)
-        } catch {
-            throw error.underlying
-        }
-    }
+    public func start(_ context: NodeContext) throws(NodeError) { try slot.start(context) }
 
     public func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult {
-        guard let inner else { return .ok }
-        outer = context
-        defer { outer = nil }
-        return try inner.push(frame)
+        try slot.push(frame, context: context)
     }
 
     func binOutput(_ frame: Frame) throws(NodeError) -> FlowResult {
-        guard let outer else { return .ok }
+        guard let outer = slot.outer else { return .ok }
         var frame = frame
         let anchor = offset ?? (nextTimestamp - frame.timestamp.sample)
         offset = anchor
@@ -106,9 +95,7 @@ public final class EncoderBin: MediaNode, BinOutputReceiver {
             }
             try context.forward(event)
         case .endOfStream:
-            outer = context
-            inner?.finish()   // the codec flushes what it holds
-            outer = nil
+            slot.flush(context)   // the codec flushes what it holds
             try context.forward(event)
         default:
             try context.forward(event)
@@ -117,25 +104,12 @@ public final class EncoderBin: MediaNode, BinOutputReceiver {
 
     private func change(to next: CodecCatalog.Entry, context: NodeContext) throws(NodeError) {
         guard let input else { return }
-        let built = try build(next, input: input)
-        do {
-            try built.graph.start(realtime: context.isRealtime)
-        } catch {
-            throw error.underlying
-        }
-        outer = context
-        inner?.finish()
-        outer = nil
-        inner = built
+        try slot.swap(to: try build(next, input: input), context: context)
         entry = next
         offset = nil
-        changes += 1
     }
 
-    public func stop(_ context: NodeContext) { inner?.finish() }
+    public func stop(_ context: NodeContext) { slot.stop() }
 
-    public var summary: String? {
-        let chain = inner?.chain.joined(separator: " ! ") ?? entry.encoder.type
-        return "\(entry.capability.encoding)/\(entry.capability.clockRate) (\(chain))" + (changes > 0 ? ", \(changes) codec change(s)" : "")
-    }
+    public var summary: String? { slot.summary(entry.capability, node: entry.encoder.type) }
 }

@@ -75,7 +75,6 @@ public final class Caller: @unchecked Sendable {
             throw error
         }
         warnings.endpoint = endpoint
-        await endpoint.prepare()
     }
 
     /// A caller on an injected runtime (tests: loopback SIP and RTP on virtual time).

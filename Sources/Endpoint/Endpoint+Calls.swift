@@ -22,11 +22,7 @@ extension Endpoint {
         let targets = try await destinations(for: target)
         let session: RTPSession
         do {
-            if let now = try runtime.rtp.bindNow(host: rtpHost) {
-                session = now
-            } else {
-                session = try await runtime.rtp.bind(host: rtpHost)
-            }
+            session = try runtime.rtp.bind(host: rtpHost)
         } catch {
             throw .media("cannot bind an RTP port pair on \(rtpHost): \(error)")
         }
@@ -92,7 +88,7 @@ extension Endpoint {
     // MARK: Incoming (the user agent's hooks, on the loop: no waiting here)
 
     /// Screens an incoming INVITE: 501 when not listening, 486 when `--max-calls` calls are up,
-    /// 488 when no codec fits, 503 when no RTP port pair is ready.
+    /// 488 when no codec fits, 503 when no RTP port pair can be bound.
     func admit(_ sip: SIPUserAgent.Call) -> Int? {
         report(.log(level: .info, text: "received INVITE"))
         let from = sip.request.headers[.from].flatMap { try? NameAddress.parse($0) }
@@ -104,8 +100,11 @@ extension Endpoint {
             return 486
         }
         guard (200...299).contains(options.autoRespond), let pipeline else { return nil }
-        guard let session = takeSession() else {
-            report(.log(level: .warning, text: "no RTP port pair ready for the incoming call"))
+        let session: RTPSession
+        do {
+            session = try runtime.rtp.bind(host: rtpHost)
+        } catch {
+            report(.log(level: .warning, text: "cannot answer: \(error)"))
             return 503
         }
         callCount += 1

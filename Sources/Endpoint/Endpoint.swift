@@ -44,9 +44,6 @@ public final class Endpoint: @unchecked Sendable {
     var calls: [String: Call] = [:]
     /// Calls placed or accepted so far (numbers the next one).
     var callCount = 0
-    /// RTP sessions bound ahead of incoming calls (socket allocators only).
-    var spares: [RTPSession] = []
-    var refilling = false
     var closing = false
     /// Who is told when a call ends (the ``Caller`` job).
     var callEndedHandlers: [@Sendable (Call) -> Void] = []
@@ -96,18 +93,6 @@ public final class Endpoint: @unchecked Sendable {
         agent = SIPUserAgent(stack: stack, options: Self.agentOptions(options, link: link))
         link.endpoint = self
         agent.onEvent { [weak self] event in self?.agentEvent(event) }
-    }
-
-    /// Binds the spare RTP port pairs an endpoint that listens keeps ready, so the first incoming
-    /// call never waits for sockets (nothing to do for in-memory allocators).
-    public func prepare() async {
-        guard pipeline != nil, options.listen, !runtime.rtp.bindsAtOnce else { return }
-        for _ in 0..<runtime.spareRTPSessions {
-            guard let session = try? await runtime.rtp.bind(host: rtpHost) else { break }
-            _ = try? await eventLoop.submit { [self] in
-                if closing { session.closeSoon() } else { spares.append(session) }
-            }.get()
-        }
     }
 
     private static func agentOptions(_ options: CallerOptions, link: EndpointLink) -> SIPUserAgent.Options {
@@ -181,45 +166,11 @@ public final class Endpoint: @unchecked Sendable {
         }
     }
 
-    // MARK: RTP port pairs
-
-    /// An RTP session for a new call: bound now when the allocator can, else a spare.
-    func takeSession() -> RTPSession? {
-        if let session = try? runtime.rtp.bindNow(host: rtpHost) { return session }
-        defer { refillSpares() }
-        return spares.isEmpty ? nil : spares.removeFirst()
-    }
-
-    /// Binds spares up to the runtime's count, one at a time, on the loop's behalf.
-    func refillSpares() {
-        guard !refilling, !closing, spares.count < runtime.spareRTPSessions else { return }
-        refilling = true
-        let allocator = runtime.rtp, host = rtpHost, loop = eventLoop
-        let promise = loop.makePromise(of: RTPSession.self)
-        promise.completeWithTask { try await allocator.bind(host: host) }
-        promise.futureResult.whenComplete { [self] result in
-            refilling = false
-            switch result {
-            case .success(let session):
-                if closing {
-                    session.closeSoon()
-                } else {
-                    spares.append(session)
-                    refillSpares()
-                }
-            case .failure(let error):
-                report(.log(level: .error, text: "cannot bind an RTP port pair: \(error)"))
-            }
-        }
-    }
-
-    /// Ends every call (BYE, CANCEL or 480, each waited for at most `limit`), finalizes media,
-    /// and releases the spare RTP sessions. The event stream stays open (the ``Caller`` ends it).
+    /// Ends every call (BYE, CANCEL or 480, each waited for at most `limit`), finalizes media.
+    /// The event stream stays open (the ``Caller`` ends it).
     public func closeCalls(limit: Duration = .seconds(5)) async {
         let live = (try? await eventLoop.submit { [self] () -> [Call] in
             closing = true
-            for spare in spares { spare.closeSoon() }
-            spares = []
             return sortedCalls
         }.get()) ?? []
         await withTaskGroup(of: Void.self) { group in

@@ -19,18 +19,13 @@ public struct EndpointRuntime: Sendable {
     public var rtp: any RTPPortAllocator
     /// What runs the calls' graphs.
     public var media: any GraphScheduler
-    /// How many ready-bound RTP port pairs an endpoint keeps for incoming calls, when its
-    /// allocator can only bind asynchronously (sockets).
-    public var spareRTPSessions: Int
 
     /// A runtime from its parts.
-    public init(transport: any SIPTransport, eventLoop: any EventLoop, rtp: any RTPPortAllocator, media: any GraphScheduler,
-                spareRTPSessions: Int = 2) {
+    public init(transport: any SIPTransport, eventLoop: any EventLoop, rtp: any RTPPortAllocator, media: any GraphScheduler) {
         self.transport = transport
         self.eventLoop = eventLoop
         self.rtp = rtp
         self.media = media
-        self.spareRTPSessions = spareRTPSessions
     }
 
     /// SIP on `transport`, timers on a NIO loop, RTP on UDP sockets, graphs on a real-time pool
@@ -46,19 +41,10 @@ enum SharedMedia {
     static let pool = RealtimeGraphPool()
 }
 
-/// Binds RTP port pairs for calls.
+/// Binds RTP port pairs for calls, at once (a call never waits for its sockets).
 public protocol RTPPortAllocator: Sendable {
-    /// Binds a pair on `host` (may wait for sockets).
-    func bind(host: String) async throws -> RTPSession
-    /// Binds a pair on `host` at once when the allocator can (in memory); nil when it must wait.
-    func bindNow(host: String) throws -> RTPSession?
-    /// Whether ``bindNow(host:)`` always binds (no spares needed).
-    var bindsAtOnce: Bool { get }
-}
-
-extension RTPPortAllocator {
-    public func bindNow(host: String) throws -> RTPSession? { nil }
-    public var bindsAtOnce: Bool { false }
+    /// Binds a pair on `host`.
+    func bind(host: String) throws -> RTPSession
 }
 
 /// RTP on UDP sockets, in the RTP port range.
@@ -70,8 +56,8 @@ public struct UDPPortAllocator: RTPPortAllocator {
     public init(ports: ClosedRange<Int> = 16_384...32_766) { self.ports = ports }
 
     /// A session whose sockets encrypt once its call's keys are settled (``SecureRTPSocketPair``).
-    public func bind(host: String) async throws -> RTPSession {
-        RTPSession(sockets: SecureRTPSocketPair(try await UDPSocketPair.bind(host: host, ports: ports)), cname: "callwire@\(host)")
+    public func bind(host: String) throws -> RTPSession {
+        RTPSession(sockets: SecureRTPSocketPair(try UDPSocketPair(host: host, ports: ports)), cname: "callwire@\(host)")
     }
 }
 
@@ -83,13 +69,8 @@ public struct LoopbackPortAllocator: RTPPortAllocator {
     /// An allocator on `network`.
     public init(network: LoopbackRTPNetwork) { self.network = network }
 
-    public func bind(host: String) async throws -> RTPSession { try session(host: host) }
-
-    public func bindNow(host: String) throws -> RTPSession? { try session(host: host) }
-
-    public var bindsAtOnce: Bool { true }
-
-    private func session(host: String) throws -> RTPSession {
+    /// A session whose sockets encrypt once its call's keys are settled (``SecureRTPSocketPair``).
+    public func bind(host: String) throws -> RTPSession {
         RTPSession(sockets: SecureRTPSocketPair(try network.bind(host: host == "0.0.0.0" ? "127.0.0.1" : host)))
     }
 }

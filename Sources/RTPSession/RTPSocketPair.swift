@@ -1,6 +1,9 @@
 public import NIOCore
 public import NIOPosix
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The two sockets of an RTP session — RTP on an even port, RTCP on the next (RFC 3550 §11) —
 /// and the event loop that times its RTCP and reads its clock.
@@ -23,44 +26,97 @@ public protocol RTPSocketPair: AnyObject, Sendable {
     func close()
 }
 
-/// An RTP port pair on UDP sockets (SwiftNIO).
+/// An RTP port pair on UDP sockets (SwiftNIO). The ports are bound at once, with plain system
+/// calls, so a call never waits for its sockets; SwiftNIO takes them over a moment later (what
+/// arrives meanwhile waits in the kernel's buffer; what is sent meanwhile is dropped).
 public final class UDPSocketPair: RTPSocketPair {
     public let rtpPort: Int
-    private let rtpChannel: any Channel, rtcpChannel: any Channel
+    public let eventLoop: any EventLoop
     private let receivers: DatagramReceivers
+    private let channels = ChannelSlots()
 
-    private init(rtp: any Channel, rtcp: any Channel, port: Int, receivers: DatagramReceivers) {
-        rtpChannel = rtp
-        rtcpChannel = rtcp
-        rtpPort = port
-        self.receivers = receivers
+    /// The two channels once SwiftNIO has them (a class, so the completions can hold it).
+    private final class ChannelSlots: Sendable {
+        struct Slots {
+            var rtp: (any Channel)?
+            var rtcp: (any Channel)?
+            var closed = false
+        }
+        let state = Mutex(Slots())
+        func withLock<T: Sendable>(_ body: (inout sending Slots) -> sending T) -> sending T { state.withLock(body) }
     }
-
-    public var eventLoop: any EventLoop { rtcpChannel.eventLoop }
 
     /// Binds an even port from `ports` on `host` for RTP and the next one for RTCP, trying up to
     /// 64 random pairs.
-    /// - Throws: the last bind error, or ``RTPSessionError`` when the range has no even port.
-    public static func bind(host: String, ports: ClosedRange<Int> = 16_384...32_766,
-                            group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> UDPSocketPair {
+    /// - Throws: ``RTPSessionError`` naming the address when no pair could be bound.
+    public init(host: String, ports: ClosedRange<Int> = 16_384...32_766,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) throws {
         let evenPorts = stride(from: ports.lowerBound + ports.lowerBound % 2, through: ports.upperBound - 1, by: 2)
-        var lastError: (any Error)?
-        let receivers = DatagramReceivers()
+        var bound: (rtp: CInt, rtcp: CInt, port: Int)?
+        var lastError = "no even port in \(ports)"
         for port in evenPorts.shuffled().prefix(64) {
             do {
-                let rtp = try await datagram(group, host: host, port: port) { bytes, from in receivers.rtp(bytes, from) }
+                let rtp = try Self.bindSocket(host: host, port: port)
                 do {
-                    let rtcp = try await datagram(group, host: host, port: port + 1) { bytes, from in receivers.rtcp(bytes, from) }
-                    return UDPSocketPair(rtp: rtp, rtcp: rtcp, port: port, receivers: receivers)
+                    bound = (rtp, try Self.bindSocket(host: host, port: port + 1), port)
+                    break
                 } catch {
-                    try? await rtp.close()
-                    lastError = error
+                    Glibc.close(rtp)
+                    lastError = "\(error)"
                 }
             } catch {
-                lastError = error
+                lastError = "\(error)"
             }
         }
-        throw lastError ?? RTPSessionError("no free even port pair in \(ports)")
+        guard let bound else { throw RTPSessionError("cannot bind an RTP port pair on \(host): \(lastError)") }
+        rtpPort = bound.port
+        let loop = group.next()
+        eventLoop = loop
+        let receivers = DatagramReceivers()
+        self.receivers = receivers
+        for (descriptor, isRTP) in [(bound.rtp, true), (bound.rtcp, false)] {
+            DatagramBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(DatagramHandler { bytes, from in
+                            if isRTP { receivers.rtp(bytes, from) } else { receivers.rtcp(bytes, from) }
+                        })
+                    }
+                }
+                .withBoundSocket(descriptor)
+                .whenComplete { [channels] result in
+                    guard case .success(let channel) = result else {
+                        Glibc.close(descriptor)
+                        return
+                    }
+                    let closeNow = channels.withLock { c -> Bool in
+                        if isRTP { c.rtp = channel } else { c.rtcp = channel }
+                        return c.closed
+                    }
+                    if closeNow { channel.close(promise: nil) }
+                }
+        }
+    }
+
+    /// A bound, non-blocking UDP socket on `host:port`.
+    private static func bindSocket(host: String, port: Int) throws -> CInt {
+        let address = try SocketAddress(ipAddress: host, port: port)
+        let family: CInt = address.protocol == .inet6 ? AF_INET6 : AF_INET
+        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard descriptor >= 0 else { throw RTPSessionError("socket() failed: \(String(cString: strerror(errno)))") }
+        let result = address.withSockAddr { pointer, length in Glibc.bind(descriptor, pointer, socklen_t(length)) }
+        guard result == 0 else {
+            let reason = String(cString: strerror(errno))
+            Glibc.close(descriptor)
+            throw RTPSessionError("\(host):\(port): \(reason)")
+        }
+        return descriptor
+    }
+
+    /// Binds a pair (see ``init(host:ports:group:)``); kept for callers that await.
+    public static func bind(host: String, ports: ClosedRange<Int> = 16_384...32_766,
+                            group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> UDPSocketPair {
+        try UDPSocketPair(host: host, ports: ports, group: group)
     }
 
     public func start(rtp: @escaping @Sendable ([UInt8], SocketAddress) -> Void,
@@ -69,29 +125,25 @@ public final class UDPSocketPair: RTPSocketPair {
     }
 
     public func sendRTP(_ packet: UnsafeRawBufferPointer, to address: SocketAddress) {
-        var buffer = rtpChannel.allocator.buffer(capacity: packet.count)
+        guard let channel = channels.withLock({ $0.rtp }) else { return }
+        var buffer = channel.allocator.buffer(capacity: packet.count)
         buffer.writeBytes(packet)
-        rtpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
     public func sendRTCP(_ packet: [UInt8], to address: SocketAddress) {
-        var buffer = rtcpChannel.allocator.buffer(capacity: packet.count)
+        guard let channel = channels.withLock({ $0.rtcp }) else { return }
+        var buffer = channel.allocator.buffer(capacity: packet.count)
         buffer.writeBytes(packet)
-        rtcpChannel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
     public func close() {
-        rtpChannel.close(promise: nil)
-        rtcpChannel.close(promise: nil)
-    }
-
-    private static func datagram(_ group: any EventLoopGroup, host: String, port: Int,
-                                 _ handler: @escaping @Sendable ([UInt8], SocketAddress) -> Void) async throws -> any Channel {
-        try await DatagramBootstrap(group: group)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(DatagramHandler(handler)) }
-            }
-            .bind(host: host, port: port).get()
+        let open = channels.withLock { c -> [any Channel] in
+            c.closed = true
+            return [c.rtp, c.rtcp].compactMap { $0 }
+        }
+        for channel in open { channel.close(promise: nil) }
     }
 }
 

@@ -1,17 +1,26 @@
 import Foundation
+public import NIOCore
+import NIOPosix
 public import SIPCore
-public import SIPDialog
 import SIPTransaction
 public import SIPTransport
+import Synchronization
 
 /// The included SIP server: a registrar (RFC 3261 §10) and a transaction-stateful forking proxy
-/// (§16) on a ``SIPStack``, with optional Digest authentication. For development and tests;
-/// Kamailio is the answer at scale (DESIGN.md §7).
-public final class SIPServer: @unchecked Sendable {
+/// (§16), with optional Digest authentication, flood and guessing defences, and bindings shared
+/// through a database.
+///
+/// The SIP work runs on ``Options/workers`` event loops. Each worker owns its transactions; a
+/// message goes to the worker chosen by a hash of its Call-ID (``ServerNetwork``), so an INVITE,
+/// its retransmissions, its CANCEL and ACK, its responses and the dialog's BYE all meet the same
+/// transaction state, while one busy source still spreads over every worker.
+public final class SIPServer: Sendable {
     /// What the server does.
     public struct Options: Sendable {
         /// Hosted domains (`-r`); empty: `localhost`, this host's name and addresses.
         public var domains: [String] = []
+        /// More names for hosted domains (`--alias`).
+        public var aliases: [ServedDomains.Alias] = []
         /// Forward requests for other domains (`--relay`); off: they get 403.
         public var relay = false
         /// Users to authenticate (`--users`); nil: no authentication.
@@ -25,192 +34,160 @@ public final class SIPServer: @unchecked Sendable {
         public var maximumExpires = 7_200
         /// The Server header.
         public var product = "Callwire server"
-        /// Where bindings are kept across restarts (`--location-db`); nil: memory only.
-        public var store: LocationStore?
+        /// Where bindings are kept (`--location-db`); nil: memory only.
+        public var store: (any BindingStore)?
+        /// Event loops doing SIP work (`--workers`).
+        public var workers = 1
+        /// Requests per second per source address; 0: no limit (`--rate-limit`).
+        public var rateLimit = 0
+        /// Seconds a source over the rate limit is dropped.
+        public var rateBan = 10.0
+        /// Failed authentications per minute per source or user before a ban; 0: none
+        /// (`--auth-fail-limit`).
+        public var authFailLimit = 10
+        /// Seconds a source or user is refused after reaching the limit (`--auth-ban`).
+        public var authBan = 300.0
+        /// The most bindings held; further registrations get 503.
+        public var maximumBindings = 1_000_000
+        /// The most transactions per worker; further requests get 503.
+        public var maximumTransactions = 200_000
+        /// The most keys in each defence table (rate counters, bans).
+        public var maximumSources = 100_000
+        /// Each request's outcome (`-d`).
+        public var log: (@Sendable (String) -> Void)?
+        /// The SIP trace (`-d`).
+        public var trace: (@Sendable (String) -> Void)?
+        /// Security events, always logged (see ``SecurityEvent``): failed authentication,
+        /// bans, rate limiting. A fail2ban filter matches these lines (`contrib/fail2ban/`).
+        public var security: (@Sendable (String) -> Void)?
         /// Creates the defaults.
         public init() {}
     }
 
-    /// What happened, for logs.
-    public var log: (@Sendable (String) -> Void)?
-    let stack: SIPStack
     /// What it was started with.
     public let options: Options
-    let ourAddresses: Set<String>
-    var location = LocationService()
-    var authenticators: [String: DigestServer] = [:]
-    var contexts: [TransactionID: ProxyContext] = [:]
-    var recentlyForwarded: [String: Double] = [:]
-    let started = ContinuousClock.now
-    /// Requests handled, by final status (for the summary and tests).
-    public internal(set) var handled = 0
+    /// The addresses it listens on (real ports).
+    public let listening: [SIPDestination]
+    let state: ServerState
+    let workers: [ServerWorker]
+    /// Closes the sockets (or the injected transport).
+    private let closeNetwork: @Sendable () async -> Void
+    /// The workers' threads, when the server made them.
+    private let group: MultiThreadedEventLoopGroup?
 
-    /// Starts serving on `stack` (whose transport listens on `listening`).
-    public init(stack: SIPStack, listening: [SIPDestination], options: Options) {
-        self.stack = stack
+    private init(options: Options, listening: [SIPDestination], state: ServerState, workers: [ServerWorker],
+                 closeNetwork: @escaping @Sendable () async -> Void, group: MultiThreadedEventLoopGroup?) {
         self.options = options
-        var addresses = Set(listening.map { $0.hostPort.lowercased() } + [stack.advertised.hostPort.lowercased()])
-        for entry in listening {
-            // A wildcard listener answers on every local address; loopback is also `localhost`.
-            let aliases = entry.host == "0.0.0.0" || entry.host == "::" ? ["127.0.0.1", "localhost", "[::1]", stack.advertised.host]
-                : entry.host == "127.0.0.1" || entry.host == "::1" ? ["localhost"] : []
-            for host in aliases { addresses.insert("\(host):\(entry.port)") }
+        self.listening = listening
+        self.state = state
+        self.workers = workers
+        self.closeNetwork = closeNetwork
+        self.group = group
+    }
+
+    /// Binds the listeners and starts serving.
+    /// - Parameters:
+    ///   - advertisedHost: the host put in Via and Record-Route when listening on a wildcard
+    ///     address (default: the first listener's host).
+    /// - Throws: ``ServerError`` naming the address that could not be bound.
+    public static func start(_ options: Options, transport: TransportOptions, advertisedHost: String? = nil) async throws(ServerError) -> SIPServer {
+        let count = max(1, options.workers)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: count)
+        let loops = (0..<count).map { _ in group.next() }
+        let network: ServerNetwork
+        do {
+            network = try await ServerNetwork.bind(transport, loops: loops)
+        } catch {
+            try? await group.shutdownGracefully()
+            throw ServerError("cannot listen: \(error)")
         }
-        ourAddresses = addresses
-        if let store = options.store {
-            for (aor, binding, remaining) in store.load() {
-                var restored = binding
-                restored.expires = remaining
-                location.restore(aorKey: aor, binding: restored)
+        let first = network.listening[0]
+        let host = first.host == "0.0.0.0" || first.host == "::" ? (advertisedHost ?? "127.0.0.1") : first.host
+        let advertised = SIPDestination(kind: first.kind, host: host, port: first.port)
+        let state = ServerState(options: options, listening: network.listening, advertised: advertised, now: Self.uptime(loops[0]))
+        let workers = loops.enumerated().map { index, loop in ServerWorker(index: index, eventLoop: loop, advertised: advertised, state: state) }
+        network.attach(workers)
+        for worker in workers { worker.start() }
+        return SIPServer(options: options, listening: network.listening, state: state, workers: workers,
+                         closeNetwork: { await network.close() }, group: group)
+    }
+
+    /// Serves with one worker over a transport the caller made, on `eventLoop`: the
+    /// virtual-time tests run the registrar and proxy over a `LoopbackTransport` on a loop whose
+    /// clock they drive. The server owns the transport from now on (``close()`` closes it).
+    /// The per-source rate limit lives in the socket layer, so it does not apply here.
+    public static func start(_ options: Options, on transport: any SIPTransport, eventLoop: any EventLoop) -> SIPServer {
+        let advertised = transport.listening[0]
+        let state = ServerState(options: options, listening: transport.listening, advertised: advertised, now: uptime(eventLoop))
+        let worker = ServerWorker(index: 0, eventLoop: eventLoop, advertised: advertised, state: state)
+        worker.stack.transmit = { [unowned worker] message, destination, transaction in
+            transport.send(message, to: destination) { error in
+                guard error != nil, let transaction else { return }
+                eventLoop.execute { worker.stack.transportFailed(transaction) }
             }
         }
-        stack.setHandlers(
-            request: { [weak self] request in self?.received(request) },
-            ack: { [weak self] ack, _ in self?.forwardACK(ack) },
-            stray: { [weak self] response in self?.forwardStray(response) })
-        stack.start()
+        transport.setReceiver { [weak worker] inbound in
+            eventLoop.execute { [weak worker] in worker?.receive(inbound.message, from: inbound.source) }
+        }
+        worker.start()
+        return SIPServer(options: options, listening: transport.listening, state: state, workers: [worker],
+                         closeNetwork: { await transport.close() }, group: nil)
     }
 
-    /// Seconds since start (the clock of the location service and nonces).
-    var now: Double {
-        let elapsed = ContinuousClock.now - started
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    static func uptime(_ loop: any EventLoop) -> Double { Double(loop.now.uptimeNanoseconds) / 1e9 }
+
+    /// Stops listening and the workers.
+    public func close() async {
+        await closeNetwork()
+        for worker in workers { worker.stop() }
+        options.store?.flush()
+        try? await group?.shutdownGracefully()
     }
 
-    /// Unix time in seconds, for nonces.
-    var wallSeconds: UInt64 { UInt64(Date().timeIntervalSince1970) }
+    /// Requests answered with a final response (by this server or relayed).
+    public var handled: Int { state.counters.finalResponses.load(ordering: .relaxed) }
 
-    /// Whether `host` is one we serve.
-    func isLocal(_ host: String) -> Bool {
-        let lower = host.lowercased()
-        if !options.domains.isEmpty { return options.domains.contains { $0.lowercased() == lower } || isUs(host: lower, port: nil) }
-        return lower == "localhost" || lower == "127.0.0.1" || lower == "::1" || lower == ProcessInfo.processInfo.hostName.lowercased()
-            || isUs(host: lower, port: nil)
+    /// Counters now, and table sizes as of the workers' last tick (10 ms).
+    public func statistics() -> ServerStatistics {
+        var statistics = state.statistics()
+        for worker in workers {
+            statistics.transactions += worker.gauges.transactions.load(ordering: .relaxed)
+            statistics.proxyContexts += worker.gauges.contexts.load(ordering: .relaxed)
+        }
+        statistics.workers = workers.count
+        return statistics
     }
+}
 
-    /// Whether a URI's host and port are this server's own address.
-    func isUs(host: String, port: Int?) -> Bool {
-        let lower = host.lowercased()
-        if let port { return ourAddresses.contains("\(lower):\(port)") }
-        return ourAddresses.contains { $0.hasPrefix(lower + ":") } || ourAddresses.contains(lower)
-    }
+/// What a server has done and holds (for `--metrics` and tests).
+public struct ServerStatistics: Sendable, Hashable {
+    /// Requests received (after the rate limit).
+    public var requests = 0
+    /// Final responses sent upstream.
+    public var finalResponses = 0
+    /// Requests dropped by the rate limit.
+    public var rateLimited = 0
+    /// Failed authentications.
+    public var authenticationFailures = 0
+    /// Requests refused because their source or user was banned.
+    public var authenticationRefused = 0
+    /// Datagrams that did not parse.
+    public var malformed = 0
+    /// Requests refused because a table was full.
+    public var overloaded = 0
+    /// Bindings held.
+    public var bindings = 0
+    /// Transactions alive.
+    public var transactions = 0
+    /// Proxied requests waiting for responses.
+    public var proxyContexts = 0
+    /// Workers (event loops doing SIP work).
+    public var workers = 0
+}
 
-    func isUs(_ uri: SIPURI) -> Bool {
-        isUs(host: uri.host, port: uri.port ?? (uri.scheme == .sips ? 5061 : 5060))
-    }
-
-    // MARK: Requests
-
-    private func received(_ request: SIPStack.ServerRequest) {
-        var message = request.message
-        guard let method = message.method else { return }
-        if method == .cancel {
-            cancel(request)
-            return
-        }
-        // §16.3: reasonable syntax, Max-Forwards, loops.
-        let hops = message.headers[.maxForwards].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 70
-        if hops == 0 && method != .register {
-            reply(request, 483, "Too Many Hops")
-            return
-        }
-        if isLoop(message) {
-            reply(request, 482, "Loop Detected")
-            return
-        }
-        // §16.4: a Route naming us is ours to remove; a strict previous hop put us in the R-URI.
-        var routes = message.headers.values(.route)
-        var cameThroughUs = false
-        if let first = routes.first, let uri = (try? NameAddress.parse(first))?.uri, isUs(uri) {
-            routes.removeFirst()
-            cameThroughUs = true
-        } else if let uri = message.requestURI, isUs(uri), let last = routes.last,
-                  let target = (try? NameAddress.parse(last))?.uri {
-            message.requestURI = target
-            routes.removeLast()
-        }
-        message.headers.remove(.route)
-        for route in routes { message.headers.add(.route, route) }
-        if !routes.isEmpty {
-            // A route set we are part of (our Record-Route) is followed; a route preloaded to
-            // somewhere else would make us an open relay.
-            guard cameThroughUs || options.relay else {
-                reply(request, 403, "Relaying Denied")
-                return
-            }
-            forward(request, message, to: [nil], recordRoute: false)
-            return
-        }
-        guard let target = message.requestURI else { return }
-        if method == .register && (isLocal(target.host) || isUs(target)) {
-            register(request)
-            return
-        }
-        let inDialog = (try? message.to)?.tag != nil
-        // In-dialog requests, and requests straight to a contact (a port that is not ours),
-        // go to the Request-URI without a location lookup (§16.5).
-        if inDialog && isUs(target) {
-            // An in-dialog request addressed to us with no route (a UA that ignores Contact and
-            // Record-Route, like sipp's built-in scenarios): to the best registered contact.
-            guard let contact = location.lookup(target, now: now).first?.contact.uri else {
-                reply(request, 481, "Call/Transaction Does Not Exist")
-                return
-            }
-            forward(request, message, to: [contact], recordRoute: false)
-            return
-        }
-        if inDialog || (target.port != nil && !isUs(target) && isLocal(target.host)) {
-            guard cameThroughUs || isLocal(target.host) || options.relay else {
-                reply(request, 403, "Relaying Denied")
-                return
-            }
-            forward(request, message, to: [nil], recordRoute: false)
-            return
-        }
-        if !isLocal(target.host) {
-            guard options.relay || inDialog else {
-                reply(request, 403, "Relaying Denied")
-                return
-            }
-            forward(request, message, to: [nil], recordRoute: !inDialog && method == .invite)
-            return
-        }
-        if !inDialog && [.invite, .message, .subscribe].contains(method), !authorized(request, proxy: true) { return }
-        let contacts = location.lookup(target, now: now)
-        guard !contacts.isEmpty else {
-            let known = location.isKnown(target) || (target.user.map { options.users?.contains($0) ?? false } ?? false)
-            reply(request, known ? 480 : 404, known ? "Temporarily Unavailable" : "Not Found")
-            return
-        }
-        forward(request, message, to: contacts.map { Optional($0.contact.uri) }, recordRoute: method == .invite || method == .subscribe)
-    }
-
-    /// §16.3 step 4: the same request (Call-ID, CSeq, Request-URI) coming back through us with
-    /// our Via on it within a transaction lifetime is a loop; a spiral changes the Request-URI.
-    private func isLoop(_ message: SIPMessage) -> Bool {
-        guard let vias = try? message.vias, vias.contains(where: { isUs(host: $0.host, port: $0.port ?? 5060) }) else { return false }
-        return recentlyForwarded[loopKey(message)].map { now - $0 < 32 } ?? false
-    }
-
-    func loopKey(_ message: SIPMessage) -> String {
-        "\((try? message.callID) ?? "")|\(message.headers[.cseq] ?? "")|\(message.requestURI?.description ?? "")"
-    }
-
-    /// Answers statelessly-built responses within the request's transaction.
-    func reply(_ request: SIPStack.ServerRequest, _ status: Int, _ reason: String, headers: [(SIPHeaderName, String)] = []) {
-        let toTag = (try? request.message.to)?.tag == nil ? SIPIdentifiers.tag() : nil
-        var response = SIPMessage.response(to: request.message, status: status, reason: reason, toTag: toTag)
-        for (name, value) in headers { response.headers.add(name, value) }
-        response.headers.add(.server, options.product)
-        handled += 1
-        log?("\(request.message.method?.rawValue ?? "?") \(request.message.requestURI?.description ?? "") → \(status) \(reason)")
-        stack.respond(response, to: request)
-    }
-
-    /// The next hop for a URI with a numeric (or `localhost`) host.
-    func destination(for uri: SIPURI, inbound: SIPTransportKind) -> SIPDestination? {
-        var uri = uri
-        if uri.host.lowercased() == "localhost" { uri.host = "127.0.0.1" }
-        return SIPUserAgent.numericDestination(uri, kind: uri.transport == nil && uri.scheme != .sips ? .udp : inbound)
-    }
+/// A server set-up error, one line.
+public struct ServerError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    /// Creates an error.
+    public init(_ description: String) { self.description = description }
 }

@@ -56,10 +56,3 @@ public struct UserDirectory: Sendable {
         }
     }
 }
-
-/// A server set-up error, one line.
-public struct ServerError: Error, Sendable, CustomStringConvertible {
-    public var description: String
-    /// Creates an error.
-    public init(_ description: String) { self.description = description }
-}

@@ -91,12 +91,16 @@ public struct SIPHeaders: Sendable {
     @discardableResult
     public mutating func removeFirstValue(_ name: SIPHeaderName) -> Bool {
         guard let index = firstIndex(name) else { return false }
-        let parts = splitTopLevel(text(fields[index]))
-        if parts.count <= 1 {
+        let value = Array(text(fields[index]).utf8)
+        guard let comma = firstTopLevelComma(value) else {
             fields.remove(at: index)
-        } else {
-            fields[index] = store(name, parts.dropFirst().joined(separator: ", "))
+            return true
         }
+        // The rest after the first value's comma, as it was (a proxy removing its Via from a
+        // combined header keeps the others byte for byte).
+        var start = comma + 1
+        while start < value.count, value[start] == ASCII.space || value[start] == ASCII.tab { start += 1 }
+        fields[index] = store(name, String(decoding: value[start...], as: UTF8.self))
         return true
     }
 
@@ -181,30 +185,24 @@ extension SIPHeaders {
     public init() { self.init(buffer: [], fields: []) }
 }
 
-/// Splits header text at commas outside quotes and angle brackets.
-func splitTopLevel(_ text: String) -> [String] {
-    var parts: [String] = [], current = "", inQuotes = false, depth = 0, escaped = false
-    for c in text {
+/// The index of the first comma outside quotes and angle brackets, if any.
+func firstTopLevelComma(_ bytes: [UInt8]) -> Int? {
+    var inQuotes = false, depth = 0, escaped = false
+    for (index, byte) in bytes.enumerated() {
         if escaped {
-            current.append(c)
             escaped = false
             continue
         }
-        switch c {
-        case "\\" where inQuotes: escaped = true
-        case "\"": inQuotes.toggle()
-        case "<" where !inQuotes: depth += 1
-        case ">" where !inQuotes: depth -= 1
-        case "," where !inQuotes && depth == 0:
-            parts.append(current.trimmingSpaces())
-            current = ""
-            continue
+        switch byte {
+        case UInt8(ascii: "\\") where inQuotes: escaped = true
+        case UInt8(ascii: "\""): inQuotes.toggle()
+        case UInt8(ascii: "<") where !inQuotes: depth += 1
+        case UInt8(ascii: ">") where !inQuotes: depth -= 1
+        case UInt8(ascii: ",") where !inQuotes && depth == 0: return index
         default: break
         }
-        current.append(c)
     }
-    parts.append(current.trimmingSpaces())
-    return parts
+    return nil
 }
 
 extension String {

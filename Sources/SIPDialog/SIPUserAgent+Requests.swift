@@ -104,7 +104,10 @@ extension SIPUserAgent {
     func authenticate(_ call: Call, challenge: SIPMessage) -> Bool {
         guard let retry = authorized(call.invite, challenge: challenge, answered: &call.authenticatedRealms) else { return false }
         call.invite = retry
-        call.invite = stack.send(call.invite, to: call.destination) { [weak self] event in self?.inviteEvent(event, call: call) }
+        call.invite = stack.send(call.invite, to: call.destination) { [weak self, weak call] event in
+            // Weak: the INVITE transaction outlives the call by up to 64·T1 (RFC 6026 Timer M).
+            if let call { self?.inviteEvent(event, call: call) }
+        }
         return true
     }
 }

@@ -48,7 +48,10 @@ extension SIPUserAgent {
     }
 
     private func sendInvite(_ call: Call) {
-        call.invite = stack.send(call.invite, to: call.destination) { [weak self] event in self?.inviteEvent(event, call: call) }
+        call.invite = stack.send(call.invite, to: call.destination) { [weak self, weak call] event in
+            // Weak: the INVITE transaction outlives the call by up to 64·T1 (RFC 6026 Timer M).
+            if let call { self?.inviteEvent(event, call: call) }
+        }
     }
 
     func inviteEvent(_ event: SIPStack.ClientEvent, call: Call) {

@@ -8,16 +8,19 @@ public import SIPCore
 ///                   G: resend final, min(2G, T2); H: no ACK → Terminated
 /// ```
 /// A 100 Trying goes out at once (§17.2.1 allows it instead of waiting 200 ms for the TU).
+///
+/// A transaction lingers after the call it set up (32 s in Accepted or Completed), so it keeps
+/// only what it still needs: the INVITE goes to the TU at once and is not kept, and in Accepted
+/// (where the TU retransmits its own 2xx) not even the last response.
 public struct InviteServerTransaction: Sendable {
     /// The transaction's states.
     public enum State: Sendable, Equatable { case proceeding, completed, accepted, confirmed, terminated }
 
     public private(set) var state: State = .proceeding
-    /// The INVITE received.
-    public let request: SIPMessage
     let reliable: Bool
     let timers: SIPTimers
-    private var lastResponse: SIPMessage
+    private var request: SIPMessage?
+    private var lastResponse: SIPMessage?
     private var interval: Duration
 
     /// Creates the transaction for a received INVITE.
@@ -31,7 +34,8 @@ public struct InviteServerTransaction: Sendable {
 
     /// Answers 100 Trying and hands the INVITE to the TU.
     public mutating func start() -> [TransactionAction] {
-        [.send(lastResponse), .deliver(request)]
+        defer { request = nil }
+        return [lastResponse.map(TransactionAction.send), request.map(TransactionAction.deliver)].compactMap { $0 }
     }
 
     /// The TU responds.
@@ -43,6 +47,7 @@ public struct InviteServerTransaction: Sendable {
             return [.send(response)]
         case (.proceeding, 200...299):
             state = .accepted
+            lastResponse = nil
             return [.send(response), .start(.l, timers.timeout)]
         case (.accepted, 200...299):
             return [.send(response)]   // the UAS core retransmits its 2xx until the ACK (§13.3.1.4)
@@ -61,7 +66,7 @@ public struct InviteServerTransaction: Sendable {
     public mutating func receive(_ request: SIPMessage) -> [TransactionAction] {
         switch (state, request.method) {
         case (.proceeding, .invite?), (.completed, .invite?):
-            return [.send(lastResponse)]
+            return lastResponse.map { [.send($0)] } ?? []
         case (.completed, .ack?):
             state = .confirmed
             return [.cancel(.g), .cancel(.h), .start(.i, timers.i(reliable: reliable))]
@@ -77,7 +82,7 @@ public struct InviteServerTransaction: Sendable {
         switch (state, timer) {
         case (.completed, .g):
             interval = min(interval * 2, timers.t2)
-            return [.send(lastResponse), .start(.g, interval)]
+            return (lastResponse.map { [.send($0)] } ?? []) + [.start(.g, interval)]
         case (.completed, .h):
             state = .terminated
             return [.cancel(.g), .timedOut, .terminated]

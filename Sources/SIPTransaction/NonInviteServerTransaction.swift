@@ -5,14 +5,14 @@ public import SIPCore
 /// ```
 ///  Trying ──1xx──▶ Proceeding ──200-699──▶ Completed ──J──▶ Terminated
 /// ```
-/// Retransmitted requests are absorbed in Trying and answered with the last response after.
+/// Retransmitted requests are absorbed in Trying and answered with the last response after. The
+/// request itself goes to the TU at once and is not kept (Completed lingers for Timer J).
 public struct NonInviteServerTransaction: Sendable {
     /// The transaction's states.
     public enum State: Sendable, Equatable { case trying, proceeding, completed, terminated }
 
     public private(set) var state: State = .trying
-    /// The request received.
-    public let request: SIPMessage
+    private var request: SIPMessage?
     let reliable: Bool
     let timers: SIPTimers
     private var lastResponse: SIPMessage?
@@ -25,7 +25,10 @@ public struct NonInviteServerTransaction: Sendable {
     }
 
     /// Hands the request to the TU.
-    public mutating func start() -> [TransactionAction] { [.deliver(request)] }
+    public mutating func start() -> [TransactionAction] {
+        defer { request = nil }
+        return request.map { [.deliver($0)] } ?? []
+    }
 
     /// The TU responds.
     public mutating func respond(_ response: SIPMessage) -> [TransactionAction] {

@@ -164,6 +164,13 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
         return try? NIOSSLContext(configuration: configuration)
     }
 
+    /// Marks a request's top Via with where it really came from (RFC 3261 §18.2.1 `received`,
+    /// RFC 3581 §4 `rport`), as this transport does on receipt; for servers that read their own
+    /// sockets.
+    public static func stampReceived(_ message: inout SIPMessage, host: String, port: Int) {
+        Shared.stampVia(&message, host: host, port: port)
+    }
+
     public func setReceiver(_ receiver: @escaping @Sendable (SIPInbound) -> Void) {
         let handler = InboundHandler(receiver)
         shared.receiver.withLock { $0 = handler }

@@ -14,12 +14,10 @@ struct VirtualCallTests {
     func callAndBye() async throws {
         let world = try VirtualWorld()
         let recording = world.path("bob.wav")
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700, recording: recording))
-        let alice = try await world.caller("alice", host: "127.0.0.11") { $0.pipeline = VirtualWorld.tone(500) }
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(3))
+        let (_, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700, recording: recording), alice: VirtualWorld.tone(500),
+                                                          run: .seconds(3))
         #expect(await call.state == .active)
-        let bobCall = try #require(await bob.caller.endpoint.liveCalls.first)
+        let bobCall = try await world.onlyCall(of: bob)
         #expect(await bobCall.state == .active)
         try await world.net.perform { await call.hangUp() }
         #expect(await call.state == .closed)
@@ -35,11 +33,8 @@ struct VirtualCallTests {
     @Test("the callee's BYE ends the call on both sides")
     func calleeHangsUp() async throws {
         let world = try VirtualWorld()
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700))
-        let alice = try await world.caller("alice", host: "127.0.0.11") { $0.pipeline = VirtualWorld.tone(500) }
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(1))
-        let bobCall = try #require(await bob.caller.endpoint.liveCalls.first)
+        let (alice, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700), alice: VirtualWorld.tone(500))
+        let bobCall = try await world.onlyCall(of: bob)
         try await world.net.perform { await bobCall.hangUp() }
         await world.net.run(for: .milliseconds(200))
         #expect(await call.state == .closed)
@@ -52,10 +47,7 @@ struct VirtualCallTests {
     @Test("hanging up while it rings sends CANCEL: the INVITE ends 487 and both sides close")
     func cancelWhileRinging() async throws {
         let world = try VirtualWorld()
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700), answerAfter: 30)
-        let alice = try await world.caller("alice", host: "127.0.0.11") { $0.pipeline = VirtualWorld.tone(500) }
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(1))
+        let (_, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700), alice: VirtualWorld.tone(500), answerAfter: 30)
         #expect(await call.state == .ringing)
         try await world.net.perform { await call.hangUp() }
         await world.net.run(for: .milliseconds(500))
@@ -104,11 +96,8 @@ struct VirtualCallTests {
     @Test("re-INVITEs that cross (both sides hold at once): 491 both ways, then the §14.1 retries succeed")
     func glare() async throws {
         let world = try VirtualWorld()
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700))
-        let alice = try await world.caller("alice", host: "127.0.0.11") { $0.pipeline = VirtualWorld.tone(500) }
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(1))
-        let bobCall = try #require(await bob.caller.endpoint.liveCalls.first)
+        let (alice, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700), alice: VirtualWorld.tone(500))
+        let bobCall = try await world.onlyCall(of: bob)
         world.net.sip.suspendDelivery()
         let aliceHold = Task { await call.hold() }, bobHold = Task { await bobCall.hold() }
         try await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { world.net.sip.messagesInFlight >= 2 }
@@ -126,13 +115,9 @@ struct VirtualCallTests {
     @Test("--dtmf-mode info: typed keys go out as SIP INFO (dtmf-relay) and the far end reports them as keys")
     func infoDTMF() async throws {
         let world = try VirtualWorld()
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700))
-        let alice = try await world.caller("alice", host: "127.0.0.11") {
-            $0.pipeline = VirtualWorld.tone(500)
+        let (alice, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700), alice: VirtualWorld.tone(500)) {
             $0.dtmfMode = .info
         }
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(1))
         alice.caller.input("12#")
         let all = await world.net.run(until: .seconds(5)) {
             bob.events.filter { if case .dtmfReceived(_, _, "info") = $0 { true } else { false } }.count == 3

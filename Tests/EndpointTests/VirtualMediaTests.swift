@@ -31,11 +31,9 @@ struct VirtualMediaTests {
     func holdBothWays() async throws {
         let world = try VirtualWorld()
         let aliceRecording = world.path("alice.wav"), bobRecording = world.path("bob.wav")
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700, recording: bobRecording))
-        let alice = try await world.caller("alice", host: "127.0.0.11") { $0.pipeline = VirtualWorld.tone(500, recording: aliceRecording) }
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(2))
-        let bobCall = try #require(await bob.caller.endpoint.liveCalls.first)
+        let (alice, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700, recording: bobRecording),
+                                                              alice: VirtualWorld.tone(500, recording: aliceRecording), run: .seconds(2))
+        let bobCall = try await world.onlyCall(of: bob)
         let start = world.net.now
 
         // Alice holds (a=sendonly): Bob answers recvonly and stops sending.
@@ -81,17 +79,12 @@ struct VirtualMediaTests {
     func codecChange() async throws {
         let world = try VirtualWorld()
         let recording = world.path("bob.wav")
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700, recording: recording))
-        let alice = try await world.caller("alice", host: "127.0.0.11") {
-            $0.pipeline = VirtualWorld.tone(500)
-            $0.codecs = ["PCMU", "PCMA"]
-        }
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(2))
+        let (alice, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700, recording: recording),
+                                                              alice: VirtualWorld.tone(500), run: .seconds(2)) { $0.codecs = ["PCMU", "PCMA"] }
         #expect(await call.negotiated?.codec.encoding == "PCMU")
         alice.caller.input("/codec PCMA")
         _ = await world.net.run(until: .seconds(2)) { await call.negotiated?.codec.encoding == "PCMA" }
-        let bobCall = try #require(await bob.caller.endpoint.liveCalls.first)
+        let bobCall = try await world.onlyCall(of: bob)
         #expect(await call.negotiated?.codec.encoding == "PCMA")
         #expect(await bobCall.negotiated?.codec.encoding == "PCMA")
         await world.net.run(for: .seconds(2))
@@ -115,11 +108,10 @@ struct VirtualMediaTests {
     func tenMinutes() async throws {
         let world = try VirtualWorld()
         let recording = world.path("bob.wav")
-        let bob = try await world.callee("bob", host: "127.0.0.12", pipeline: VirtualWorld.tone(700, recording: recording))
-        let alice = try await world.caller("alice", host: "127.0.0.11") { $0.pipeline = VirtualWorld.tone(500) }
         let clock = ContinuousClock(), began = clock.now
-        let call = try await alice.caller.endpoint.dial(try world.address("bob"))
-        await world.net.run(for: .seconds(120), step: .seconds(1))
+        let (_, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700, recording: recording), alice: VirtualWorld.tone(500),
+                                                          run: .seconds(1))
+        await world.net.run(for: .seconds(119), step: .seconds(1))
         #expect(try await world.net.perform { await call.hold() } == 200)
         await world.net.run(for: .seconds(120), step: .seconds(1))
         #expect(try await world.net.perform { await call.resume() } == 200)

@@ -9,8 +9,8 @@ import Testing
 /// virtual time (RFC 3264 §8, RFC 3261 §8.2.1, §21.4.26).
 @Suite("A scripted peer's re-offers and requests, on virtual time", .serialized)
 struct VirtualPeerTests {
-    @Test("a re-INVITE that moves the peer's media re-targets RTP; one with only an unknown codec gets 488 with a Warning and the call goes on")
-    func reoffers() async throws {
+    /// Alice (listening, not registered) calls a scripted peer, which answers at once.
+    func callPeer() async throws -> (VirtualWorld, ScriptedPeer, CallerProbe, Call) {
         let world = try VirtualWorld()
         let peer = try ScriptedPeer(net: world.net, host: "127.0.0.40")
         let alice = try await world.caller("alice", host: "127.0.0.11") {
@@ -20,6 +20,12 @@ struct VirtualPeerTests {
         }
         let call = try await alice.caller.endpoint.dial(try NameAddress.parse(peer.uri))
         await world.net.run(for: .seconds(1))
+        return (world, peer, alice, call)
+    }
+
+    @Test("a re-INVITE that moves the peer's media re-targets RTP; one with only an unknown codec gets 488 with a Warning and the call goes on")
+    func reoffers() async throws {
+        let (world, peer, alice, call) = try await callPeer()
         #expect(await call.state == .active)
         let first = peer.sessions[0].reception.received
         #expect(first > 20, "media arrives at the first address: \(first)")
@@ -49,15 +55,7 @@ struct VirtualPeerTests {
 
     @Test("requests Callwire does not take: 405 with Allow for REFER and SUBSCRIBE, 501 for an unknown method, in and out of a dialog; OPTIONS lists Allow, Accept, Supported")
     func methods() async throws {
-        let world = try VirtualWorld()
-        let peer = try ScriptedPeer(net: world.net, host: "127.0.0.40")
-        let alice = try await world.caller("alice", host: "127.0.0.11") {
-            $0.pipeline = VirtualWorld.tone(500)
-            $0.register = false
-            $0.listen = true
-        }
-        let call = try await alice.caller.endpoint.dial(try NameAddress.parse(peer.uri))
-        await world.net.run(for: .seconds(1))
+        let (world, peer, _, call) = try await callPeer()
         for (method, expected) in [(SIPMethod.refer, 405), (.subscribe, 405), (.notify, 405), ("FROBNICATE", 501)] {
             let (status, response) = try await world.net.perform { await peer.request(method) }
             #expect(status == expected, "\(method) in the dialog: \(status)")

@@ -19,8 +19,7 @@ final class VirtualWorld: @unchecked Sendable {
 
     init() throws {
         let transport = net.sip.endpoint(host: "127.0.0.10", port: 5060)
-        let stack = SIPStack(transport: transport, eventLoop: net.loop, advertised: transport.listening[0])
-        server = SIPServer(stack: stack, listening: transport.listening, options: SIPServer.Options())
+        server = SIPServer.start(SIPServer.Options(), on: transport, eventLoop: net.loop)
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("virtual-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
@@ -50,6 +49,26 @@ final class VirtualWorld: @unchecked Sendable {
         }
     }
 
+    /// Bob listening with `bob`'s pipeline, Alice calling him through the proxy with `alice`'s,
+    /// and Alice's call after `duration` of virtual time.
+    func aliceCallsBob(bob: String, alice: String, answerAfter: Double = 0.2, run duration: Duration = .seconds(1),
+                       _ configureAlice: (inout CallerOptions) -> Void = { _ in }) async throws -> (alice: CallerProbe, bob: CallerProbe, call: Call) {
+        let bobProbe = try await callee("bob", host: "127.0.0.12", pipeline: bob, answerAfter: answerAfter)
+        let aliceProbe = try await caller("alice", host: "127.0.0.11") { options in
+            options.pipeline = alice
+            configureAlice(&options)
+        }
+        let call = try await aliceProbe.caller.endpoint.dial(try address("bob"))
+        await net.run(for: duration)
+        return (aliceProbe, bobProbe, call)
+    }
+
+    /// The one call `probe` has.
+    func onlyCall(of probe: CallerProbe) async throws -> Call {
+        guard let call = await probe.caller.endpoint.liveCalls.first else { throw SetupFailure("\(probe.caller.options.user) has no call") }
+        return call
+    }
+
     /// `sip:user@domain` as a name-address.
     func address(_ user: String) throws -> NameAddress { try NameAddress.parse("sip:\(user)@\(Self.domain)") }
 
@@ -69,4 +88,9 @@ final class VirtualWorld: @unchecked Sendable {
     }
 
     func close() async { await net.close() }
+}
+
+struct SetupFailure: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
 }

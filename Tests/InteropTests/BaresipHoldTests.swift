@@ -84,7 +84,7 @@ struct BaresipHoldTests {
         #expect(total > 8.5 && total < 11, "the whole call is recorded with continuous media time: \(total) s")
     }
 
-    @Test("Callwire holds and resumes baresip with /hold and /resume typed on stdin: baresip takes both offers and stops sending while held")
+    @Test("Callwire holds and resumes baresip with /hold and /resume typed on stdin: baresip takes both offers and stops sending while held; keys sent as SIP INFO reach it")
     func callwireHolds() async throws {
         let directory = try peer.scratch("callwire-holds")
         let recording = directory.appendingPathComponent("call.wav").path
@@ -93,7 +93,7 @@ struct BaresipHoldTests {
         defer { kill(baresip.process.processIdentifier, SIGKILL) }
         try await baresip.waitFor("baresip is ready")
         let callwire = try PeerProcess(try callwirePath(), ["--to=sip:bare@127.0.0.1:\(sipPort)", "--no-audio", "--int-ip=127.0.0.1",
-                                                            "--port=0", "--record", recording, "--events", "json"])
+                                                            "--port=0", "--record", recording, "--events", "json", "--dtmf-mode", "info"])
         defer { kill(callwire.process.processIdentifier, SIGKILL) }
         try await callwire.waitFor("\"state\":\"active\"")
         try await Task.sleep(for: .seconds(3))
@@ -104,6 +104,10 @@ struct BaresipHoldTests {
         callwire.type("/resume")
         try await callwire.waitFor("resume done")
         try await Task.sleep(for: .seconds(3))
+        // baresip 1.0 cannot send INFO keys itself (it has no dtmfmode), but it takes them.
+        callwire.type("12#")
+        try await baresip.waitFor("received DTMF: '#'")
+        #expect(baresip.text.contains("received DTMF: '1'") && baresip.text.contains("received DTMF: '2'"))
         callwire.type("/hangup")
         #expect(await callwire.finish(timeout: .seconds(20)) == 0, "\(callwire.text.suffix(1_000))")
         let offers = baresip.text.components(separatedBy: "got re-INVITE (SDP Offer)").count - 1

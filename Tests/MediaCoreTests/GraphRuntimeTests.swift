@@ -153,4 +153,36 @@ struct GraphRuntimeTests {
         // Tick n cannot start before epoch + n·20 ms, so 10 ticks take at least 9 periods.
         #expect(wall >= 180_000_000)
     }
+
+    @Test("a graph whose nodes keep a messenger (to post from other threads) is freed when its owner lets go: one graph per call must not live on")
+    func messengerDoesNotKeepTheGraph() throws {
+        weak var released: Graph?
+        let sink = MessengerSink()
+        do {
+            var spec = GraphSpec()
+            let source = spec.add(.init(type: "ramp", parameters: ["rate": .int(8000), "samples": .int(800)]))
+            let output = spec.add(.init(type: "@sink"))
+            spec.link(source, to: output)
+            let kept = try GraphBuilder(registry: try testRegistry(), slots: ["@sink": .instance(sink)]).build(spec)
+            _ = try kept.run(clock: VirtualClock())
+            released = kept
+        }
+        #expect(sink.messenger != nil, "the node took its messenger")
+        #expect(released == nil, "the graph was freed although a node still holds a messenger")
+        sink.messenger?.post(.text("after the graph"))   // dropped, no crash
+    }
+}
+
+/// A sink that keeps a messenger, as a recognizer or an RTP receiver does.
+final class MessengerSink: MediaNode {
+    static let descriptor = NodeDescriptor(name: "messenger-sink", category: .sink, summary: "Test sink.",
+                                           inputs: [PortSpec("sink", .any)])
+    var messenger: NodeMessenger?
+
+    init(parameters: NodeParameters) {}
+    init() {}
+
+    func start(_ context: NodeContext) throws(NodeError) { messenger = context.messenger }
+
+    func process(_ frame: Frame, port: Int, context: NodeContext) throws(NodeError) -> FlowResult { .ok }
 }

@@ -93,8 +93,13 @@ struct RTPSessionTests {
             reply.bytes.withUnsafeBytes { b.send(rtp: $0) }
             try await Task.sleep(for: .milliseconds(20))
         }
+        // Reports can arrive before the last packets are read (the first one is due after 0.4 s of
+        // a 1 s stream): wait for both, each with its own deadline, rather than asserting at once.
         try await Readiness.wait(for: "RTCP reports both ways", timeout: .seconds(30)) {
             a.latestReport != nil && b.latestReport != nil
+        }
+        try await Readiness.wait(for: "all 50 packets read on both sides", timeout: .seconds(30)) {
+            a.reception.received >= 50 && b.reception.received >= 50
         }
         #expect(a.reception.received == 50 && b.reception.received == 50)
         #expect(a.latestReport?.cumulativeLost == 0)

@@ -111,9 +111,19 @@ final class UDPClient {
     let descriptor: Int32
     var target = sockaddr_in()
 
-    init(port: Int) throws {
+    /// A socket sending to 127.0.0.1:`port`, from `source` (another loopback address) if given.
+    init(port: Int, source: String? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard descriptor >= 0 else { throw ServerTestFailure("no socket") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+            }
+            guard bound else { throw ServerTestFailure("cannot bind a UDP socket to \(source)") }
+        }
         target.sin_family = sa_family_t(AF_INET)
         target.sin_port = in_port_t(UInt16(port).bigEndian)
         target.sin_addr.s_addr = inet_addr("127.0.0.1")

@@ -9,25 +9,24 @@ import SIPDialog
 import SIPTransport
 import Synchronization
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The server on 127.0.0.1 with an ephemeral UDP port.
 struct TestServer {
     let server: SIPServer
-    let transport: SIPNetworkTransport
-    var port: Int { transport.listening[0].port }
+    var port: Int { server.listening[0].port }
     /// The domain callers use: `localhost:PORT`.
     var domain: String { "localhost:\(port)" }
 
     init(port: Int = 0, _ configure: (inout SIPServer.Options) -> Void = { _ in }) async throws {
         var options = SIPServer.Options()
         configure(&options)
-        transport = try await SIPNetworkTransport.start(TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: port)]))
-        let stack = SIPStack(transport: transport, eventLoop: MultiThreadedEventLoopGroup.singleton.next(),
-                             advertised: transport.listening[0])
-        server = SIPServer(stack: stack, listening: transport.listening, options: options)
+        server = try await SIPServer.start(options, transport: TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: port)]))
     }
 
-    func close() async { await transport.close() }
+    func close() async { await server.close() }
 }
 
 /// A caller on 127.0.0.1 with the built-in processors (see ``CallerProbe``).
@@ -48,3 +47,67 @@ struct ServerTestFailure: Error, CustomStringConvertible {
 }
 
 func isRegistered(_ event: CallerEvent) -> Bool { if case .registered = event { true } else { false } }
+
+/// sipp (Debian `sip-tester`) as a child process.
+enum Sipp {
+    static let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sipp")
+
+    static func executable() throws -> String {
+        for path in ["/usr/bin/sipp", "/usr/local/bin/sipp"] where FileManager.default.isExecutableFile(atPath: path) { return path }
+        throw ServerTestFailure("sipp is not installed; run `make deps` (Debian package sip-tester)")
+    }
+
+    /// Runs sipp to the end on a background thread; its exit status and the end of its output.
+    static func run(_ arguments: [String], in directory: URL? = nil) async throws -> (status: Int32, output: String) {
+        let executable = try executable()
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: executable)
+                process.arguments = arguments
+                process.currentDirectoryURL = directory ?? FileManager.default.temporaryDirectory
+                let pipe = Pipe()
+                process.standardOutput = pipe
+                process.standardError = pipe
+                process.standardInput = FileHandle.nullDevice
+                do {
+                    try process.run()
+                    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, String(String(decoding: output, as: UTF8.self).suffix(1_500))))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    /// Starts a long-running sipp (a uas); terminate it when done.
+    static func start(_ arguments: [String], in directory: URL? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try executable())
+        process.arguments = arguments
+        process.currentDirectoryURL = directory ?? FileManager.default.temporaryDirectory
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+}
+
+/// A UDP port the OS says is free now (bound to port 0 and read back, then released).
+func freeUDPPort() throws -> Int {
+    let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+    guard descriptor >= 0 else { throw ServerTestFailure("no socket") }
+    defer { close(descriptor) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+    }
+    guard bound else { throw ServerTestFailure("cannot bind a UDP socket to 127.0.0.1:0") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

@@ -11,35 +11,6 @@ import Testing
 struct SippRegisterTests {
     static let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("sipp")
 
-    func sipp() throws -> String {
-        for path in ["/usr/bin/sipp", "/usr/local/bin/sipp"] where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw ServerTestFailure("sipp is not installed; run `make deps` (Debian package sip-tester)")
-    }
-
-    /// Runs sipp to the end on a background thread (it takes most of a minute).
-    func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let executable = try sipp()
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: executable)
-                process.arguments = arguments
-                let pipe = Pipe()
-                process.standardOutput = pipe
-                process.standardError = pipe
-                process.standardInput = FileHandle.nullDevice
-                do {
-                    try process.run()
-                    let output = pipe.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, String(String(decoding: output, as: UTF8.self).suffix(1_500))))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
-    }
-
     @Test("10,000 REGISTERs, 0 failures", arguments: [false, true])
     func registers(authenticated: Bool) async throws {
         let server = try await TestServer {
@@ -53,8 +24,8 @@ struct SippRegisterTests {
         let users = directory.appendingPathComponent("users.csv")
         try "SEQUENTIAL\nalice;[authentication username=alice password=wonderland]\n".write(to: users, atomically: true, encoding: .utf8)
         let scenario = Self.scenarios.appendingPathComponent(authenticated ? "register-auth.xml" : "register.xml").path
-        let result = try await run(["-sf", scenario, "-inf", users.path, "-i", "127.0.0.1", "-p", String(FreePort.next()),
-                                    "-r", "200", "-m", "10000", "-nostdin", "-timeout", "400s", "127.0.0.1:\(server.port)"])
+        let result = try await Sipp.run(["-sf", scenario, "-inf", users.path, "-i", "127.0.0.1", "-p", String(FreePort.next()),
+                                         "-r", "200", "-m", "10000", "-nostdin", "-timeout", "400s", "127.0.0.1:\(server.port)"])
         #expect(result.status == 0, "sipp:\n\(result.output)")
         #expect(result.output.contains("10000"), "10,000 calls counted")
         await server.close()

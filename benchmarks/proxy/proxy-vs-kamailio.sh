@@ -1,86 +1,243 @@
 #!/usr/bin/env bash
-# The call rate `callwire server` sustains as a transaction-stateful, record-routing proxy,
-# against Kamailio doing the same job on the same machine with the same sipp commands:
+# `callwire server` against Kamailio on the same machine, with the same sipp commands and the same
+# strict rule for both (a run passes only with 0 failed calls and 0 retransmissions):
 #
-#   sipp uac ──INVITE──▶ proxy ──▶ sipp uas (registered as "service")
+#   sipp uac ──INVITE──▶ proxy ──▶ sipp uas (registered as "service"), UDP, record-route, 127.0.0.1
 #
-# For each server: register the uas, then run CALLS calls at a rate that doubles until sipp
-# reports a failure, then bisects (STEPS times) between the last clean rate and the first
-# failing one. Prints both rates and their ratio. Loopback only.
+#   (a) CPU % of the server process at RATE calls/s over RUNS consecutive CALLS-call runs on one
+#       server process: callwire --workers 1 against Kamailio children=1.
+#   (b) the highest clean call rate (doubling from START until a run fails, then STEPS bisections):
+#       callwire --workers 1 against Kamailio children=1 with SIPp's built-in uac; callwire with
+#       every worker against Kamailio children=<cores> with uac-late-180.xml for both (Kamailio's
+#       workers reorder a 180 behind its 200 under load, which the built-in uac counts as failed).
+#   (c) REGISTERs per second, distinct users, 0 failures, plain and with digest: callwire server
+#       (every worker) against Kamailio's registrar (children=<cores>).
 #
-#   benchmarks/proxy/proxy-vs-kamailio.sh            # uses .build/release/callwire (built if missing)
-#   CALLS=3000 START=100 STEPS=3 benchmarks/proxy/proxy-vs-kamailio.sh
-#   KAMAILIO_CHILDREN=1 …   # one UDP worker: no 180/200 reordering between workers
-#   ONLY=kamailio …         # measure one server
+#   benchmarks/proxy/proxy-vs-kamailio.sh            # all parts; .build/release/callwire (built if missing)
+#   benchmarks/proxy/proxy-vs-kamailio.sh b          # one part
+#   RUNS=3 CALLS=3000 RATE=200 START=100 STEPS=3 REGISTERS=5000 benchmarks/proxy/proxy-vs-kamailio.sh
+#
+# The machine is shared: the load average is printed before each part. Kamailio's module folder is
+# found at run time (dpkg-architecture), so the script runs on any Debian architecture.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 HERE=benchmarks/proxy
+PARTS=${*:-a b c}
 CALLS=${CALLS:-3000}
+RUNS=${RUNS:-10}
+RATE=${RATE:-200}
 START=${START:-100}
 STEPS=${STEPS:-3}
+REGISTERS=${REGISTERS:-5000}
 CALLWIRE=${CALLWIRE:-.build/release/callwire}
-PROXY_PORT=${PROXY_PORT:-35060}
-UAS_PORT=$((PROXY_PORT + 10))
-UAC_PORT=$((PROXY_PORT + 20))
-REG_PORT=$((PROXY_PORT + 30))
+CORES=$(nproc)
+PORT=${PROXY_PORT:-35060}
+UAS_PORT=$((PORT + 10))
+UAC_PORT=$((PORT + 20))
+REG_PORT=$((PORT + 30))
+TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+SERVER=""
+trap 'stop_server; kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
 [ -x "$CALLWIRE" ] || swift build -c release --product callwire
+CALLWIRE=$(realpath "$CALLWIRE")
 command -v sipp >/dev/null || { echo "sipp is missing: make deps (sip-tester)"; exit 1; }
 command -v kamailio >/dev/null || { echo "kamailio is missing: make deps"; exit 1; }
+MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || true)
+MPATH=/usr/lib/$MULTIARCH/kamailio/modules/
+[ -f "$MPATH/tm.so" ] || MPATH=$(dirname "$(ls /usr/lib/*/kamailio/modules/tm.so | head -1)")/
+ROOT=$PWD
 
-# One uas for both servers, answering every call.
-(cd "$WORK" && exec sipp -sn uas -i 127.0.0.1 -p "$UAS_PORT" -nostdin > /dev/null 2>&1) &
-printf 'SEQUENTIAL\nservice;127.0.0.1:%s\n' "$UAS_PORT" > "$WORK/contact.csv"
+load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
-# Runs CALLS calls at rate $1 through the proxy; succeeds when none failed.
-run_at() {
-    (cd "$WORK" && timeout $((CALLS / $1 + 60)) sipp -sn uac -s service -i 127.0.0.1 -p "$UAC_PORT" -r "$1" -m "$CALLS" \
-        -l $(( $1 * 4 )) -nostdin -timeout $((CALLS / $1 + 50))s "127.0.0.1:$PROXY_PORT" > "$WORK/uac.log" 2>&1)
+# CPU ticks (user + system) of a process and its children (Kamailio's workers).
+ticks() {
+    local total=0 pid
+    for pid in "$1" $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        [ -r "/proc/$pid/stat" ] || continue
+        total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
+    done
+    echo "$total"
 }
 
-# The highest clean rate for the proxy now listening.
-search() {
-    local root=$PWD attempt
+wait_listening() {
+    local _
+    for _ in $(seq 100); do
+        ss -Hlun "sport = :$PORT" | grep -q . && return 0
+        sleep 0.1
+    done
+    echo "the server did not start listening on $PORT:" >&2
+    tail -n 5 "$WORK"/*.log >&2
+    return 1
+}
+
+start_callwire() {   # $1: workers; more arguments for the server
+    local workers=$1
+    shift
+    "$CALLWIRE" server -l "127.0.0.1:$PORT" --workers "$workers" "$@" > "$WORK/callwire.log" 2>&1 &
+    SERVER=$!
+    wait_listening
+}
+
+start_kamailio() {   # $1: children, $2: config, more: kamailio arguments (-A WITH_AUTH)
+    local children=$1 config=$2
+    shift 2
+    sed -e "s|PORT|$PORT|g" -e "s|MPATH|$MPATH|" -e "s|CHILDREN|$children|" "$HERE/$config" > "$WORK/kamailio.cfg"
+    grep -q '^children=' "$WORK/kamailio.cfg" || sed -i "s/^log_stderror=yes$/log_stderror=yes\nchildren=$children/" "$WORK/kamailio.cfg"
+    # 1 GiB of shared memory: with the default 64 MiB its transaction table runs out above ~500 calls/s.
+    kamailio -f "$WORK/kamailio.cfg" -DD -E -m 1024 -M 32 -w "$WORK" -P "$WORK/kamailio.pid" "$@" > "$WORK/kamailio.log" 2>&1 &
+    SERVER=$!
+    wait_listening
+}
+
+stop_server() {
+    [ -n "$SERVER" ] || return 0
+    kill -INT "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    SERVER=""
+    # Kamailio's workers may hold the port a while after its main process (freeing its memory).
+    local _
+    for _ in $(seq 300); do ss -Hlun "sport = :$PORT" | grep -q . || break; sleep 0.1; done
+    sleep 1
+}
+
+register_service() {
+    local attempt
     for attempt in 1 2 3 4 5; do
-        (cd "$WORK" && sipp -sf "$root/$HERE/register-contact.xml" -inf "$WORK/contact.csv" -i 127.0.0.1 -p "$REG_PORT" \
-            -m 1 -nostdin -timeout 5s "127.0.0.1:$PROXY_PORT" > /dev/null 2>&1) && break
-        [ "$attempt" = 5 ] && { echo "registration failed" >&2; return 1; }
+        (cd "$WORK" && sipp -sf "$ROOT/$HERE/register-contact.xml" -inf "$WORK/contact.csv" -i 127.0.0.1 -p "$REG_PORT" \
+            -m 1 -nostdin -timeout 5s "127.0.0.1:$PORT" > /dev/null 2>&1) && return 0
         sleep 1
     done
-    local good=0 bad=0 rate=$START
-    while run_at "$rate"; do good=$rate; rate=$((rate * 2)); [ "$rate" -gt 20000 ] && break; done
+    echo "registration failed" >&2
+    return 1
+}
+
+# CALLS calls at rate $1 (scenario $2: "builtin" or an XML file); passes with 0 failed calls and 0
+# retransmissions (sipp's statistics file).
+run_calls() {
+    local rate=$1 scenario=${2:-builtin} stats="$WORK/uac-stats.csv"
+    local how=(-sn uac)
+    [ "$scenario" = builtin ] || how=(-sf "$ROOT/$HERE/$scenario")
+    rm -f "$stats"
+    (cd "$WORK" && timeout $((CALLS / rate + 60)) sipp "${how[@]}" -s service -i 127.0.0.1 -p "$UAC_PORT" -r "$rate" -m "$CALLS" \
+        -l $((rate * 4)) -nostdin -timeout $((CALLS / rate + 50))s -trace_stat -stf "$stats" -fd 1 \
+        "127.0.0.1:$PORT" > "$WORK/uac.log" 2>&1) || return 1
+    local retransmissions
+    retransmissions=$(awk -F';' 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "Retransmissions(C)") column = i } END { print $column }' "$stats")
+    [ "${retransmissions:-1}" = 0 ] || { echo "rate $rate: $retransmissions retransmissions" >> "$WORK/why"; return 1; }
+}
+
+# REGISTERS REGISTERs of distinct users at rate $1 with scenario $2; passes with 0 failures.
+run_registers() {
+    local rate=$1 scenario=$2
+    (cd "$WORK" && timeout $((REGISTERS / rate + 60)) sipp -sf "$ROOT/$HERE/$scenario" -inf "$WORK/users.csv" -i 127.0.0.1 -p "$REG_PORT" \
+        -r "$rate" -m "$REGISTERS" -l $((rate * 4)) -nostdin -timeout $((REGISTERS / rate + 50))s "127.0.0.1:$PORT" > "$WORK/reg.log" 2>&1)
+}
+
+# The highest rate at which "$@" (a command taking the rate first) passes.
+search() {
+    local good=0 bad rate=$START mid
+    while "$@" "$rate"; do good=$rate; rate=$((rate * 2)); [ "$rate" -gt 40000 ] && break; done
     bad=$rate
     for _ in $(seq "$STEPS"); do
-        local mid=$(((good + bad) / 2))
+        mid=$(((good + bad) / 2))
         [ "$mid" -le "$good" ] && break
-        if run_at "$mid"; then good=$mid; else bad=$mid; fi
+        if "$@" "$mid"; then good=$mid; else bad=$mid; fi
     done
     echo "$good"
 }
 
-CALLWIRE_RATE=0 KAMAILIO_RATE=0
-if [ "${ONLY:-}" != kamailio ]; then
-    "$CALLWIRE" server -l "127.0.0.1:$PROXY_PORT" > "$WORK/callwire.log" 2>&1 &
-    SERVER=$!
-    sleep 1
-    CALLWIRE_RATE=$(search)
-    kill -INT "$SERVER"; wait "$SERVER" 2>/dev/null || true
-    sleep 1
+calls_with() { run_calls "$2" "$1"; }
+registers_with() { run_registers "$2" "$1"; }
+
+# (a) CPU % of the server for each of RUNS runs at RATE.
+cpu_runs() {
+    local run before after start end
+    for run in $(seq "$RUNS"); do
+        before=$(ticks "$SERVER")
+        start=$(date +%s.%N)
+        if ! run_calls "$RATE"; then echo "run $run failed" >&2; fi
+        end=$(date +%s.%N)
+        after=$(ticks "$SERVER")
+        awk -v t=$((after - before)) -v hz="$TICKS" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f ", 100 * t / hz / (e - s) }'
+    done
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+(cd "$WORK" && exec sipp -sn uas -i 127.0.0.1 -p "$UAS_PORT" -nostdin > /dev/null 2>&1) &
+printf 'SEQUENTIAL\nservice;127.0.0.1:%s\n' "$UAS_PORT" > "$WORK/contact.csv"
+SUMMARY=()
+echo "cores: $CORES; calls per run: $CALLS (sipp uac -> proxy -> sipp uas, UDP, record-route, 127.0.0.1); strict: 0 failed, 0 retransmissions"
+
+if [[ " $PARTS " == *" a "* ]]; then
+    load
+    start_callwire 1
+    register_service
+    CW_CPU=$(cpu_runs)
+    stop_server
+    start_kamailio 1 kamailio-proxy.cfg
+    register_service
+    KAM_CPU=$(cpu_runs)
+    stop_server
+    CW_FIRST=$(echo "$CW_CPU" | awk '{ print $1 }')
+    CW_LAST=$(echo "$CW_CPU" | awk '{ print $NF }')
+    CW_MEAN=$(echo "$CW_CPU" | awk '{ for (i = 1; i <= NF; i++) s += $i; printf "%.1f", s / NF }')
+    KAM_MEAN=$(echo "$KAM_CPU" | awk '{ for (i = 1; i <= NF; i++) s += $i; printf "%.1f", s / NF }')
+    SUMMARY+=("(a) CPU % at $RATE calls/s, $RUNS runs of $CALLS calls on one process:"
+              "    callwire --workers 1: $CW_CPU(last/first $(ratio "$CW_LAST" "$CW_FIRST"))"
+              "    kamailio children=1:  $KAM_CPU"
+              "    mean callwire/kamailio: $CW_MEAN / $KAM_MEAN = $(ratio "$CW_MEAN" "$KAM_MEAN")")
+    printf '%s\n' "${SUMMARY[@]}"
 fi
 
-if [ "${ONLY:-}" != callwire ]; then
-    sed "s/PORT/$PROXY_PORT/g" "$HERE/kamailio-proxy.cfg" > "$WORK/kamailio.cfg"
-    [ -n "${KAMAILIO_CHILDREN:-}" ] && sed -i "s/^log_stderror=yes$/log_stderror=yes\nchildren=$KAMAILIO_CHILDREN/" "$WORK/kamailio.cfg"
-    kamailio -f "$WORK/kamailio.cfg" -DD -E -w "$WORK" -P "$WORK/kamailio.pid" > "$WORK/kamailio.log" 2>&1 &
-    KAMAILIO=$!
-    sleep 2
-    KAMAILIO_RATE=$(search)
-    kill "$KAMAILIO"; wait "$KAMAILIO" 2>/dev/null || true
+if [[ " $PARTS " == *" b "* ]]; then
+    load
+    start_callwire 1
+    register_service
+    CW1=$(search calls_with builtin)
+    stop_server
+    start_kamailio 1 kamailio-proxy.cfg
+    register_service
+    KAM1=$(search calls_with builtin)
+    stop_server
+    load
+    start_callwire "$CORES"
+    register_service
+    CWN=$(search calls_with uac-late-180.xml)
+    stop_server
+    start_kamailio "$CORES" kamailio-proxy.cfg
+    register_service
+    KAMN=$(search calls_with uac-late-180.xml)
+    stop_server
+    SUMMARY+=("(b) highest clean call rate:"
+              "    one worker (built-in uac):  callwire $CW1, kamailio $KAM1 calls/s — ratio $(ratio "$CW1" "$KAM1")"
+              "    $CORES workers (uac-late-180): callwire $CWN, kamailio $KAMN calls/s — ratio $(ratio "$CWN" "$KAMN")")
+    printf '%s\n' "${SUMMARY[@]: -3}"
 fi
 
-echo "calls per run: $CALLS (sipp uac -> proxy -> sipp uas, UDP, record-route, 127.0.0.1)"
-echo "callwire server: $CALLWIRE_RATE calls/s with 0 failed"
-echo "kamailio:        $KAMAILIO_RATE calls/s with 0 failed (children: ${KAMAILIO_CHILDREN:-default})"
-awk -v a="$CALLWIRE_RATE" -v b="$KAMAILIO_RATE" 'BEGIN { if (b > 0) printf "ratio callwire/kamailio: %.2f\n", a / b }'
+if [[ " $PARTS " == *" c "* ]]; then
+    load
+    { echo SEQUENTIAL; for i in $(seq -w 1 "$REGISTERS"); do echo "u$i;[authentication username=u$i password=secret]"; done; } > "$WORK/users.csv"
+    for i in $(seq -w 1 "$REGISTERS"); do echo "u$i secret"; done > "$WORK/users.txt"
+    start_callwire "$CORES"
+    CW_REG=$(search registers_with register-users.xml)
+    stop_server
+    start_callwire "$CORES" --users "$WORK/users.txt" --algorithms md5
+    CW_AUTH=$(search registers_with register-users-auth.xml)
+    stop_server
+    start_kamailio "$CORES" kamailio-registrar.cfg
+    KAM_REG=$(search registers_with register-users.xml)
+    stop_server
+    start_kamailio "$CORES" kamailio-registrar.cfg -A WITH_AUTH
+    KAM_AUTH=$(search registers_with register-users-auth.xml)
+    stop_server
+    SUMMARY+=("(c) REGISTERs per second, $REGISTERS distinct users, 0 failures:"
+              "    plain:  callwire $CW_REG, kamailio $KAM_REG — ratio $(ratio "$CW_REG" "$KAM_REG")"
+              "    digest: callwire $CW_AUTH, kamailio $KAM_AUTH — ratio $(ratio "$CW_AUTH" "$KAM_AUTH")")
+    printf '%s\n' "${SUMMARY[@]: -3}"
+fi
+
+echo "=== summary ($(load)) ==="
+printf '%s\n' "${SUMMARY[@]}"

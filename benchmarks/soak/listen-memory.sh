@@ -6,7 +6,9 @@
 #   benchmarks/soak/listen-memory.sh [CALLS] [RATE] [MAX_CALLS]     (defaults 10000 100 50)
 #   CALLWIRE=.build/release/callwire benchmarks/soak/listen-memory.sh
 #
-# Prints the idle RSS, RSS after 500 calls, at the end, and per active call.
+# Prints the idle RSS, RSS after 500 calls, 40 s in (finished calls' transactions linger 32 s:
+# RFC 6026 Timer L, RFC 3261 Timer J — from then on the tables turn over), at the end, and per
+# active call.
 set -euo pipefail
 calls=${1:-10000}; rate=${2:-100}; max=${3:-50}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,13 +30,14 @@ idle=$(rss $pid)
     -trace_stat -fd 1 "127.0.0.1:$port" > sipp.out 2>&1) &
 sipp=$!
 start=$(date +%s.%N)
-after500=""; peak=0; samples=()
+after500=""; after40=""; peak=0; samples=()
 while kill -0 $sipp 2>/dev/null; do
     sleep 1
     now=$(rss $pid); samples+=("$now")
     [ "$now" -gt "$peak" ] && peak=$now
     elapsed=$(echo "$(date +%s.%N) - $start" | bc)
     if [ -z "$after500" ] && [ "$(echo "$elapsed * $rate >= 500 + $rate" | bc)" = 1 ]; then after500=$now; fi
+    if [ -z "$after40" ] && [ "$(echo "$elapsed >= 40" | bc)" = 1 ]; then after40=$now; fi
 done
 wait $sipp || true
 sleep 3   # the last calls' media and timers end
@@ -44,6 +47,7 @@ successful=$(tail -1 "$stats" | awk -F';' '{ print $16 }' 2>/dev/null || echo "?
 failed=$(tail -1 "$stats" | awk -F';' '{ print $18 }' 2>/dev/null || echo "?")
 echo "calls offered: $calls at $rate/s, 1 s each, --max-calls $max"
 echo "sipp: successful $successful, failed $failed (486 Busy Here beyond --max-calls)"
-echo "RSS idle: $idle MB; after 500 calls: $after500 MB; peak: $peak MB; at the end: $end MB"
+echo "RSS idle: $idle MB; after 500 calls: $after500 MB; 40 s in: ${after40:-?} MB; peak: $peak MB; at the end: $end MB"
 echo "growth after the first 500 calls: $(echo "scale=1; ($end - $after500) * 100 / $after500" | bc) %"
+[ -n "$after40" ] && echo "growth after 40 s (the tables full of lingering transactions): $(echo "scale=1; ($end - $after40) * 100 / $after40" | bc) %"
 echo "RSS per active call (peak over idle, $max or fewer active): $(echo "scale=2; ($peak - $idle) / $max" | bc) MB"

@@ -1,5 +1,4 @@
 import SIPCore
-import SIPDialog
 import SIPTransaction
 import SIPTransport
 
@@ -12,20 +11,20 @@ final class ProxyContext: @unchecked Sendable {
         var final: SIPMessage?
     }
 
-    let server: SIPStack.ServerRequest
+    let server: IncomingRequest
     var branches: [Branch] = []
     var answered = false
 
-    init(server: SIPStack.ServerRequest) { self.server = server }
+    init(server: IncomingRequest) { self.server = server }
 
     var isInvite: Bool { server.message.method == .invite }
 }
 
-extension SIPServer {
+extension ServerWorker {
     /// Forwards `message` to each target (nil: keep the Request-URI; the next hop is the top
     /// Route or the Request-URI), statefully. Adds Record-Route for dialog-creating requests;
     /// two entries when the request changes transport (RFC 5658 §3).
-    func forward(_ request: SIPStack.ServerRequest, _ message: SIPMessage, to targets: [SIPURI?], recordRoute: Bool) {
+    func forward(_ request: IncomingRequest, _ message: SIPMessage, to targets: [SIPURI?], recordRoute: Bool, loopHash: String) {
         let context = ProxyContext(server: request)
         let inbound = request.source.kind
         if message.method == .invite {
@@ -36,7 +35,7 @@ extension SIPServer {
         for target in targets {
             var copy = message
             if let target { copy.requestURI = target }
-            let hops = copy.headers[.maxForwards].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 70
+            let hops = Self.maxForwards(copy)
             copy.headers.set(.maxForwards, String(max(hops - 1, 0)))
             let nextHop = copy.headers.values(.route).first.flatMap { try? NameAddress.parse($0) }?.uri ?? copy.requestURI
             guard let nextHop, let destination = destination(for: nextHop, inbound: inbound) else {
@@ -54,12 +53,11 @@ extension SIPServer {
             context.branches.append(.init(request: copy, destination: destination))
         }
         contexts[request.transaction] = context
-        recentlyForwarded[loopKey(message)] = now
-        if recentlyForwarded.count > 10_000 { recentlyForwarded = recentlyForwarded.filter { now - $0.value < 32 } }
+        if context.isInvite { timerC.schedule(request.transaction, atNanos: stack.nowNanos + Int64(Self.timerCSeconds * 1e9)) }
         for index in context.branches.indices where context.branches[index].final == nil {
             let branch = context.branches[index]
-            context.branches[index].request = stack.send(branch.request, to: branch.destination) { [weak self] event in
-                self?.branchEvent(event, context: context, index: index)
+            context.branches[index].request = stack.send(branch.request, to: branch.destination, loopHash: loopHash) { [unowned self] event in
+                branchEvent(event, context: context, index: index)
             }
         }
         decideIfDone(context)
@@ -71,7 +69,7 @@ extension SIPServer {
         return "<sip:\(address.hostPort);lr\(transport)>"
     }
 
-    private func branchEvent(_ event: SIPStack.ClientEvent, context: ProxyContext, index: Int) {
+    func branchEvent(_ event: ClientEvent, context: ProxyContext, index: Int) {
         var response: SIPMessage
         switch event {
         case .response(let received):
@@ -83,14 +81,15 @@ extension SIPServer {
             response = SIPMessage(status: 503, reason: "Service Unavailable")
         }
         let status = response.status ?? 500
-        if status == 100 { return }
+        // A branch ends once; only 2xx retransmissions follow a final (they go upstream too).
+        if status == 100 || (context.branches[index].final != nil && !(200...299).contains(status)) { return }
         if status < 200 {
             if !context.answered { relay(response, context) }
             return
         }
         context.branches[index].final = response
         defer {
-            if context.answered && context.branches.allSatisfy({ $0.final != nil }) { contexts[context.server.transaction] = nil }
+            if context.answered && context.branches.allSatisfy({ $0.final != nil }) { finish(context) }
         }
         if (200...299).contains(status) {
             // Every 2xx goes upstream (§16.7 step 5); other INVITE branches are cancelled (§16.7 step 10).
@@ -131,19 +130,37 @@ extension SIPServer {
             // A response we made up (timeout, transport) or a 503: rebuilt on the original request.
             status = status == 503 ? 500 : status
             var made = SIPMessage.response(to: context.server.message, status: status, reason: status == 500 ? "Server Internal Error" : best.reason,
-                                           toTag: SIPIdentifiers.tag())
+                                           toTag: stack.token(10))
             made.headers.add(.server, options.product)
             best = made
         }
         context.answered = true
         relay(best, context)
+        finish(context)
+    }
+
+    /// Forgets a context whose branches all ended.
+    private func finish(_ context: ProxyContext) {
         contexts[context.server.transaction] = nil
+        timerC.cancel(context.server.transaction)
+    }
+
+    /// Timer C (§16.6 step 11): a branch that has been ringing for more than three minutes is
+    /// cancelled, and treated as a 408 if the CANCEL does not end it.
+    func expireTimerC() {
+        for due in timerC.advance(toNanos: stack.nowNanos) where timerC.take(due) {
+            guard let context = contexts[due.key] else { continue }
+            cancelPending(context)
+            for index in context.branches.indices where context.branches[index].final == nil {
+                branchEvent(.timedOut, context: context, index: index)
+            }
+        }
     }
 
     private func relay(_ response: SIPMessage, _ context: ProxyContext) {
         if (response.status ?? 0) >= 200 {
-            handled += 1
-            log?("\(context.server.message.method?.rawValue ?? "?") \(context.server.message.requestURI?.description ?? "") → \(response.status ?? 0) \(response.reason ?? "")")
+            state.counters.finalResponses.add(1, ordering: .relaxed)
+            options.log?("\(context.server.message.method?.rawValue ?? "?") \(context.server.message.requestURI?.description ?? "") → \(response.status ?? 0) \(response.reason ?? "")")
         }
         stack.respond(response, to: context.server)
     }
@@ -156,17 +173,15 @@ extension SIPServer {
     }
 
     /// A CANCEL (§16.10): 200 for it, and CANCEL on every pending branch; their 487s end the INVITE.
-    func cancel(_ request: SIPStack.ServerRequest) {
-        stack.pendingInvite(cancelledBy: request) { [self] invite in
-            guard let invite, let context = contexts[invite] else {
-                reply(request, 481, "Call/Transaction Does Not Exist")
-                return
-            }
-            var ok = SIPMessage.response(to: request.message, status: 200)
-            ok.headers.add(.server, options.product)
-            stack.respond(ok, to: request)
-            cancelPending(context)
+    func cancel(_ request: IncomingRequest) {
+        guard let invite = stack.pendingInvite(cancelledBy: request), let context = contexts[invite] else {
+            reply(request, 481, "Call/Transaction Does Not Exist")
+            return
         }
+        var ok = SIPMessage.response(to: request.message, status: 200)
+        ok.headers.add(.server, options.product)
+        stack.respond(ok, to: request)
+        cancelPending(context)
     }
 
     /// The ACK of a 2xx is end-to-end: forwarded statelessly along its Route (§16.11).
@@ -176,15 +191,20 @@ extension SIPServer {
         if let first = routes.first, let uri = (try? NameAddress.parse(first))?.uri, isUs(uri) { routes.removeFirst() }
         message.headers.remove(.route)
         for route in routes { message.headers.add(.route, route) }
-        var nextHop = routes.first.flatMap { try? NameAddress.parse($0) }?.uri ?? message.requestURI
+        let nextHop = routes.first.flatMap { try? NameAddress.parse($0) }?.uri ?? message.requestURI
+        let hops = Self.maxForwards(message)
+        message.headers.set(.maxForwards, String(max(hops - 1, 0)))
         if routes.isEmpty, let target = nextHop, isUs(target) {
             // Addressed to us with no route: the registered contact (see the in-dialog rule).
-            nextHop = location.lookup(target, now: now).first?.contact.uri
-            if let contact = nextHop { message.requestURI = contact }
+            withBindings(aorKey(target, domain: nil)) { [self] bindings in
+                guard let contact = bindings.first?.contact.uri, !isUs(contact),
+                      let destination = destination(for: contact, inbound: .udp) else { return }
+                message.requestURI = contact
+                stack.sendStateless(message, to: destination)
+            }
+            return
         }
         guard let nextHop, !isUs(nextHop), let destination = destination(for: nextHop, inbound: .udp) else { return }
-        let hops = message.headers[.maxForwards].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? 70
-        message.headers.set(.maxForwards, String(max(hops - 1, 0)))
         stack.sendStateless(message, to: destination)
     }
 

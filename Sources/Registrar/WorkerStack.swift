@@ -1,0 +1,269 @@
+import NIOCore
+import SIPCore
+import SIPTransaction
+import SIPTransport
+
+/// A request received, with what is needed to answer it.
+struct IncomingRequest: Sendable {
+    /// The request.
+    let message: SIPMessage
+    /// Where it came from.
+    let source: SIPDestination
+    /// Its server transaction.
+    let transaction: TransactionID
+}
+
+/// What happens to a request the server sent.
+enum ClientEvent: Sendable {
+    /// A response (provisional or final).
+    case response(SIPMessage)
+    /// No final response in time (Timer B or F): act as on 408.
+    case timedOut
+    /// The transport failed: act as on 503.
+    case transportFailed
+}
+
+/// One worker's SIP runtime: the transaction layer (RFC 3261 §17) with its timers on a
+/// ``TimerWheel``, confined to one event loop — every call comes in on that loop and runs to the
+/// end without hopping. The network hands it messages (``receive(_:from:)``) and sends what it
+/// asks through ``transmit``; tests drive the same code on an embedded loop with virtual time.
+final class WorkerStack: @unchecked Sendable {
+    struct TimerKey: Hashable, Sendable {
+        var id: TransactionID
+        var timer: TransactionTimer
+    }
+
+    /// The loop everything runs on.
+    let eventLoop: any EventLoop
+    /// The address put in Via and Record-Route.
+    let advertised: SIPDestination
+    /// Sends a message (the network's job); the transaction, when there is one, is told of a
+    /// failure through ``transportFailed(_:)``.
+    var transmit: (SIPMessage, SIPDestination, TransactionID?) -> Void = { _, _, _ in }
+    var onRequest: (IncomingRequest) -> Void = { _ in }
+    var onACK: (SIPMessage, SIPDestination) -> Void = { _, _ in }
+    var onStray: (SIPMessage) -> Void = { _ in }
+    /// Runs on every tick, after the transaction timers (the worker's own timers).
+    var onTick: () -> Void = {}
+    /// A SIP trace (`-d`).
+    var trace: (@Sendable (String) -> Void)?
+
+    private var layer: TransactionLayer
+    private(set) var wheel: TimerWheel<TimerKey>
+    private var clientHandlers: [TransactionID: (ClientEvent) -> Void] = [:]
+    private var destinations: [TransactionID: SIPDestination] = [:]
+    private var ticker: RepeatedTask?
+    private var random: FastRandom
+    /// The wheel's tick.
+    static let tick = TimeAmount.milliseconds(10)
+
+    init(eventLoop: any EventLoop, advertised: SIPDestination, timers: SIPTimers = SIPTimers()) {
+        self.eventLoop = eventLoop
+        self.advertised = advertised
+        layer = TransactionLayer(timers: timers)
+        // 4,096 ticks of 10 ms: one turn (41 s) covers every RFC 3261 timer but Timer C.
+        wheel = TimerWheel(tickNanos: Self.tick.nanoseconds, slotCount: 4_096, startNanos: Int64(eventLoop.now.uptimeNanoseconds))
+        random = FastRandom()
+    }
+
+    /// Starts the wheel's ticks (call on any thread).
+    func start() {
+        eventLoop.execute { [self] in
+            ticker = eventLoop.scheduleRepeatedTask(initialDelay: Self.tick, delay: Self.tick) { [weak self] _ in self?.advance() }
+        }
+    }
+
+    /// Stops the ticks.
+    func stop() {
+        eventLoop.execute { [self] in
+            ticker?.cancel()
+            ticker = nil
+        }
+    }
+
+    /// Nanoseconds on the loop's clock (virtual on an embedded loop).
+    var nowNanos: Int64 { Int64(eventLoop.now.uptimeNanoseconds) }
+
+    /// Transactions alive.
+    var transactionCount: Int { layer.count }
+
+    /// Fires the timers due.
+    func advance() {
+        for due in wheel.advance(toNanos: nowNanos) where wheel.take(due) {
+            run(layer.fire(due.key.timer, for: due.key.id))
+        }
+        onTick()
+    }
+
+    // MARK: Identifiers
+
+    /// `count` random token characters from the worker's generator (no system call each).
+    func token(_ count: Int) -> String { random.token(count) }
+
+    /// A branch for a request this worker forwards: the RFC 3261 cookie, the loop hash of the
+    /// request as received (§16.6 step 8, so §16.3 step 4 can recompute it), and randomness
+    /// that keeps each fork's branch unique.
+    func branch(loopHash: String?) -> String {
+        Via.branchCookie + "cw" + (loopHash ?? "0000000000000000") + "." + random.token(10)
+    }
+
+    // MARK: Sending
+
+    /// Sends `request` in a new client transaction to `destination` with a Via of ours on top.
+    /// - Returns: the request as sent (for a later CANCEL).
+    @discardableResult
+    func send(_ request: SIPMessage, to destination: SIPDestination, loopHash: String? = nil,
+              handler: @escaping (ClientEvent) -> Void) -> SIPMessage {
+        var request = request
+        request.headers.prepend(.via, "SIP/2.0/\(destination.kind.viaToken) \(advertised.hostPort);branch=\(branch(loopHash: loopHash));rport")
+        startTransaction(request, to: destination, handler: handler)
+        return request
+    }
+
+    /// A CANCEL for a pending INVITE this worker sent (RFC 3261 §9.1).
+    func cancel(_ invite: SIPMessage, to destination: SIPDestination, handler: @escaping (ClientEvent) -> Void) {
+        guard let uri = invite.requestURI else { return }
+        var cancel = SIPMessage(method: .cancel, uri: uri)
+        if let via = invite.headers.values(.via).first { cancel.headers.add(.via, via) }
+        for name in [SIPHeaderName.maxForwards, .from, .to, .callID] {
+            if let value = invite.headers[name] { cancel.headers.add(name, value) }
+        }
+        if let cseq = try? invite.cseq { cancel.headers.add(.cseq, "\(cseq.sequence) CANCEL") }
+        for route in invite.headers.values(.route) { cancel.headers.add(.route, route) }
+        startTransaction(cancel, to: destination, handler: handler)
+    }
+
+    private func startTransaction(_ request: SIPMessage, to destination: SIPDestination, handler: @escaping (ClientEvent) -> Void) {
+        do {
+            let (id, events) = try layer.send(request, reliable: destination.kind.isReliable)
+            clientHandlers[id] = handler
+            destinations[id] = destination
+            run(events)
+        } catch {
+            handler(.transportFailed)
+        }
+    }
+
+    /// Sends outside any transaction: a forwarded ACK of a 2xx (with a new Via of ours), a
+    /// response relayed statelessly.
+    func sendStateless(_ message: SIPMessage, to destination: SIPDestination) {
+        var message = message
+        if message.isRequest {
+            message.headers.prepend(.via, "SIP/2.0/\(destination.kind.viaToken) \(advertised.hostPort);branch=\(branch(loopHash: nil));rport")
+        }
+        send(message, to: destination, transaction: nil)
+    }
+
+    // MARK: Responding
+
+    /// Answers a request within its server transaction.
+    func respond(_ response: SIPMessage, to request: IncomingRequest) {
+        run(layer.respond(response, to: request.transaction))
+    }
+
+    /// Answers within a transaction known by its ID (the INVITE a CANCEL ended).
+    func respond(_ response: SIPMessage, transaction: TransactionID) {
+        run(layer.respond(response, to: transaction))
+    }
+
+    /// The INVITE a CANCEL refers to, if it is still unanswered.
+    func pendingInvite(cancelledBy cancel: IncomingRequest) -> TransactionID? {
+        layer.inviteTransaction(cancelledBy: cancel.transaction).flatMap { layer.isPending($0) ? $0 : nil }
+    }
+
+    /// Sending for `id` failed.
+    func transportFailed(_ id: TransactionID) {
+        run(layer.transportError(for: id))
+    }
+
+    // MARK: Receiving
+
+    /// A message from the network.
+    func receive(_ message: SIPMessage, from source: SIPDestination) {
+        trace?("received from \(source):\n\(String(decoding: message.serialized(), as: UTF8.self))")
+        run(layer.receive(message, reliable: source.kind.isReliable), source: source)
+    }
+
+    private func run(_ events: [TransactionEvent], source: SIPDestination? = nil) {
+        for event in events {
+            switch event {
+            case .send(let message, let id):
+                guard let destination = destinations[id] else { continue }
+                send(message, to: destination, transaction: id)
+            case .startTimer(let id, let timer, let after):
+                wheel.schedule(TimerKey(id: id, timer: timer), atNanos: nowNanos + after.nanoseconds)
+            case .cancelTimer(let id, let timer):
+                wheel.cancel(TimerKey(id: id, timer: timer))
+            case .request(let message, let id):
+                let from = source ?? destinations[id] ?? advertised
+                destinations[id] = from
+                onRequest(IncomingRequest(message: message, source: from, transaction: id))
+            case .ack(let message):
+                onACK(message, source ?? advertised)
+            case .response(let message, let id):
+                clientHandlers[id]?(.response(message))
+            case .strayResponse(let message):
+                onStray(message)
+            case .malformedRequest(let message):
+                // A 400 when the request says where to send one (§8.2.6, §16.3 step 1).
+                if let source, let reply = BadRequest.response(to: message.serialized(), reason: "Bad Request (missing or invalid headers)"),
+                   let response = try? SIPMessage(datagram: reply) {
+                    send(response, to: source, transaction: nil)
+                }
+            case .timedOut(let id):
+                clientHandlers[id]?(.timedOut)
+            case .transportFailed(let id):
+                clientHandlers[id]?(.transportFailed)
+            case .terminated(let id):
+                clientHandlers[id] = nil
+                destinations[id] = nil
+                for timer in TransactionTimer.allCases { wheel.cancel(TimerKey(id: id, timer: timer)) }
+            }
+        }
+    }
+
+    private func send(_ message: SIPMessage, to destination: SIPDestination, transaction: TransactionID?) {
+        trace?("sending to \(destination):\n\(String(decoding: message.serialized(), as: UTF8.self))")
+        transmit(message, destination, transaction)
+    }
+}
+
+extension Duration {
+    /// Whole nanoseconds.
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}
+
+/// A small fast generator (wyrand) seeded from the system's: identifiers need uniqueness and
+/// unpredictability, not a system call per character.
+struct FastRandom: Sendable {
+    private var state: UInt64
+    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+
+    init() {
+        var system = SystemRandomNumberGenerator()
+        state = system.next()
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0xa076_1d64_78bd_642f
+        let product = state.multipliedFullWidth(by: state ^ 0xe703_7ed1_a0b4_28db)
+        return product.high ^ product.low
+    }
+
+    /// `count` characters of [A-Za-z0-9].
+    mutating func token(_ count: Int) -> String {
+        String(unsafeUninitializedCapacity: count) { buffer in
+            var bits = next(), left = 10
+            for index in 0..<count {
+                if left == 0 {
+                    bits = next()
+                    left = 10
+                }
+                buffer[index] = Self.alphabet[Int(bits % 62)]
+                bits /= 62
+                left -= 1
+            }
+            return count
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Endpoint
+import Foundation
+import Registrar
+import SIPCore
+import SIPTransport
+import Testing
+
+/// Several workers: a call's messages all reach the worker that owns its Call-ID, over UDP and
+/// over TCP, so transactions and dialogs stay whole.
+@Suite("Server workers", .serialized, .timeLimit(.minutes(3)))
+struct WorkerTests {
+    @Test("with 4 workers, 200 sipp calls from one source all succeed (INVITE, 180, 200, ACK, BYE through one worker each)")
+    func oneSourceManyWorkers() async throws {
+        let server = try await TestServer { $0.workers = 4 }
+        let uasPort = try freeUDPPort()
+        let uas = try Sipp.start(["-sn", "uas", "-i", "127.0.0.1", "-p", String(uasPort), "-nostdin"])
+        defer { uas.terminate() }
+        let socket = try UDPClient(port: server.port)
+        let register = "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:\(uasPort);branch=z9hG4bK-w1\r\nMax-Forwards: 70\r\n"
+            + "From: <sip:service@localhost>;tag=w\r\nTo: <sip:service@localhost>\r\nCall-ID: w@127.0.0.1\r\nCSeq: 1 REGISTER\r\n"
+            + "Contact: <sip:service@127.0.0.1:\(uasPort)>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n"
+        var answers: [String] = []
+        for _ in 0..<50 where answers.isEmpty {
+            socket.send(Array(register.utf8))
+            try await Task.sleep(for: .milliseconds(20))
+            answers = socket.drain()
+        }
+        #expect(answers.first?.hasPrefix("SIP/2.0 200") == true)
+        let calls = try await Sipp.run(["-sn", "uac", "-s", "service", "-i", "127.0.0.1", "-p", String(try freeUDPPort()), "-m", "200", "-r", "50",
+                                        "-nostdin", "-timeout", "60s", "127.0.0.1:\(server.port)"])
+        #expect(calls.status == 0, "\(calls.output)")
+        #expect(server.server.statistics().workers == 4)
+        await server.close()
+    }
+
+    @Test("calls and messages over TCP through a server with 3 workers")
+    func tcp() async throws {
+        let server = try await SIPServer.start({ var options = SIPServer.Options(); options.workers = 3; return options }(),
+                                               transport: TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: 0),
+                                                                                       .init(kind: .tcp, host: "127.0.0.1", port: 0)]))
+        let tcpPort = server.listening[1].port
+        #expect(server.listening[1].kind == .tcp)
+        let alice = try await TestCaller {
+            $0.listen = true
+            $0.register = true
+            $0.user = "alice"
+            $0.domain = "localhost"
+            $0.transports = [.tcp]
+            $0.proxy = "127.0.0.1:\(tcpPort);transport=tcp"
+        }
+        await alice.caller.start()
+        try await alice.expect("registered over TCP", isRegistered)
+        for number in 0..<5 {
+            let bob = try await TestCaller {
+                $0.transports = [.tcp]
+                $0.to = try? NameAddress.parse("sip:alice@localhost")
+                $0.proxy = "127.0.0.1:\(tcpPort);transport=tcp"
+                $0.send = "over tcp \(number)"
+            }
+            bob.caller.inputEnded()
+            await bob.caller.start()
+            #expect(await bob.finished() == 0, "\(bob.events)")
+            try await alice.expect("message \(number)") { if case .messageReceived(_, "over tcp \(number)") = $0 { true } else { false } }
+            await bob.close()
+        }
+        await alice.close()
+        await server.close()
+    }
+}
