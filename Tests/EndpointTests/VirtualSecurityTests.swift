@@ -76,11 +76,13 @@ struct VirtualSecurityTests {
         await world.close()
     }
 
-    @Test("--srtp-keying dtls: the offer carries a fingerprint instead of keys, the handshake on the media path keys SRTP, and no SDES warning is given")
+    @Test("--srtp-keying dtls: the offer carries a fingerprint instead of keys, the handshake on the media path keys SRTP, no SDES warning is given, and --record records the call as on a plain one")
     func dtlsKeying() async throws {
         let world = try VirtualWorld()
-        let recording = world.path("alice.wav")
-        let (alice, bob, call) = try await call(world, recording: recording, run: .seconds(3)) { $0.srtpKeying = .dtls }
+        let bobRecording = world.path("bob-call.wav")
+        // Bob on the shipped pipeline (--no-audio sends silence) with --record.
+        let (alice, bob, call) = try await call(world, recording: world.path("alice.wav"), run: .seconds(3), alice: { $0.srtpKeying = .dtls },
+                                                bob: { $0.pipeline = nil; $0.record = bobRecording })
         #expect(securities(alice) == ["DTLS-SRTP"], "\(alice.events)")
         #expect(securities(bob) == ["DTLS-SRTP"], "\(bob.events)")
         let security = await call.security
@@ -90,10 +92,21 @@ struct VirtualSecurityTests {
         for probe in [alice, bob] {
             #expect(!logs(probe, .warning).contains { $0.contains("SDES") }, "\(logs(probe, .warning))")
         }
-        #expect(await call.statistics.received > 50, "media arrived through DTLS-keyed SRTP")
+        #expect(await bobCall.statistics.received > 50, "media arrived through DTLS-keyed SRTP")
         try await world.net.perform { await call.hangUp() }
-        let (heard, rate) = try world.read(recording)
-        #expect(abs(AudioCheck.dominantFrequency(Array(heard.suffix(rate)), sampleRate: rate) - 700) < 10, "Bob's tone, decrypted")
+
+        // --record at Bob: left what he sent (silence), right what he received and decrypted (Alice's 500 Hz).
+        let written = await world.net.run(until: .seconds(5)) {
+            bob.events.contains { if case .fileWritten(bobRecording, _) = $0 { true } else { false } }
+        }
+        #expect(written, "Bob's recording is finished: \(bob.events.suffix(5))")
+        let (rate, channels) = try readChannels(bobRecording)
+        #expect(channels.count == 2, "a stereo recording")
+        if channels.count == 2 {
+            #expect(Double(channels[1].count) / Double(rate) > 2.5, "the whole call is recorded")
+            #expect(AudioCheck.rms(channels[0].suffix(rate)) < 50, "Bob sent silence")
+            #expect(abs(AudioCheck.dominantFrequency(Array(channels[1].suffix(rate)), sampleRate: rate) - 500) < 10, "Alice's tone, decrypted")
+        }
         await world.close()
     }
 
