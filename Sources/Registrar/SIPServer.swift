@@ -127,7 +127,7 @@ public final class SIPServer: Sendable {
             }
         }
         transport.setReceiver { [weak worker] inbound in
-            eventLoop.execute { worker?.receive(inbound.message, from: inbound.source) }
+            eventLoop.execute { [weak worker] in worker?.receive(inbound.message, from: inbound.source) }
         }
         worker.start()
         return SIPServer(options: options, listening: transport.listening, state: state, workers: [worker],
