@@ -16,7 +16,8 @@ DEB_PACKAGES := pkg-config libsndfile1-dev sox graphviz libosip2-dev \
     libspeex-dev libspeexdsp-dev libasound2-dev flite flite1-dev \
     libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us pocketsphinx-testdata pocketsphinx \
     sip-tester nftables dnsmasq-base libc-ares-dev openssl iproute2 util-linux \
-    baresip kamailio libsqlite3-dev sipvicious fail2ban prometheus postgresql librsvg2-bin
+    baresip kamailio libsqlite3-dev sipvicious fail2ban prometheus postgresql librsvg2-bin \
+    libopus-dev libspandsp-dev libgsm1-dev dpkg-dev libsrtp2-dev libssl-dev
 
 EXAMPLE := Examples/custom-processor
 

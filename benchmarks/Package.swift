@@ -43,6 +43,7 @@ let package = Package(
                 .product(name: "PipelineLanguage", package: "Callwire"),
                 .product(name: "CallwireBuiltins", package: "Callwire"),
                 "RawSpeex",
+                "RawCodecs",
             ],
             path: "Benchmarks/CodecPaths",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
@@ -56,8 +57,18 @@ let package = Package(
             ],
             path: "Benchmarks/RTPPackets",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
+        .executableTarget(
+            name: "SRTPPackets",
+            dependencies: [
+                .product(name: "Benchmark", package: "package-benchmark"),
+                .product(name: "SRTP", package: "Callwire"),
+            ],
+            path: "Benchmarks/SRTPPackets",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "package-benchmark")]),
         // libspeex and libspeexdsp called directly: the baseline for the C-backed nodes.
         .systemLibrary(name: "RawSpeex", path: "Benchmarks/RawSpeex"),
+        // libopus, spandsp (G.722) and libgsm called directly, for the Opus, G.722 and GSM nodes.
+        .systemLibrary(name: "RawCodecs", path: "Benchmarks/RawCodecs"),
         // libosip2 (Debian libosip2-dev) parsing the same bytes, measured in the same run.
         .target(
             name: "OSIPReference",

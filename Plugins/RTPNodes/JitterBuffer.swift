@@ -9,7 +9,9 @@ public import MediaCore
 /// playout time, a `.missing` frame of one packet's duration takes its place, so the decoder
 /// conceals and the output keeps its length; if it arrives later it is dropped as late. A late
 /// packet means the delay was too short: when `adaptive`, the delay grows by one packet (up to
-/// `maximumDelay`), by emitting one extra concealment frame. Duplicates are dropped.
+/// `maximumDelay`), by emitting one extra concealment frame. Duplicates are dropped. When the
+/// packet right after a gap has already arrived, the concealment request for the gap carries
+/// it (``Frame/Flags/nextPacketAttached``), so a decoder with in-band FEC can recover the gap.
 public struct JitterBuffer {
     /// A packet held for playout.
     struct Entry {
@@ -20,6 +22,8 @@ public struct JitterBuffer {
     /// What the buffer did, for summaries and tests.
     public struct Counters: Sendable, Equatable {
         public var received = 0, played = 0, concealed = 0, late = 0, duplicate = 0, stretched = 0
+        /// Concealment requests that carried the next packet (for in-band FEC).
+        public var attached = 0
     }
 
     public private(set) var counters = Counters()
@@ -123,7 +127,16 @@ public struct JitterBuffer {
             } else {
                 let gap = Int(min(Int64(packetDuration), (entries.first?.sample ?? next) - next))
                 counters.concealed += 1
-                try emit(missing(at: next, duration: max(gap, 1)))
+                if let first = entries.first, first.sample == next + Int64(gap), gap > 0 {
+                    // The packet right after the gap is here: hand it to the decoder with the
+                    // gap, for in-band FEC (the packet still plays in its own turn).
+                    try first.frame.withFrame { (following) throws(NodeError) in
+                        try emit(missing(at: next, duration: gap, attaching: following))
+                    }
+                    counters.attached += 1
+                } else {
+                    try emit(missing(at: next, duration: max(gap, 1)))
+                }
                 next += Int64(max(gap, 1))
                 nextPlayout += Int64(max(gap, 1))
             }
@@ -131,9 +144,16 @@ public struct JitterBuffer {
         nextSample = next
     }
 
-    func missing(at sample: Int64, duration: Int) -> Frame {
+    /// A concealment request; with `following`, it carries that packet's bytes for in-band FEC
+    /// (``Frame/Flags/nextPacketAttached``).
+    func missing(at sample: Int64, duration: Int, attaching following: Frame? = nil) -> Frame {
+        let timestamp = MediaTime(sample: sample, clockRate: clockRate)
+        if let following {
+            return Frame(baseAddress: following.baseAddress, byteCount: following.byteCount, sampleCount: duration,
+                         timestamp: timestamp, flags: [.missing, .nextPacketAttached])
+        }
         // A missing frame carries no bytes; any aligned address will do.
-        Frame(baseAddress: UnsafeRawPointer(bitPattern: 0x10)!, byteCount: 0, sampleCount: duration,
-              timestamp: MediaTime(sample: sample, clockRate: clockRate), flags: [.missing])
+        return Frame(baseAddress: UnsafeRawPointer(bitPattern: 0x10)!, byteCount: 0, sampleCount: duration,
+                     timestamp: timestamp, flags: [.missing])
     }
 }

@@ -175,7 +175,7 @@ public final class RTPReceiverNode: SourceNode {
         lastTimestamp = header.timestamp
         let out = pool.acquire(minimumCapacity: max(payload.count, 1))
         if let base = payload.baseAddress { out.bytes.copyMemory(from: base, byteCount: payload.count) }
-        let samples = RTPStreamFormat.samples(inPayloadOf: format, bytes: payload.count) ?? format.clockRate / 50
+        let samples = RTPStreamFormat.samples(inPayloadOf: format, payload: payload) ?? format.clockRate / 50
         let frame = Frame(buffer: out, byteCount: payload.count, sampleCount: isEvent ? 0 : samples,
                           timestamp: MediaTime(sample: extendedSample, clockRate: format.clockRate),
                           flags: header.marker ? [.marker] : [])

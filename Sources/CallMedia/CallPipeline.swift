@@ -42,9 +42,19 @@ public struct CallPipeline {
     }
 
     private func fitting(_ catalog: CodecCatalog) -> [CodecCapability] {
-        catalog.installed(in: registry).entries.filter { entry in
-            (try? plan(entry, payloadType: entry.capability.payloadType, events: nil, session: nil)) != nil
-        }.map(\.capability)
+        catalog.installed(in: registry).entries.compactMap { entry in
+            guard let plan = try? plan(entry, payloadType: entry.capability.payloadType, events: nil, session: nil) else {
+                return nil
+            }
+            var capability = entry.capability
+            if let local = entry.localParameters {
+                // The formats the pipeline feeds the encoder and takes from the decoder.
+                let capture = plan.nodes.first { $0.type == "@encoder" }?.inputFormats.first ?? nil
+                let playback = plan.nodes.first { $0.type == "@decoder" }?.outputFormats.first ?? nil
+                capability.formatParameters = local(capture, playback)
+            }
+            return capability
+        }
     }
 
     /// Whether the pipeline sends or receives DTMF (it has a `dtmf-injector` or `dtmf-receiver`),
@@ -76,7 +86,7 @@ public struct CallPipeline {
                        fields: CallFields = CallFields(), catalog: CodecCatalog = .all,
                        period: Duration = .milliseconds(20)) throws(GraphBuildError) -> CallGraph {
         let installed = catalog.installed(in: registry)
-        guard let entry = installed.entry(for: negotiated.codec) else {
+        guard let entry = installed.entry(for: negotiated.codec)?.tuned(for: negotiated) else {
             throw GraphBuildError([Diagnostic(at: nil, "no installed processor handles the negotiated codec "
                                               + "\(negotiated.codec.encoding)/\(negotiated.codec.clockRate)")])
         }

@@ -5,6 +5,9 @@ import BasicElements
 import DTMF
 import Flite
 import G711
+import G722
+import GSM
+import Opus
 import Recognizer
 import RTPNodes
 import Generators
@@ -24,6 +27,9 @@ public enum BuiltinPlugins {
         SoundFilePlugin.self,
         SpeexPlugin.self,
         SpeexDSPPlugin.self,
+        OpusPlugin.self,
+        G722Plugin.self,
+        GSMPlugin.self,
         AnalysisPlugin.self,
         DTMFPlugin.self,
         ALSAPlugin.self,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Endpoint
 import Foundation
+import SDP
 import SIPCore
 import SIPTransport
 
@@ -108,6 +109,16 @@ struct MediaArguments: ParsableArguments {
     var duration = 0.0
     @Option(help: "Offer only these codecs, in this order, e.g. PCMU,speex/16000.")
     var codecs = ""
+    @Option(help: ArgumentHelp("Media encryption (SRTP): off, optional (encrypted when the peer can) or mandatory.",
+                               valueName: "off|optional|mandatory"))
+    var srtp = "optional"
+    @Option(name: .customLong("srtp-keying"),
+            help: ArgumentHelp("How offers agree SRTP keys: sdes (a=crypto in the SDP) or dtls (DTLS-SRTP).", valueName: "sdes|dtls"))
+    var srtpKeying = "sdes"
+    @Option(name: .customLong("dtls-cert"),
+            help: ArgumentHelp("PEM file with the certificate and key for DTLS-SRTP (default: self-signed, made at start-up).",
+                               valueName: "file"))
+    var dtlsCert: String?
     @Option(help: "Output: text (log lines) or json (one object per line; logs go to stderr).")
     var events = "text"
 }
@@ -194,6 +205,15 @@ extension CallerOptions {
         play = m.play
         duration = m.duration
         codecs = m.codecs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard let policy = MediaSecurity.Policy(rawValue: m.srtp.lowercased()) else {
+            throw .usage("--srtp must be off, optional or mandatory, got '\(m.srtp)'")
+        }
+        guard let keying = MediaSecurity.Keying(rawValue: m.srtpKeying.lowercased()) else {
+            throw .usage("--srtp-keying must be sdes or dtls, got '\(m.srtpKeying)'")
+        }
+        srtp = policy
+        srtpKeying = keying
+        dtlsCertificate = m.dtlsCert
         guard let format = EventFormat(rawValue: m.events) else { throw .usage("--events must be text or json, got '\(m.events)'") }
         events = format
     }

@@ -26,6 +26,16 @@ final class CallMediaSession: @unchecked Sendable {
     private let report: @Sendable (CallerEvent) -> Void
     private let callEvent: @Sendable (CallEvent) -> Void
     private let eventLoop: any EventLoop
+    /// How the media is encrypted (SRTP), and whether the call's SIP goes over TLS (SDES keys
+    /// are only as confidential as the signalling that carries them).
+    private let security: CallSecurity
+    private let signallingEncrypted: Bool
+    /// What was applied to the sockets (a re-offer with the same keys changes nothing).
+    private var appliedSecurity: NegotiatedSecurity??
+    private var warnedSDES = false
+    /// Called on the loop when keying fails while the call is up (a DTLS handshake that fails
+    /// or times out): the call must end, its media cannot flow safely.
+    var onSecurityFailure: (@Sendable (String) -> Void)?
 
     private(set) var graph: CallGraph?
     private var ticket: GraphTicket?
@@ -34,9 +44,15 @@ final class CallMediaSession: @unchecked Sendable {
 
     /// Creates the media side of a call on a bound RTP session.
     /// - Parameter codecs: offer only these (`PCMU`, `speex/16000`), in this order; empty: all.
+    /// - Parameters:
+    ///   - security: the endpoint's media security (this call's SDES keys are made here).
+    ///   - signallingEncrypted: whether the call's SIP goes over TLS.
     init(callID: String, pipeline: CallPipeline, session: RTPSession, address: String, codecs: [String], fields: CallFields,
          recording: String?, scheduler: any GraphScheduler, registry: NodeRegistry, eventLoop: any EventLoop,
+         security: CallSecurity, signallingEncrypted: Bool,
          report: @escaping @Sendable (CallerEvent) -> Void, callEvent: @escaping @Sendable (CallEvent) -> Void) {
+        self.security = security
+        self.signallingEncrypted = signallingEncrypted
         self.callID = callID
         self.eventLoop = eventLoop
         self.pipeline = pipeline
@@ -49,6 +65,7 @@ final class CallMediaSession: @unchecked Sendable {
         catalog = CodecCatalog.all.installed(in: registry)
         var options = pipeline.mediaOptions(address: address, port: session.rtpPort)
         if !codecs.isEmpty { options.codecs = Self.filter(options.codecs, by: codecs) }
+        options.security = security.mediaSecurity()
         allCodecs = options.codecs
         negotiation = OfferAnswer(options: options, sessionID: UInt64.random(in: 1...UInt64(UInt32.max)))
     }
@@ -77,7 +94,11 @@ final class CallMediaSession: @unchecked Sendable {
     // MARK: Offer/answer
 
     /// Our offer (an INVITE, a re-INVITE, or a 2xx to an INVITE without one).
-    func offer(lineEnding: String) -> [UInt8] { sdpBytes(negotiation.makeOffer(), lineEnding: lineEnding) }
+    func offer(lineEnding: String) -> [UInt8] {
+        let offer = negotiation.makeOffer()
+        if offer.media.contains(where: { !$0.attributes.all("crypto").isEmpty }) { warnAboutSDES() }
+        return sdpBytes(offer, lineEnding: lineEnding)
+    }
 
     /// Answers the peer's offer: our answer and the media it settles. Nothing changes when the
     /// offer cannot be accepted.
@@ -124,6 +145,7 @@ final class CallMediaSession: @unchecked Sendable {
     /// Makes the media follow `media`: starts the graph the first time, then changes the codec,
     /// re-targets RTP and starts or stops sending as the direction says.
     func apply(_ media: NegotiatedAudio) throws(CallerError) {
+        try secure(media)
         do {
             session.setRemote(rtp: try SocketAddress(ipAddress: media.remoteAddress, port: media.remotePort),
                               rtcp: try SocketAddress(ipAddress: media.remoteAddress, port: media.remoteRTCPPort))
@@ -171,7 +193,7 @@ final class CallMediaSession: @unchecked Sendable {
 
     private func reportCodec(_ media: NegotiatedAudio) {
         report(.codec(call: callID, codec: "\(media.codec.encoding)/\(media.codec.clockRate)", payloadType: media.codec.payloadType,
-                      telephoneEvent: media.telephoneEvent?.payloadType))
+                      telephoneEvent: media.telephoneEvent?.payloadType, security: media.security?.description ?? "unencrypted"))
         reportDirection(media)
     }
 
@@ -179,6 +201,39 @@ final class CallMediaSession: @unchecked Sendable {
         callEvent(.media(codec: "\(media.codec.encoding)/\(media.codec.clockRate)", payloadType: media.codec.payloadType,
                          telephoneEvent: media.telephoneEvent?.payloadType, sends: media.direction.sends,
                          receives: media.direction.receives))
+    }
+
+    // MARK: Encryption
+
+    /// What protects the media now (`AES_CM_128_HMAC_SHA1_80 (SDES)`, `unencrypted`, …).
+    var securityStatus: String { CallSecurity.status(of: session) }
+
+    /// Keys the sockets as offer/answer settled, once per change of keys: plain RTP, SDES keys,
+    /// or a DTLS handshake whose result comes back on the loop.
+    private func secure(_ media: NegotiatedAudio) throws(CallerError) {
+        guard appliedSecurity != .some(media.security) else { return }
+        appliedSecurity = .some(media.security)
+        if case .sdes = media.security { warnAboutSDES() }
+        let remote = try? (rtp: SocketAddress(ipAddress: media.remoteAddress, port: media.remotePort),
+                           rtcp: SocketAddress(ipAddress: media.remoteAddress, port: media.remoteRTCPPort))
+        let callID = callID, report = report, eventLoop = eventLoop
+        try security.apply(media.security, to: session, remote: remote) { [weak self] result in
+            switch result {
+            case .success(let suite):
+                report(.log(level: .info, text: "media encrypted: \(suite) (DTLS-SRTP, the peer's certificate matches its a=fingerprint)"))
+            case .failure(let error):
+                report(.log(level: .error, text: "call \(callID): DTLS-SRTP failed: \(error)"))
+                eventLoop.execute { [weak self] in self?.onSecurityFailure?("DTLS-SRTP failed: \(error)") }
+            }
+        }
+    }
+
+    /// RFC 4568 §8.3: SDES keys are only as confidential as the signalling that carries them.
+    private func warnAboutSDES() {
+        guard !signallingEncrypted, !warnedSDES else { return }
+        warnedSDES = true
+        report(.log(level: .warning, text: "SDES keys (a=crypto) travel in this call's SDP over unencrypted signalling: "
+                    + "whoever sees the SIP can decrypt the media; use --transport=tls, or --srtp-keying=dtls"))
     }
 
     private var outcome: GraphOutcome?

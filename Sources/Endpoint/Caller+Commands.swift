@@ -5,7 +5,7 @@ import SIPCore
 extension Caller {
     /// What `/help` prints (also in `callwire -h` and the README).
     public static let commandHelp = """
-        /calls                 list the calls: number, direction, peer, state, codec
+        /calls                 list the calls: number, direction, peer, state, codec, encryption
         /hold [N]              put call N on hold (re-INVITE with a=sendonly)
         /resume [N]            take it off hold
         /hangup [N]            end it (BYE, or CANCEL while ringing)
@@ -108,7 +108,7 @@ extension Caller {
         for call in calls {
             let state = await call.state
             let codec = await call.negotiated.map { "\($0.codec.encoding)/\($0.codec.clockRate)" } ?? "no media yet"
-            say(.info, "#\(call.number) \(call.direction.rawValue) \(call.peer) \(state) \(codec)")
+            say(.info, "#\(call.number) \(call.direction.rawValue) \(call.peer) \(state) \(codec) \(await call.security)")
         }
     }
 

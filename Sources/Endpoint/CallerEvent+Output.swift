@@ -13,7 +13,8 @@ extension CallerEvent {
         case .incomingCall(_, let from): (.info, "received incoming call from \(from)", false)
         case .callState(_, let state, let hold):
             (.debug, "changed state to '\(state)'" + (hold.map { " (hold: \($0))" } ?? ""), false)
-        case .codec(_, let codec, let payloadType, _): (.info, "media: \(codec) (payload type \(payloadType))", false)
+        case .codec(_, let codec, let payloadType, _, let security):
+            (.info, "media: \(codec) (payload type \(payloadType)), \(security == "unencrypted" ? security : "encrypted: \(security)")", false)
         case .dtmfSent(_, let digits): (.debug, "sending digits '\(digits)'", false)
         case .dtmfReceived(_, let digit, let method): (.info, "received DTMF digit \(digit)" + (method == "rfc4733" ? "" : " (\(method))"), false)
         case .spoken(_, let text): (.debug, "sending textspeech '\(text)'", false)
@@ -59,10 +60,10 @@ extension CallerEvent {
             name = "incoming_call"; fields = [("call", .string(call)), ("from", .string(from))]
         case .callState(let call, let state, let hold):
             name = "call_state"; fields = [("call", .string(call)), ("state", .string(state)), ("hold", hold.map(JSONValue.string) ?? .null)]
-        case .codec(let call, let codec, let payloadType, let telephoneEvent):
+        case .codec(let call, let codec, let payloadType, let telephoneEvent, let security):
             name = "codec"
             fields = [("call", .string(call)), ("codec", .string(codec)), ("payload_type", .int(payloadType)),
-                      ("telephone_event", telephoneEvent.map(JSONValue.int) ?? .null)]
+                      ("telephone_event", telephoneEvent.map(JSONValue.int) ?? .null), ("security", .string(security))]
         case .dtmfSent(let call, let digits):
             name = "dtmf_sent"; fields = [("call", .string(call)), ("digits", .string(digits))]
         case .dtmfReceived(let call, let digit, let method):

@@ -18,8 +18,9 @@ public enum CallerEvent: Sendable, Equatable {
     /// A call changed state: idle, inviting, ringing, early, active, held, terminating, closed
     /// (``CallState``'s names); `hold` says who holds a held call (local, remote, both).
     case callState(call: String, state: String, hold: String?)
-    /// The codec a call settled on.
-    case codec(call: String, codec: String, payloadType: Int, telephoneEvent: Int?)
+    /// The codec a call settled on, and what protects its media (`AES_CM_128_HMAC_SHA1_80 (SDES)`,
+    /// `DTLS-SRTP`, or `unencrypted`).
+    case codec(call: String, codec: String, payloadType: Int, telephoneEvent: Int?, security: String)
     /// DTMF keys we sent.
     case dtmfSent(call: String, digits: String)
     /// A DTMF key the far end sent, and how: `rfc4733`, `info` (SIP INFO) or `inband`.

@@ -1,3 +1,4 @@
+public import SDP
 public import SIPCore
 public import SIPDialog
 public import SIPTransport
@@ -117,6 +118,15 @@ public struct CallerOptions: Sendable {
     public var duration = 0.0
     /// `--codecs`: offer only these codecs, in this order (`PCMU,speex/16000`; empty: all).
     public var codecs: [String] = []
+    /// `--srtp`: media encryption off, optional (encrypted when the peer can; the default) or
+    /// mandatory (no call without it).
+    public var srtp = MediaSecurity.Policy.optional
+    /// `--srtp-keying`: how this side's offers agree keys — `sdes` (`a=crypto`, as safe as the
+    /// signalling) or `dtls` (DTLS-SRTP on the media path). Answers follow the offer.
+    public var srtpKeying = MediaSecurity.Keying.sdes
+    /// `--dtls-cert`: a PEM file with the certificate and private key for DTLS-SRTP (default: a
+    /// self-signed certificate made at start-up).
+    public var dtlsCertificate: String?
     /// `--events`: human log lines or JSON objects.
     public var events = EventFormat.text
 

@@ -53,7 +53,8 @@ extension Endpoint {
         let callID = SIPIdentifiers.callID(host: agent.stack.advertised.host)
         callCount += 1
         let number = callCount
-        let media = makeMedia(callID: callID, number: number, peer: to.uri, incoming: false, pipeline: pipeline, session: session)
+        let media = makeMedia(callID: callID, number: number, peer: to.uri, incoming: false, pipeline: pipeline, session: session,
+                              signallingEncrypted: targets[0].kind == .tls)
         guard media.hasCodecs else {
             session.closeSoon()
             throw CallerError.usage("--codecs \(options.codecs.joined(separator: ",")) matches none of "
@@ -70,16 +71,20 @@ extension Endpoint {
     }
 
     func makeMedia(callID: String, number: Int, peer: SIPURI, incoming: Bool, pipeline: CallPipeline,
-                   session: RTPSession) -> CallMediaSession {
+                   session: RTPSession, signallingEncrypted: Bool) -> CallMediaSession {
         let fields = CallFields(callID: callID, peer: peer.user ?? peer.host, start: Self.timestamp(), number: number,
                                 incoming: incoming)
         let callEvent: @Sendable (CallEvent) -> Void = { [weak self] event in
             self?.eventLoop.execute { [weak self] in self?.calls[callID]?.emit(event) }
         }
-        return CallMediaSession(callID: callID, pipeline: pipeline, session: session, address: options.advertisedAddress,
-                                codecs: options.codecs, fields: fields, recording: options.record.map(fields.expand),
-                                scheduler: runtime.media, registry: registry, eventLoop: eventLoop,
-                                report: { [weak self] in self?.report($0) }, callEvent: callEvent)
+        let media = CallMediaSession(callID: callID, pipeline: pipeline, session: session, address: options.advertisedAddress,
+                                     codecs: options.codecs, fields: fields, recording: options.record.map(fields.expand),
+                                     scheduler: runtime.media, registry: registry, eventLoop: eventLoop, security: security,
+                                     signallingEncrypted: signallingEncrypted,
+                                     report: { [weak self] in self?.report($0) }, callEvent: callEvent)
+        // Keying that fails once the call is up (DTLS-SRTP) ends the call: its media cannot flow safely.
+        media.onSecurityFailure = { [weak self] _ in self?.calls[callID]?.hangUpOnLoop() }
+        return media
     }
 
     private static func timestamp() -> String {
@@ -117,8 +122,9 @@ extension Endpoint {
         }
         callCount += 1
         let number = callCount
+        let viaTransport = (try? sip.request.vias.first?.transport) ?? nil
         let media = makeMedia(callID: sip.callID, number: number, peer: from?.uri ?? SIPURI(host: "unknown"), incoming: true,
-                              pipeline: pipeline, session: session)
+                              pipeline: pipeline, session: session, signallingEncrypted: viaTransport == "TLS")
         let call = Call(id: sip.callID, number: number, direction: .incoming, peer: from?.uri.description ?? "unknown",
                         endpoint: self, sip: sip, media: media)
         if !sip.remoteBody.isEmpty {
@@ -127,7 +133,9 @@ extension Endpoint {
                 call.preparedAnswer = answer
                 call.pendingMedia = negotiated
             } catch {
-                report(.log(level: .info, text: "rejected incoming call with incompatible SDP"))
+                report(.log(level: .info, text: "rejected incoming call with incompatible SDP: \(error.reason)"))
+                // RFC 3261 §21.4.26: 488, with a Warning that says why (§20.43).
+                sip.rejectionWarning = error.warningHeader(agent: agent.stack.advertised.host)
                 session.closeSoon()
                 callCount -= 1
                 return 488

@@ -34,6 +34,8 @@ public final class Endpoint: @unchecked Sendable {
     let registry: NodeRegistry
     /// The call pipeline (nil for a message-only job).
     let pipeline: CallPipeline?
+    /// How calls' media is encrypted (`--srtp`, `--srtp-keying`, `--dtls-cert`).
+    let security: CallSecurity
     let lineEnding: String
     var eventLoop: any EventLoop { runtime.eventLoop }
 
@@ -66,6 +68,7 @@ public final class Endpoint: @unchecked Sendable {
         try options.validate()
         self.options = options
         self.runtime = runtime
+        security = try CallSecurity(options)
         self.registry = registry
         (events, eventSink) = AsyncStream.makeStream(of: CallerEvent.self, bufferingPolicy: .unbounded)
         lineEnding = options.useLF ? "\n" : "\r\n"

@@ -55,7 +55,10 @@ public struct UDPPortAllocator: RTPPortAllocator {
     /// An allocator for `ports`.
     public init(ports: ClosedRange<Int> = 16_384...32_766) { self.ports = ports }
 
-    public func bind(host: String) throws -> RTPSession { RTPSession(sockets: try UDPSocketPair(host: host, ports: ports)) }
+    /// A session whose sockets encrypt once its call's keys are settled (``SecureRTPSocketPair``).
+    public func bind(host: String) throws -> RTPSession {
+        RTPSession(sockets: SecureRTPSocketPair(try UDPSocketPair(host: host, ports: ports)), cname: "callwire@\(host)")
+    }
 }
 
 /// RTP on an in-memory ``LoopbackRTPNetwork`` (tests on virtual time).
@@ -66,7 +69,8 @@ public struct LoopbackPortAllocator: RTPPortAllocator {
     /// An allocator on `network`.
     public init(network: LoopbackRTPNetwork) { self.network = network }
 
+    /// A session whose sockets encrypt once its call's keys are settled (``SecureRTPSocketPair``).
     public func bind(host: String) throws -> RTPSession {
-        RTPSession(sockets: try network.bind(host: host == "0.0.0.0" ? "127.0.0.1" : host))
+        RTPSession(sockets: SecureRTPSocketPair(try network.bind(host: host == "0.0.0.0" ? "127.0.0.1" : host)))
     }
 }

@@ -19,12 +19,18 @@ public struct Frame {
         @inlinable public static var discontinuity: Flags { Flags(rawValue: 1 << 0) }
         /// RTP marker semantics: the start of a talk spurt (RFC 3551 §4.1).
         @inlinable public static var marker: Flags { Flags(rawValue: 1 << 1) }
-        /// The media for this interval is missing; `byteCount` is 0 and a decoder should conceal.
+        /// The media for this interval is missing and a decoder should conceal it. `byteCount` is 0
+        /// unless the frame also carries ``nextPacketAttached``.
         @inlinable public static var missing: Flags { Flags(rawValue: 1 << 2) }
         /// The samples were synthesized by concealment, not received.
         @inlinable public static var concealed: Flags { Flags(rawValue: 1 << 3) }
         /// The frame holds silence (it may be skipped by discontinuous transmission).
         @inlinable public static var silence: Flags { Flags(rawValue: 1 << 4) }
+        /// On a ``missing`` frame: its bytes are the payload of the packet that follows the gap,
+        /// which the jitter buffer already holds. A decoder with in-band forward error correction
+        /// recovers the lost media from it (Opus, RFC 6716 §2.1.7); any other decoder conceals as
+        /// usual and ignores the bytes. The packet itself is still delivered in its own turn.
+        @inlinable public static var nextPacketAttached: Flags { Flags(rawValue: 1 << 5) }
     }
 
     /// The first byte of the frame's data.

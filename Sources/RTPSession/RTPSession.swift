@@ -20,7 +20,8 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     /// The CNAME this side sends in SDES.
     public let cname: String
 
-    private let sockets: any RTPSocketPair
+    /// The sockets the session runs on (a ``SecureRTPSocketPair`` when the media is encrypted).
+    public let sockets: any RTPSocketPair
     /// Whether RTP goes out (an atomic: the graph reads it for every frame).
     private let sending = Atomic<Bool>(true)
     private let state: Mutex<State>

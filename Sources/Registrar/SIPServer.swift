@@ -127,9 +127,7 @@ public final class SIPServer: Sendable {
             }
         }
         transport.setReceiver { [weak worker] inbound in
-            // A `let` the Sendable job can capture (a weak capture is a var to it).
-            guard let worker else { return }
-            eventLoop.execute { worker.receive(inbound.message, from: inbound.source) }
+            eventLoop.execute { [weak worker] in worker?.receive(inbound.message, from: inbound.source) }
         }
         worker.start()
         return SIPServer(options: options, listening: transport.listening, state: state, workers: [worker],

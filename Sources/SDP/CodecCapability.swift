@@ -30,6 +30,14 @@ public struct CodecCapability: Sendable, Hashable, CustomStringConvertible {
     public static let speexWideband = CodecCapability(encoding: "speex", clockRate: 16_000, payloadType: 98)
     /// Speex ultra-wideband.
     public static let speexUltraWideband = CodecCapability(encoding: "speex", clockRate: 32_000, payloadType: 99)
+    /// Opus (RFC 7587): always written `opus/48000/2`, whatever the audio's rate and channels
+    /// (§7), with this side's receive preferences in `a=fmtp`.
+    public static let opus = CodecCapability(encoding: "opus", clockRate: 48_000, channels: 2, payloadType: 96,
+                                             formatParameters: "useinbandfec=1")
+    /// G.722, static payload type 9: 16 kHz audio on an 8000 Hz RTP clock (RFC 3551 §4.5.2).
+    public static let g722 = CodecCapability(encoding: "G722", clockRate: 8_000, payloadType: 9)
+    /// GSM 06.10 full rate, static payload type 3 (RFC 3551 §4.5.8).
+    public static let gsm = CodecCapability(encoding: "GSM", clockRate: 8_000, payloadType: 3)
     /// RFC 4733 DTMF events 0–15 and flash (16), at 8 kHz.
     public static let telephoneEvent = CodecCapability(encoding: "telephone-event", clockRate: 8_000, payloadType: 101,
                                                        formatParameters: "0-16")
@@ -39,7 +47,9 @@ public struct CodecCapability: Sendable, Hashable, CustomStringConvertible {
         switch clockRate {
         case 8_000: .telephoneEvent
         case 16_000: CodecCapability(encoding: "telephone-event", clockRate: 16_000, payloadType: 100, formatParameters: "0-16")
-        default: CodecCapability(encoding: "telephone-event", clockRate: clockRate, payloadType: 102, formatParameters: "0-16")
+        case 32_000: CodecCapability(encoding: "telephone-event", clockRate: 32_000, payloadType: 102, formatParameters: "0-16")
+        case 48_000: CodecCapability(encoding: "telephone-event", clockRate: 48_000, payloadType: 103, formatParameters: "0-16")
+        default: CodecCapability(encoding: "telephone-event", clockRate: clockRate, payloadType: 104, formatParameters: "0-16")
         }
     }
 

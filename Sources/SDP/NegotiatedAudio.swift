@@ -18,10 +18,13 @@ public struct NegotiatedAudio: Sendable, Hashable {
     public var packetTime: Int
     /// Whether the other side has put the call on hold (sendonly/inactive or `c=0.0.0.0`).
     public var remoteHold: Bool
+    /// The media encryption agreed, or nil for plain RTP.
+    public var security: NegotiatedSecurity?
 
     /// Creates a result (offer/answer makes these; tests and embedders may too).
     public init(codec: RTPMap, formatParameters: String? = nil, telephoneEvent: RTPMap?, remoteAddress: String,
-                remotePort: Int, remoteRTCPPort: Int, direction: Direction, packetTime: Int, remoteHold: Bool) {
+                remotePort: Int, remoteRTCPPort: Int, direction: Direction, packetTime: Int, remoteHold: Bool,
+                security: NegotiatedSecurity? = nil) {
         self.codec = codec
         self.formatParameters = formatParameters
         self.telephoneEvent = telephoneEvent
@@ -31,6 +34,7 @@ public struct NegotiatedAudio: Sendable, Hashable {
         self.direction = direction
         self.packetTime = packetTime
         self.remoteHold = remoteHold
+        self.security = security
     }
 }
 

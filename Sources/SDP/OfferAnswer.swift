@@ -1,33 +1,3 @@
-/// What this side can do for a session's audio.
-public struct MediaOptions: Sendable, Hashable {
-    /// Audio codecs in order of preference (telephone-event is added by ``telephoneEvents``).
-    public var codecs: [CodecCapability]
-    /// Whether to offer and accept RFC 4733 telephone-event.
-    public var telephoneEvents: Bool
-    /// The address media is received on (`c=`).
-    public var address: String
-    /// The local RTP port.
-    public var port: Int
-    /// The local RTCP port; `a=rtcp` is written when it is not `port + 1` (RFC 3605).
-    public var rtcpPort: Int?
-    /// The direction this side wants.
-    public var direction: Direction
-    /// The packet time to ask for, in milliseconds (`a=ptime`).
-    public var packetTime: Int?
-
-    /// Creates options.
-    public init(codecs: [CodecCapability], telephoneEvents: Bool = true, address: String, port: Int,
-                rtcpPort: Int? = nil, direction: Direction = .sendrecv, packetTime: Int? = 20) {
-        self.codecs = codecs
-        self.telephoneEvents = telephoneEvents
-        self.address = address
-        self.port = port
-        self.rtcpPort = rtcpPort
-        self.direction = direction
-        self.packetTime = packetTime
-    }
-}
-
 /// One side of RFC 3264 offer/answer for a session with one audio stream.
 ///
 /// Keeps the `o=` line across the session: the version goes up by one each time a description
@@ -59,12 +29,14 @@ public struct OfferAnswer: Sendable {
     /// An offer: one audio stream with every codec this side handles, in preference order.
     public mutating func makeOffer() -> SessionDescription {
         let codecs = offeredCodecs
-        var media = MediaDescription(type: "audio", port: options.port, formats: codecs.map { String($0.payloadType) })
+        var media = MediaDescription(type: "audio", port: options.port, proto: offeredProfile,
+                                     formats: codecs.map { String($0.payloadType) })
         for codec in codecs {
             media.attributes.append(Attribute("rtpmap", codec.rtpMap().attributeValue))
             if let fmtp = codec.formatParameters { media.attributes.append(Attribute("fmtp", "\(codec.payloadType) \(fmtp)")) }
         }
         appendCommonAttributes(to: &media, direction: options.direction, explicitDirection: true, packetTime: options.packetTime)
+        media.attributes += offeredSecurityAttributes
         return send(media: [media])
     }
 
@@ -110,29 +82,33 @@ public struct OfferAnswer: Sendable {
                 codec = (map, ours)
             }
         }
-        guard let (map, ours) = codec else {
+        guard let (map, _) = codec else {
             throw NegotiationError(warningCode: 305, reason: "the answer chose \(Self.describe(media)), which was not offered; "
                                    + "offered \(offered.filter { !$0.isTelephoneEvent }.map(\.description).joined(separator: ", "))")
         }
-        return result(for: media, in: answer, codec: map, fmtp: media.formatParameters(for: map.payloadType) ?? ours.formatParameters,
-                      events: events, direction: options.direction)
+        // The answer's fmtp describes the answerer; none means the payload format's defaults.
+        var negotiated = result(for: media, in: answer, codec: map, fmtp: media.formatParameters(for: map.payloadType),
+                                events: events, direction: options.direction)
+        negotiated.security = try security(ofAnswer: media, in: answer)
+        return negotiated
     }
 
     // MARK: - Answering
 
     private func accept(_ offered: MediaDescription, in offer: SessionDescription) -> (MediaDescription, NegotiatedAudio)? {
         guard offered.type.lowercased() == "audio", offered.isRTP, offered.port != 0,
-              !offered.proto.uppercased().contains("SAVP") else { return nil }
+              case .success(let security) = answerSecurity(for: offered, in: offer) else { return nil }
         let audio = options.codecs.filter { !$0.isTelephoneEvent }
-        var chosen: RTPMap?
+        var chosen: RTPMap?, ours: CodecCapability?
         for pt in offered.payloadTypes {
             guard let map = offered.rtpMap(for: pt) else { continue }
-            if audio.contains(where: { $0.matches(map) }) {
+            if let capability = audio.first(where: { $0.matches(map) }) {
                 chosen = map
+                ours = capability
                 break
             }
         }
-        guard let chosen else { return nil }
+        guard let chosen, let ours else { return nil }
         var events: RTPMap?
         if options.telephoneEvents {
             let offeredEvents = offered.payloadTypes.compactMap { offered.rtpMap(for: $0) }
@@ -142,10 +118,15 @@ public struct OfferAnswer: Sendable {
         let remoteDirection = Self.remoteDirection(of: offered, in: offer)
         let direction = options.direction.intersected(withRemote: remoteDirection)
         var media = MediaDescription(type: "audio", port: options.port, proto: offered.proto,
-                                     formats: [chosen.payloadType] .map(String.init) + (events.map { [String($0.payloadType)] } ?? []))
+                                     formats: [chosen.payloadType].map(String.init) + (events.map { [String($0.payloadType)] } ?? []))
         media.attributes.append(Attribute("rtpmap", chosen.attributeValue))
+        // The offer's fmtp describes the offerer; the answer's, this side. A codec whose
+        // parameters are declarative per side (Opus, RFC 7587 §7) answers with its own; others
+        // echo the offer's.
         let fmtp = offered.formatParameters(for: chosen.payloadType)
-        if let fmtp { media.attributes.append(Attribute("fmtp", "\(chosen.payloadType) \(fmtp)")) }
+        if let answered = ours.formatParameters ?? fmtp {
+            media.attributes.append(Attribute("fmtp", "\(chosen.payloadType) \(answered)"))
+        }
         if let events {
             media.attributes.append(Attribute("rtpmap", events.attributeValue))
             media.attributes.append(Attribute("fmtp", "\(events.payloadType) 0-16"))
@@ -154,7 +135,10 @@ public struct OfferAnswer: Sendable {
                                explicitDirection: offered.direction != nil || offer.attributes.contains { Direction(rawValue: $0.name) != nil }
                                    || direction != .sendrecv,
                                packetTime: offered.packetTime.map { _ in options.packetTime ?? 20 })
-        return (media, result(for: offered, in: offer, codec: chosen, fmtp: fmtp, events: events, direction: direction))
+        media.attributes += security.attributes
+        var negotiated = result(for: offered, in: offer, codec: chosen, fmtp: fmtp, events: events, direction: direction)
+        negotiated.security = security.negotiated
+        return (media, negotiated)
     }
 
     private func appendCommonAttributes(to media: inout MediaDescription, direction: Direction, explicitDirection: Bool,
@@ -201,10 +185,15 @@ public struct OfferAnswer: Sendable {
                                     + (types.isEmpty ? "" : " (only \(types.joined(separator: ", ")))")
                                     + "; this pipeline handles \(ours)")
         }
-        if audio.allSatisfy({ !$0.isRTP || $0.proto.uppercased().contains("SAVP") }) {
-            return NegotiationError(warningCode: 305, reason: "offer had audio only over \(audio.map(\.proto).joined(separator: ", ")); "
-                                    + "this side uses RTP/AVP")
+        if audio.allSatisfy({ !$0.isRTP }) {
+            return NegotiationError(warningCode: 302, reason: "offer had audio only over \(audio.map(\.proto).joined(separator: ", ")); "
+                                    + "this side uses RTP")
         }
+        let refusals = audio.compactMap { media -> NegotiationError? in
+            if case .failure(let error) = answerSecurity(for: media, in: offer) { return error }
+            return nil
+        }
+        if refusals.count == audio.count, let first = refusals.first { return first }
         let offered = audio.map(Self.describe).joined(separator: ", ")
         return NegotiationError(warningCode: 305, reason: "offer had only \(offered); this pipeline handles \(ours)")
     }

@@ -36,7 +36,7 @@ public final class SIPStack: @unchecked Sendable {
     public let eventLoop: any EventLoop
     /// The address put in Via and Contact: `--ext-ip` or the listening address, and the real port.
     public let advertised: SIPDestination
-    /// A log of messages sent and received (`-v` SIP trace).
+    /// A log of messages sent and received (`-v` SIP trace), SDES keys masked (``SIPTraceRedaction``).
     public var trace: (@Sendable (String) -> Void)?
     /// Every message as it is sent (`true`) or received (`false`), with the far address: what
     /// structured traces and ladder diagrams are made from. Called on the stack's loop.
@@ -163,7 +163,7 @@ public final class SIPStack: @unchecked Sendable {
     // MARK: Running the layer
 
     private func received(_ inbound: SIPInbound) {
-        trace?("received from \(inbound.source):\n\(String(decoding: inbound.message.serialized(), as: UTF8.self))")
+        trace?("received from \(inbound.source):\n" + SIPTraceRedaction.masking(String(decoding: inbound.message.serialized(), as: UTF8.self)))
         observer?(inbound.message, false, inbound.source)
         if inbound.message.isRequest {
             let events = layer.receive(inbound.message, reliable: inbound.source.kind.isReliable)
@@ -230,7 +230,7 @@ public final class SIPStack: @unchecked Sendable {
 
     private func transmit(_ message: SIPMessage, to destination: SIPDestination,
                           completion: @escaping @Sendable ((any Error)?) -> Void) {
-        trace?("sending to \(destination):\n\(String(decoding: message.serialized(), as: UTF8.self))")
+        trace?("sending to \(destination):\n" + SIPTraceRedaction.masking(String(decoding: message.serialized(), as: UTF8.self)))
         observer?(message, true, destination)
         transport.send(message, to: destination, completion: completion)
     }

@@ -132,6 +132,7 @@ extension SIPUserAgent {
         emit(.incomingCall(call))
         if let status = options.admit(call) {
             var response = SIPMessage.response(to: message, status: status, toTag: localTag)
+            if let warning = call.rejectionWarning { response.headers.add(.warning, warning) }
             if !options.product.isEmpty { response.headers.add(.server, options.product) }
             stack.respond(response, to: request)
             end(call, reason: "rejected with \(status)")

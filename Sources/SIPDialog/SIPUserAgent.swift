@@ -95,6 +95,9 @@ public final class SIPUserAgent: @unchecked Sendable {
         public let isIncoming: Bool
         /// The peer's SDP (or other body) from its INVITE or answer.
         public internal(set) var remoteBody: [UInt8] = []
+        /// A Warning header value (RFC 3261 §20.43) for the final response when
+        /// ``Options/admit`` rejects the call: why its offer was not acceptable (488).
+        public var rejectionWarning: String?
         var invite: SIPMessage
         var destination: SIPDestination
         var ack: SIPMessage?

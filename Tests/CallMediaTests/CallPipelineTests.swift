@@ -17,9 +17,62 @@ struct CallPipelineTests {
     @Test("the offer lists what the pipeline can encode and decode: a resampler opens every rate")
     func capabilities() throws {
         let all = try CallPipeline(text: wide, registry: registry).capabilities()
-        #expect(all.map(\.description) == ["speex/16000", "PCMU/8000", "PCMA/8000", "speex/8000", "speex/32000"])
+        #expect(all.map(\.description) == ["speex/16000", "PCMU/8000", "PCMA/8000", "speex/8000", "opus/48000/2", "G722/8000",
+                                           "GSM/8000", "speex/32000"])
         let eightOnly = try CallPipeline(text: narrow, registry: registry).capabilities()
-        #expect(eightOnly.map(\.description) == ["PCMU/8000", "PCMA/8000", "speex/8000"])
+        #expect(eightOnly.map(\.description) == ["PCMU/8000", "PCMA/8000", "speex/8000", "opus/48000/2", "GSM/8000"],
+                "Opus codes 8 kHz audio too; G.722 needs 16 kHz")
+    }
+
+    @Test("an offer with every codec and its telephone-events uses each payload type once")
+    func distinctPayloadTypes() throws {
+        var side = OfferAnswer(options: try CallPipeline(text: wide, registry: registry).mediaOptions(address: "127.0.0.1", port: 4_000),
+                               sessionID: 1)
+        let formats = side.makeOffer().media[0].formats
+        #expect(Set(formats).count == formats.count, "\(formats)")
+    }
+
+    @Test("the Opus fmtp describes this side's pipeline: the rates it captures and plays at, and FEC (RFC 7587 §7.1)")
+    func opusOfferParameters() throws {
+        let wideOpus = try CallPipeline(text: wide, registry: registry).capabilities().first { $0.encoding == "opus" }
+        #expect(wideOpus?.formatParameters == "maxplaybackrate=48000;sprop-maxcapturerate=48000;useinbandfec=1")
+        let narrowOpus = try CallPipeline(text: narrow.replacingOccurrences(of: "null-sink", with: "resample rate=16000 ! null-sink"),
+                                          registry: registry).capabilities().first { $0.encoding == "opus" }
+        #expect(narrowOpus?.formatParameters?.contains("sprop-maxcapturerate=8000") == true, "\(narrowOpus as Any)")
+    }
+
+    @Test("the peer's Opus fmtp and ptime tune the encoder (RFC 7587 §7.1); the decoder always uses FEC")
+    func opusTuning() throws {
+        func tuned(_ fmtp: String?, ptime: Int = 20) -> (encoder: [String: ParameterValue], decoder: [String: ParameterValue]) {
+            OpusParameters.tuning(NegotiatedAudio(codec: RTPMap(payloadType: 111, encoding: "opus", clockRate: 48_000, channels: 2),
+                                                  formatParameters: fmtp, telephoneEvent: nil, remoteAddress: "127.0.0.1",
+                                                  remotePort: 4_000, remoteRTCPPort: 4_001, direction: .sendrecv, packetTime: ptime,
+                                                  remoteHold: false))
+        }
+        let rich = tuned("maxplaybackrate=16000; sprop-maxcapturerate=16000; maxaveragebitrate=20000; stereo=1; useinbandfec=1; usedtx=1; cbr=1",
+                         ptime: 40)
+        #expect(rich.encoder["max-bandwidth"] == .string("wb"))
+        #expect(rich.encoder["bitrate"] == .int(20_000))
+        #expect(rich.encoder["mono"] == .bool(false))
+        #expect(rich.encoder["fec"] == .bool(true) && rich.encoder["dtx"] == .bool(true) && rich.encoder["vbr"] == .bool(false))
+        #expect(rich.encoder["frame-duration"] == .duration(.milliseconds(40)))
+        #expect(rich.decoder["fec"] == .bool(true))
+        let bare = tuned(nil, ptime: 30)
+        #expect(bare.encoder["mono"] == .bool(true), "stereo=0 is the default")
+        #expect(bare.encoder["fec"] == nil && bare.encoder["dtx"] == nil && bare.encoder["max-bandwidth"] == nil)
+        #expect(bare.encoder["frame-duration"] == .duration(.milliseconds(20)), "30 ms is no Opus frame size: the next shorter")
+        let pipeline = try CallPipeline(text: wide, registry: registry)
+        let negotiated = NegotiatedAudio(codec: RTPMap(payloadType: 111, encoding: "opus", clockRate: 48_000, channels: 2),
+                                         formatParameters: "maxplaybackrate=8000;useinbandfec=1", telephoneEvent: nil,
+                                         remoteAddress: "127.0.0.1", remotePort: 4_000, remoteRTCPPort: 4_001, direction: .sendrecv,
+                                         packetTime: 60, remoteHold: false)
+        let call = try pipeline.attach(negotiated, session: nil)
+        let encoder = try #require(call.graph.allNodes.compactMap { $0 as? EncoderBin }.first)
+        let decoder = try #require(call.graph.allNodes.compactMap { $0 as? DecoderBin }.first)
+        #expect(encoder.entry.encoder.type == "opus-encoder" && decoder.entry.decoder.type == "opus-decoder")
+        #expect(encoder.entry.encoder.parameters["frame-duration"] == .duration(.milliseconds(60)), "the peer's ptime")
+        #expect(encoder.entry.encoder.parameters["max-bandwidth"] == .string("nb"), "the peer's maxplaybackrate=8000")
+        #expect(decoder.entry.decoder.parameters["fec"] == .bool(true))
     }
 
     @Test("telephone-event is offered when the pipeline has a DTMF node")
@@ -34,7 +87,8 @@ struct CallPipelineTests {
             """, registry: registry)
         #expect(named.handlesDTMF)
         var side = OfferAnswer(options: named.mediaOptions(address: "127.0.0.1", port: 4_000), sessionID: 1)
-        #expect(side.makeOffer().media[0].formats == ["0", "8", "97", "101"])
+        #expect(side.makeOffer().media[0].formats == ["0", "8", "97", "96", "3", "101", "103"],
+                "PCMU, PCMA, speex/8000, opus, GSM, then telephone-event at 8 kHz and at Opus's 48 kHz")
     }
 
     @Test("attaching to a codec the pipeline cannot carry fails with the codec and the reason")

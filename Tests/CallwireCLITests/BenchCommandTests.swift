@@ -58,6 +58,24 @@ struct BenchCommandTests {
         #expect(counter.counts["rect"] == 1 + 6, "a background and one bar per node")
     }
 
+    @Test("the Opus, G.722 and GSM call paths run and show their codec rows", arguments: [
+        ("opus", ["opus-encoder", "opus-decoder"]), ("opus-16k", ["resample#1", "opus-encoder", "opus-decoder", "resample#2"]),
+        ("g722", ["g722-encoder", "g722-decoder"]), ("gsm", ["gsm-encoder", "gsm-decoder"]),
+    ])
+    func codecPaths(name: String, rows: [String]) async throws {
+        let path = repositoryRoot.appendingPathComponent("pipelines/bench/\(name).pipeline").path
+        let result = await callwire("bench", path, "--runs", "1", "--duration", "500ms", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let nodes = try #require(object?["nodes"] as? [[String: Any]])
+        for row in rows {
+            let node = try #require(nodes.first { $0["name"] as? String == row }, "no row for \(row) in \(nodes)")
+            let cost = try #require((node["microsecondsPerFrame"] as? [String: Double])?["median"])
+            #expect(cost > 0, "\(row) did work")
+        }
+        #expect(object?["framesPerRun"] as? Int == 25)
+    }
+
     @Test("bad arguments are usage errors that say what is wrong", arguments: [
         (["--runs", "0"], "--runs must be between 1 and 1000"),
         (["--duration", "soon"], "'soon' is not a duration"),

@@ -25,6 +25,18 @@ struct HelpAndInspectTests {
         ])
     }
 
+    @Test("nodes inspect describes the Opus, G.722 and GSM codecs: plugin, formats on the wire, parameters", arguments: [
+        ("opus-encoder", "plugin: opus", "opus/48000", "frame-duration"), ("opus-decoder", "plugin: opus", "opus/48000", "fec"),
+        ("g722-encoder", "plugin: g722", "G722/8000", "frame-duration"), ("g722-decoder", "plugin: g722", "G722/8000", "16000"),
+        ("gsm-encoder", "plugin: gsm", "GSM/8000", "frames-per-packet"), ("gsm-decoder", "plugin: gsm", "GSM/8000", "8000"),
+    ])
+    func inspectCodecs(name: String, plugin: String, wire: String, detail: String) async {
+        let result = await callwire("nodes", "inspect", name)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains(plugin) && result.stdout.contains(detail), "\(result.stdout)")
+        #expect(result.stdout.contains(wire) || result.stdout.contains(wire.replacingOccurrences(of: "/", with: " ")), "\(result.stdout)")
+    }
+
     @Test("inspect suggests a name for a typo")
     func inspectTypo() async {
         let result = await callwire("nodes", "inspect", "wav-recordr")
@@ -37,7 +49,8 @@ struct HelpAndInspectTests {
         let result = await callwire("nodes", "list")
         #expect(result.status == 0)
         for name in ["sine", "silence", "wav-player", "wav-recorder", "null-sink", "tee", "mixer", "gain",
-                     "level-meter", "pcmu-encoder", "pcmu-decoder", "pcma-encoder", "pcma-decoder"] {
+                     "level-meter", "pcmu-encoder", "pcmu-decoder", "pcma-encoder", "pcma-decoder", "opus-encoder", "opus-decoder",
+                     "g722-encoder", "g722-decoder", "gsm-encoder", "gsm-decoder"] {
             #expect(result.out.contains { $0.hasPrefix("  \(name) ") }, "\(name) listed")
         }
     }

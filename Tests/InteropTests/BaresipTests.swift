@@ -12,17 +12,15 @@ struct BaresipTests {
     static let sentence = "please leave a message after the tone"
 
     /// A baresip home: config from the template, an auto-answering account, and its audio source.
+    func makeBaresip(source: String, directory: URL) throws -> (home: BaresipHome, process: PeerProcess) {
+        let home = try BaresipHome(name: "baresip", directory: directory, source: source, accountParameters: "audio_codecs=PCMU,PCMA")
+        return (home, try PeerProcess(try tool("baresip", package: "baresip"), ["-f", directory.path], directory: directory))
+    }
+
+    /// The same, on ports the caller chose (the hold tests' shape).
     func makeBaresip(source: String, directory: URL, sipPort: Int, controlPort: Int) throws -> PeerProcess {
-        let template = try String(contentsOf: interopDirectory().appendingPathComponent("baresip/config"), encoding: .utf8)
-        let rtp = FreePort.next(pair: true, count: 40)
-        let config = template.replacingOccurrences(of: "SIP_PORT", with: String(sipPort))
-            .replacingOccurrences(of: "CTRL_PORT", with: String(controlPort))
-            .replacingOccurrences(of: "RTP_PORTS", with: "\(rtp)-\(rtp + 40)")
-            .replacingOccurrences(of: "SOURCE", with: source)
-            .replacingOccurrences(of: "DIR", with: directory.path)
-        try config.write(to: directory.appendingPathComponent("config"), atomically: true, encoding: .utf8)
-        try "<sip:bare@127.0.0.1:\(sipPort)>;regint=0;answermode=auto;audio_codecs=PCMU,PCMA\n"
-            .write(to: directory.appendingPathComponent("accounts"), atomically: true, encoding: .utf8)
+        _ = try BaresipHome(name: "baresip", directory: directory, source: source, accountParameters: "audio_codecs=PCMU,PCMA",
+                            sipPort: sipPort, controlPort: controlPort)
         return try PeerProcess(try tool("baresip", package: "baresip"), ["-f", directory.path], directory: directory)
     }
 
@@ -38,11 +36,10 @@ struct BaresipTests {
         let wide = directory.appendingPathComponent("prompt16.wav").path, prompt = directory.appendingPathComponent("prompt.wav").path
         #expect(try runTool("flite", package: "flite", ["-voice", "rms", "-t", Self.sentence, "-o", wide]) == 0)
         #expect(try runTool("sox", package: "sox", [wide, "-r", "8000", "-c", "1", "-b", "16", prompt, "pad", "0.5", "3"]) == 0)
-        let sipPort = FreePort.next(.udp)
-        let baresip = try makeBaresip(source: prompt, directory: directory, sipPort: sipPort, controlPort: FreePort.next(.tcp))
+        let (home, baresip) = try makeBaresip(source: prompt, directory: directory)
         defer { kill(baresip.process.processIdentifier, SIGKILL) }
         try await baresip.waitFor("baresip is ready")
-        let callwire = try PeerProcess(try callwirePath(), ["--to=sip:bare@127.0.0.1:\(sipPort)", "--no-audio", "--recognize",
+        let callwire = try PeerProcess(try callwirePath(), ["--to=sip:bare@127.0.0.1:\(home.sipPort)", "--no-audio", "--recognize",
                                                             "--duration=9", "--int-ip=127.0.0.1", "--port=0"])
         callwire.endInput()
         #expect(await callwire.finish(timeout: .seconds(30)) == 0, "\(callwire.text)")
@@ -55,16 +52,15 @@ struct BaresipTests {
         let directory = try scratch("baresip-listen")
         let silence = directory.appendingPathComponent("silence.wav").path
         #expect(try runTool("sox", package: "sox", ["-n", "-r", "8000", "-c", "1", "-b", "16", "-e", "signed-integer", silence, "trim", "0", "40"]) == 0)
-        let sipPort = FreePort.next(.udp), port = FreePort.next([.udp, .tcp])
+        let port = FreePort.next([.udp, .tcp])
         let callwire = try PeerProcess(try callwirePath(), ["--listen", "--textspeech", "--no-audio", "--auto-respond-after=0.2",
                                                             "--int-ip=127.0.0.1", "--port=\(port)"])
         defer { kill(callwire.process.processIdentifier, SIGKILL) }
-        let controlPort = FreePort.next(.tcp)
-        let baresip = try makeBaresip(source: silence, directory: directory, sipPort: sipPort, controlPort: controlPort)
+        let (home, baresip) = try makeBaresip(source: silence, directory: directory)
         defer { kill(baresip.process.processIdentifier, SIGKILL) }
         try await baresip.waitFor("baresip is ready")
-        try await Readiness.waitUntilListening(port: controlPort, tcp: true)
-        let control = try ControlConnection(port: controlPort)
+        try await Readiness.waitUntilListening(port: home.controlPort, tcp: true)
+        let control = try ControlConnection(port: home.controlPort)
         try control.send(command: "dial", params: "sip:alice@127.0.0.1:\(port)")
         do {
             try await callwire.waitFor("media: PCMU/8000")

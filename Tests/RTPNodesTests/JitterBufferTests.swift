@@ -54,4 +54,27 @@ struct JitterBufferTests {
         let fixedIndex = fixed.out.firstIndex(of: 1_120), adaptiveIndex = adaptive.out.firstIndex(of: 1_120)
         #expect(fixedIndex != nil && adaptiveIndex == fixedIndex.map { $0 + 1 })
     }
+
+    @Test("a gap whose next packet has arrived carries that packet (for in-band FEC); a gap with nothing after it does not")
+    func nextPacketAttached() throws {
+        var buffer = JitterBuffer(clockRate: 8_000, delay: 480, maximumDelay: 480, adaptive: false, defaultPacketDuration: 160)
+        var seen: [(sample: Int64, flags: Frame.Flags, bytes: [UInt8])] = []
+        // Packets 0, 160, then 480 and 640 (320 lost, 800 and 960 lost at the end).
+        for (sample, marker) in [(Int64(0), UInt8(10)), (160, 11), (480, 13), (640, 14)] {
+            [marker, marker].withUnsafeBytes { raw in
+                buffer.insert(Frame(baseAddress: raw.baseAddress!, byteCount: 2, sampleCount: 160,
+                                    timestamp: MediaTime(sample: sample, clockRate: 8_000)), sample: sample, now: 0)
+            }
+        }
+        for tick in Int64(0)..<12 {
+            try buffer.due(at: tick * 160) { frame in seen.append((frame.timestamp.sample, frame.flags, Array(frame.bytes))) }
+        }
+        let gap = try #require(seen.first { $0.sample == 320 })
+        #expect(gap.flags.contains(.missing) && gap.flags.contains(.nextPacketAttached))
+        #expect(gap.bytes == [13, 13], "the payload of the packet at 480")
+        #expect(seen.first { $0.sample == 480 }?.bytes == [13, 13], "which still plays in its own turn")
+        let tail = try #require(seen.first { $0.sample == 800 })
+        #expect(tail.flags.contains(.missing) && !tail.flags.contains(.nextPacketAttached) && tail.bytes.isEmpty)
+        #expect(buffer.counters.attached == 1)
+    }
 }

@@ -1,8 +1,11 @@
 import Flite
 import Foundation
 import G711
+import G722
+import GSM
 import MediaCore
 import MediaTesting
+import Opus
 @testable import Recognizer
 import Speex
 import SpeexDSP
@@ -12,7 +15,7 @@ import Testing
 @Suite("Speech recognition", .serialized)
 struct RecognitionTests {
     let registry = try! NodeRegistry(plugins: [FlitePlugin.self, SpeexPlugin.self, SpeexDSPPlugin.self, G711Plugin.self,
-                                               RecognizerPlugin.self])
+                                               OpusPlugin.self, G722Plugin.self, GSMPlugin.self, RecognizerPlugin.self])
 
     static let sentences = ["one two three four five", "hello world", "testing one two three",
                             "please call me back tomorrow", "the meeting starts at nine"]
@@ -49,6 +52,32 @@ struct RecognitionTests {
                 "tts voice=\(voice) text=\"\(sentence)\" ! resample rate=8000 ! pcmu-encoder ! pcmu-decoder ! recognizer")
             #expect(found.map(\.text) == [sentence], "\(voice)")
         }
+    }
+
+    @Test("Opus at 16 kHz: tts → 16 kHz → Opus → recognizer gets every word", arguments: sentences)
+    func opusWideband(sentence: String) throws {
+        let found = try recognize(
+            "tts voice=rms text=\"\(sentence)\" ! resample rate=16000 ! opus-encoder ! opus-decoder rate=16000 ! recognizer")
+        #expect(found.map(\.text) == [sentence])
+    }
+
+    @Test("Opus at 48 kHz: tts → 48 kHz → Opus → 48 kHz → 16 kHz → recognizer gets every word", arguments: sentences)
+    func opusFullband(sentence: String) throws {
+        let found = try recognize("tts voice=rms text=\"\(sentence)\" ! resample rate=48000 ! opus-encoder ! opus-decoder rate=48000"
+                                  + " ! resample rate=16000 ! recognizer")
+        #expect(found.map(\.text) == [sentence])
+    }
+
+    @Test("G.722: tts → 16 kHz → G.722 → recognizer gets every word", arguments: sentences)
+    func g722(sentence: String) throws {
+        let found = try recognize("tts voice=rms text=\"\(sentence)\" ! resample rate=16000 ! g722-encoder ! g722-decoder ! recognizer")
+        #expect(found.map(\.text) == [sentence])
+    }
+
+    @Test("GSM: tts → 8 kHz → GSM 06.10 → recognizer gets every word", arguments: sentences)
+    func gsm(sentence: String) throws {
+        let found = try recognize("tts voice=rms text=\"\(sentence)\" ! resample rate=8000 ! gsm-encoder ! gsm-decoder ! recognizer")
+        #expect(found.map(\.text) == [sentence])
     }
 
     @Test("utterances are cut at pauses and carry their media times")

@@ -9,6 +9,8 @@ import Glibc
 final class ChildProcess: @unchecked Sendable {
     let process = Process()
     private let output = Mutex("")
+    /// Set when the pipe reaches end of file: everything the program wrote has been read.
+    private let drained = Atomic<Bool>(false)
 
     /// Starts `executable`; `input`, if given, is written to its standard input, which is then closed.
     init(_ executable: String, _ arguments: [String], directory: URL? = nil, input: String? = nil) throws {
@@ -22,7 +24,12 @@ final class ChildProcess: @unchecked Sendable {
         process.standardInput = input == nil ? FileHandle.nullDevice : stdin
         pipe.fileHandleForReading.readabilityHandler = { [self] handle in
             let data = handle.availableData
-            if !data.isEmpty { output.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                drained.store(true, ordering: .releasing)
+            } else {
+                output.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
         }
         try process.run()
         if let input {
@@ -52,6 +59,12 @@ final class ChildProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        // The exit can be seen before the last output is read (the reader runs on its own
+        // thread; on a loaded machine it lags): wait for end of file, so `text` is complete.
+        let drainDeadline = ContinuousClock.now + .seconds(10)
+        while !drained.load(ordering: .acquiring) && ContinuousClock.now < drainDeadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         return process.terminationStatus
     }
 

@@ -123,4 +123,52 @@ struct OfferAnswerTests {
             "\(error)".contains("G729/8000, which was not offered")
         }
     }
+
+    @Test("Opus: each side's fmtp describes itself — the answer writes this side's, and NegotiatedAudio keeps the peer's")
+    func opusParametersPerSide() throws {
+        let offer = try SessionDescription(parsing: """
+            v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n\
+            m=audio 5004 RTP/AVP 111 9 0\r\na=rtpmap:111 opus/48000/2\r\n\
+            a=fmtp:111 maxplaybackrate=16000;sprop-stereo=1;stereo=1\r\n
+            """)
+        var opus = CodecCapability.opus
+        opus.formatParameters = "maxplaybackrate=48000;useinbandfec=1"
+        var side = answerer(codecs: [opus, .g722, .pcmu])
+        let (answer, audio) = try side.makeAnswer(to: offer)
+        #expect(answer.media[0].formatParameters(for: 111) == "maxplaybackrate=48000;useinbandfec=1")
+        #expect(audio.codec == RTPMap(payloadType: 111, encoding: "opus", clockRate: 48_000, channels: 2))
+        #expect(audio.formatParameters == "maxplaybackrate=16000;sprop-stereo=1;stereo=1")
+        let parameters = FormatParameters(audio.formatParameters)
+        #expect(parameters.int("MaxPlaybackRate") == 16_000 && parameters.flag("stereo") && !parameters.flag("useinbandfec"))
+
+        var offerer = OfferAnswer(options: MediaOptions(codecs: [opus], address: "127.0.0.1", port: 4_000), sessionID: 7)
+        #expect(offerer.makeOffer().media[0].formatParameters(for: 96) == "maxplaybackrate=48000;useinbandfec=1")
+        let bare = try SessionDescription(parsing: """
+            v=0\r\no=- 9 9 IN IP4 127.0.0.2\r\ns=-\r\nc=IN IP4 127.0.0.2\r\nt=0 0\r\nm=audio 6000 RTP/AVP 96\r\n\
+            a=rtpmap:96 opus/48000/2\r\n
+            """)
+        #expect(try offerer.acceptAnswer(bare).formatParameters == nil, "an answer without fmtp means RFC 7587's defaults, not our own")
+    }
+
+    @Test("G.722 is static payload type 9 on an 8000 Hz clock (RFC 3551 §4.5.2), matched with or without an rtpmap")
+    func g722() throws {
+        #expect(CodecCapability.g722.rtpMap().attributeValue == "9 G722/8000")
+        let offer = try SessionDescription(parsing: """
+            v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 5004 RTP/AVP 9 3\r\n
+            """)
+        var side = answerer(codecs: [.gsm, .g722])
+        let (_, audio) = try side.makeAnswer(to: offer)
+        #expect(audio.codec == RTPMap(payloadType: 9, encoding: "G722", clockRate: 8_000))
+    }
+
+    @Test("fmtp lists: spaces and case forgiven, order kept, flags default to 0")
+    func formatParameterLists() {
+        let list = FormatParameters(" maxplaybackrate=16000 ;  useinbandfec=1;usedtx ; x=a=b")
+        #expect(list.entries.map(\.name) == ["maxplaybackrate", "useinbandfec", "usedtx", "x"])
+        #expect(list["USEINBANDFEC"] == "1" && list["usedtx"] == "" && list["x"] == "a=b" && list["stereo"] == nil)
+        #expect(list.flag("useinbandfec") && !list.flag("usedtx") && !list.flag("stereo"))
+        #expect(list.description == "maxplaybackrate=16000;useinbandfec=1;usedtx;x=a=b")
+        #expect(FormatParameters("0-16").entries.map(\.name) == ["0-16"])
+        #expect(FormatParameters(nil).entries.isEmpty)
+    }
 }

@@ -23,6 +23,8 @@ let benchmarks: @Sendable () -> Void = {
     let cases: [CodecCase] = [
         .speexEncoder(mode: .nb), .speexEncoder(mode: .wb), .speexDecoder(), .resample(from: 48_000, to: 8_000),
         .callPathNarrowband(),
+        .opusEncoder(rate: 16_000), .opusEncoder(rate: 48_000), .opusDecoder(rate: 16_000), .opusDecoder(rate: 48_000),
+        .g722Encoder(), .g722Decoder(), .gsmEncoder(), .gsmDecoder(),
     ]
     for codecCase in cases {
         Benchmark(codecCase.name, configuration: configuration) { benchmark in
