@@ -167,10 +167,6 @@ public final class UDPSocketPair: RTPSocketPair {
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
     }
 
-    /// Whether SwiftNIO has taken over both sockets: until then what is sent is dropped (what
-    /// arrives waits in the kernel). Tests that count every datagram wait for it.
-    public var isAttached: Bool { channels.withLock { $0.rtp != nil && $0.rtcp != nil } }
-
     public func close() {
         let open = channels.withLock { c -> [any Channel] in
             c.closed = true
