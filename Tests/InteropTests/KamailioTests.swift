@@ -11,8 +11,14 @@ struct KamailioTests {
         let config = directory.appendingPathComponent("kamailio.cfg")
         try template.replacingOccurrences(of: "MODULES", with: try kamailioModules())
             .replacingOccurrences(of: "PORT", with: String(port)).write(to: config, atomically: true, encoding: .utf8)
-        let kamailio = try PeerProcess(try tool("kamailio", package: "kamailio"),
-                                       ["-f", config.path, "-DD", "-E", "-w", directory.path, "-P", directory.appendingPathComponent("pid").path])
+        // Through a shell that waits for it: Foundation's Process learns that a child exited when
+        // a descriptor the child inherited reaches end of file, and Kamailio closes every inherited
+        // descriptor as it starts. Started directly, it looked exited at once; the blocking
+        // waitpid that followed jammed Foundation's monitor thread, no later child's exit was
+        // seen, and the test hung. The shell keeps the descriptor open for as long as Kamailio runs.
+        let kamailio = try PeerProcess("/bin/sh", ["-c", "\"$0\" \"$@\" & wait $!", try tool("kamailio", package: "kamailio"),
+                                                   "-f", config.path, "-DD", "-E", "-w", directory.path,
+                                                   "-P", directory.appendingPathComponent("pid").path])
         try await kamailio.waitFor("SO_RCVBUF is finally")
         try await Readiness.waitUntilListening(port: port)
         return kamailio
@@ -24,7 +30,8 @@ struct KamailioTests {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let port = FreePort.next(.udp)
         let kamailio = try await startKamailio(port: port, directory: directory)
-        defer { kill(kamailio.process.processIdentifier, SIGKILL) }
+        // Kamailio forks its workers; killing the main process alone left them running.
+        defer { kamailio.killGroup() }
         let callwire = try callwirePath()
         let domain = "--domain=localhost:\(port)"
         let alice = try PeerProcess(callwire, ["--listen", "--register", "--user=alice", domain, "--authuser=alice", "--authpass=wonderland",

@@ -11,6 +11,8 @@ public final class PeerProcess: @unchecked Sendable {
     public let process = Process()
     private let output = Mutex("")
     private let input = Pipe()
+    /// Set when the output pipe reaches end of file: everything the program wrote has been read.
+    private let drained = Atomic<Bool>(false)
 
     /// Starts `executable` with `arguments` (in `directory`), collecting stdout and stderr together.
     public init(_ executable: String, _ arguments: [String], directory: URL? = nil) throws {
@@ -23,7 +25,12 @@ public final class PeerProcess: @unchecked Sendable {
         process.standardInput = input
         pipe.fileHandleForReading.readabilityHandler = { [self] handle in
             let data = handle.availableData
-            if !data.isEmpty { output.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                drained.store(true, ordering: .releasing)
+            } else {
+                output.withLock { $0 += String(decoding: data, as: UTF8.self) }
+            }
         }
         try process.run()
     }
@@ -68,7 +75,19 @@ public final class PeerProcess: @unchecked Sendable {
         while process.isRunning && ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
+        // The exit can be seen before the last output is read (the reader runs on its own
+        // thread and lags on a loaded machine): wait for end of file, so `text` is complete.
+        let drainDeadline = ContinuousClock.now + .seconds(5)
+        while !drained.load(ordering: .acquiring) && ContinuousClock.now < drainDeadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
         return process.terminationStatus
+    }
+
+    /// SIGKILL to the program and everything it started: the child leads its own process group,
+    /// and a program that forks workers (Kamailio) would otherwise leave them running.
+    public func killGroup() {
+        kill(-process.processIdentifier, SIGKILL)
     }
 
     /// One SIGINT (ctrl-C), then the exit status.
