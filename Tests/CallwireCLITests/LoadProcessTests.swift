@@ -1,0 +1,81 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `callwire load` as a user runs it, against `callwire --listen --max-calls N` answering each
+/// call with a spoken prompt and DTMF keys: every call is checked by what it heard.
+@Suite("callwire load against callwire --listen (processes)", .serialized)
+struct LoadProcessTests {
+    /// The far end: an IVR that says "hello world" and sends the keys 4 2 on every call.
+    static let ivrPipeline = """
+        tts voice=rms text="hello world" keep-open=true ! resample ! @encoder ! @rtp-out name=tx
+        dtmf-injector digits=42 keep-open=true ! tx.events
+        @rtp-in ! jitter-buffer ! @decoder ! null-sink
+        """
+
+    /// Starts the IVR on a free port; the caller terminates it.
+    static func startIVR(maxCalls: Int) throws -> (Process, Int) {
+        let port = FreePort.next([.udp, .tcp])
+        let ivr = Process()
+        ivr.executableURL = try callwireExecutable()
+        ivr.arguments = ["--listen", "--max-calls", String(maxCalls), "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)",
+                         "-q", "--pipeline", ivrPipeline]
+        ivr.standardInput = FileHandle.nullDevice
+        ivr.standardOutput = FileHandle.nullDevice
+        try ivr.run()
+        try Readiness.waitUntilListeningSync(port: port)
+        return (ivr, port)
+    }
+
+    @Test("20 calls at 10/s, 10 at once, 3 s each: all answered, DTMF and speech checked, 20 report rows, plain progress lines")
+    func twentyCalls() throws {
+        let (ivr, port) = try Self.startIVR(maxCalls: 12)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let directory = try temporaryDirectory("load")
+        let report = directory.appendingPathComponent("calls.jsonl"), chart = directory.appendingPathComponent("load.svg")
+        let run = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "10", "--calls", "20",
+            "--concurrent", "10", "--duration", "3s", "--expect-dtmf", "42", "--expect-text", "hello world",
+            "--report", report.path, "--svg", chart.path, "--progress-interval", "1"])
+        #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
+        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 20)
+        for row in rows {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            #expect(object["outcome"] as? String == "passed", "\(row)")
+            #expect(object["dtmf"] as? String == "42", "\(row)")
+            #expect(object["status"] as? Int == 200)
+            #expect((object["setup_ms"] as? Double ?? 0) > 0)
+            #expect((object["mos"] as? Double ?? 0) > 4, "\(row)")
+            #expect((object["packets_received"] as? Int ?? 0) > 100, "about 150 packets in 3 s: \(row)")
+        }
+        #expect(run.out.contains("20 call(s)") && run.out.contains("20 passed, 0 failed"), "\(run.out.suffix(2000))")
+        #expect(run.out.contains("checks failed: none"))
+        let svg = try String(contentsOf: chart, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "fill=\"#4a7ab7\"/>").count >= 3, "a bar for each second calls were placed in")
+        // Not a terminal: plain status lines, never a carriage return or an escape sequence.
+        #expect(run.out.split(separator: "\n").filter { $0.contains("started ") && $0.contains("answered ") }.count >= 2)
+        #expect(!run.out.contains("\r") && !run.out.contains("\u{1B}"))
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+
+    @Test("on a pseudo-terminal the status line is rewritten in place (carriage return, erase line)")
+    func liveLineOnTerminal() throws {
+        let script = try requireTool("script")
+        let (ivr, port) = try Self.startIVR(maxCalls: 4)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let command = [try callwireExecutable().path, "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1",
+                       "--rate", "4", "--calls", "4", "--concurrent", "4", "--duration", "2s"].joined(separator: " ")
+        // script(1) runs the command on a new pseudo-terminal and copies what it writes.
+        let run = try runProcess(script, ["-q", "-e", "-c", command, "/dev/null"])
+        #expect(run.status == 0, "\(run.out.suffix(2000))")
+        let rewrites = run.out.components(separatedBy: "\r\u{1B}[K")
+        #expect(rewrites.count >= 3, "the line was rewritten several times: \(run.out.prefix(500).debugDescription)")
+        #expect(rewrites.dropFirst().allSatisfy { $0.contains("started ") })
+        #expect(run.out.contains("4 passed, 0 failed"))
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+}
