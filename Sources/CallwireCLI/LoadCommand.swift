@@ -53,8 +53,8 @@ struct LoadCommand: EnvironmentCommand {
     var pipeline: String?
     @Flag(name: .customLong("show-pipeline"), help: "Print the pipeline these options give each call and exit.")
     var showPipeline = false
-    @Option(help: "Offer only these codecs, in this order, e.g. PCMU,PCMA.")
-    var codecs = ""
+    @Option(help: "Offer only these codecs, in this order (G.711 by default; e.g. speex/16000,PCMU).")
+    var codecs = "PCMU,PCMA"
 
     @Option(name: .customLong("expect-dtmf"), help: "Check: the far end sends exactly these keys.")
     var expectDTMF: String?

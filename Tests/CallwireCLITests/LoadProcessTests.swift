@@ -6,9 +6,9 @@ import Testing
 /// call with a spoken prompt and DTMF keys: every call is checked by what it heard.
 @Suite("callwire load against callwire --listen (processes)", .serialized)
 struct LoadProcessTests {
-    /// The far end: an IVR that says "hello world" and sends the keys 4 2 on every call.
+    /// The far end: an IVR that says "one two three four five" and sends the keys 4 2 on every call.
     static let ivrPipeline = """
-        tts voice=rms text="hello world" keep-open=true ! resample ! @encoder ! @rtp-out name=tx
+        tts voice=rms text="one two three four five" keep-open=true ! resample ! @encoder ! @rtp-out name=tx
         dtmf-injector digits=42 keep-open=true ! tx.events
         @rtp-in ! jitter-buffer ! @decoder ! null-sink
         """
@@ -27,7 +27,7 @@ struct LoadProcessTests {
         return (ivr, port)
     }
 
-    @Test("20 calls at 10/s, 10 at once, 3 s each: all answered, DTMF and speech checked, 20 report rows, plain progress lines")
+    @Test("20 calls at 10/s, 10 at once, 3 s each: all answered with the IVR's DTMF checked, 20 report rows, an SVG, plain progress lines")
     func twentyCalls() throws {
         let (ivr, port) = try Self.startIVR(maxCalls: 12)
         defer { if ivr.isRunning { ivr.terminate() } }
@@ -35,7 +35,7 @@ struct LoadProcessTests {
         let report = directory.appendingPathComponent("calls.jsonl"), chart = directory.appendingPathComponent("load.svg")
         let run = try runProcess(try callwireExecutable().path, [
             "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "10", "--calls", "20",
-            "--concurrent", "10", "--duration", "3s", "--expect-dtmf", "42", "--expect-text", "hello world",
+            "--concurrent", "10", "--duration", "3s", "--expect-dtmf", "42",
             "--report", report.path, "--svg", chart.path, "--progress-interval", "1"])
         #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
         let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
@@ -57,6 +57,35 @@ struct LoadProcessTests {
         // Not a terminal: plain status lines, never a carriage return or an escape sequence.
         #expect(run.out.split(separator: "\n").filter { $0.contains("started ") && $0.contains("answered ") }.count >= 2)
         #expect(!run.out.contains("\r") && !run.out.contains("\u{1B}"))
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+
+    @Test("the far end's prompt is recognized in every call and checked against --expect-text (WER ≤ 20 %)")
+    func speechChecked() throws {
+        let (ivr, port) = try Self.startIVR(maxCalls: 4)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let report = try temporaryDirectory("load-text").appendingPathComponent("calls.jsonl")
+        // One call at a time: each runs a speech recognizer, heavy in a debug build on a shared machine.
+        let run = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "10", "--calls", "3",
+            "--concurrent", "1", "--duration", "4s", "--expect-dtmf", "42", "--expect-text", "one two three four five",
+            "--max-wer", "20%", "--report", report.path])
+        #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
+        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 3)
+        for row in rows {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            #expect(object["outcome"] as? String == "passed", "\(row)")
+            #expect((object["heard"] as? String ?? "").contains("three four five"), "\(row)")
+            #expect((object["wer"] as? Double ?? 1) <= 0.2, "\(row)")
+        }
+        // A check that cannot hold fails every call, and the exit status says so.
+        let wrong = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--calls", "1", "--duration", "2s",
+            "--expect-dtmf", "99"])
+        #expect(wrong.status == 2)
+        #expect(wrong.out.contains("checks failed: dtmf 1"), "\(wrong.out.suffix(1500))")
         ivr.interrupt()
         ivr.waitUntilExit()
     }
