@@ -118,6 +118,7 @@ struct LoadRun {
             var next = began
             while !Task.isCancelled {
                 next = next + .nanoseconds(Int64(interval * 1e9))
+                if next < clock.now { next = clock.now + .nanoseconds(Int64(interval * 1e9)) }   // a stall: no burst of lines
                 do { try await Task.sleep(until: next, clock: clock) } catch { return }
                 let line = LoadSummary.statusLine(tally.snapshot, elapsed: (clock.now - began).secondsDouble, planned: planned)
                 if let statusLine = environment.statusLine { statusLine(line) } else { environment.out(line) }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TestSupport
 import Testing
 
@@ -90,6 +93,39 @@ struct LoadProcessTests {
         ivr.waitUntilExit()
     }
 
+    @Test("--metrics serves the running test's counters, and promtool check metrics accepts the live exposition")
+    func metricsWhileRunning() throws {
+        let promtool = try requireTool("promtool")
+        let (ivr, port) = try Self.startIVR(maxCalls: 4)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let metricsPort = FreePort.next([.tcp])
+        let load = Process()
+        load.executableURL = try callwireExecutable()
+        load.arguments = ["load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "4", "--calls", "4",
+                          "--concurrent", "4", "--duration", "3s", "--expect-dtmf", "42", "--metrics", "127.0.0.1:\(metricsPort)"]
+        load.standardOutput = FileHandle.nullDevice
+        load.standardInput = FileHandle.nullDevice
+        try load.run()
+        defer { if load.isRunning { load.terminate() } }
+        try Readiness.waitUntilListeningSync(port: metricsPort, tcp: true)
+        var exposition = ""
+        try Readiness.waitSync(for: "four calls answered in the metrics", timeout: .seconds(30), poll: .milliseconds(200)) {
+            exposition = Self.scrape(port: metricsPort) ?? ""
+            return exposition.contains("callwire_load_calls_answered_total 4\n")
+        }
+        #expect(exposition.contains("callwire_load_calls_started_total 4\n"))
+        #expect(exposition.contains("# TYPE callwire_load_setup_seconds histogram"))
+        #expect(exposition.contains("callwire_load_setup_seconds_count 4\n"))
+        let file = try temporaryDirectory("load-scrape").appendingPathComponent("scrape.txt")
+        try exposition.write(to: file, atomically: true, encoding: .utf8)
+        let checked = try runProcess("/bin/sh", ["-c", "\(promtool) check metrics < \(file.path)"])
+        #expect(checked.status == 0, "promtool: \(checked.out) \(checked.err)")
+        load.waitUntilExit()
+        #expect(load.terminationStatus == 0)
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+
     @Test("on a pseudo-terminal the status line is rewritten in place (carriage return, erase line)")
     func liveLineOnTerminal() throws {
         let script = try requireTool("script")
@@ -106,5 +142,32 @@ struct LoadProcessTests {
         #expect(run.out.contains("4 passed, 0 failed"))
         ivr.interrupt()
         ivr.waitUntilExit()
+    }
+
+    /// The body of `GET /metrics` on 127.0.0.1:`port` (HTTP/1.0: the server closes after it), or nil.
+    static func scrape(port: Int) -> String? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { return nil }
+        let request = Array("GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.0 200") || text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
+        return String(text[split.upperBound...])
     }
 }
