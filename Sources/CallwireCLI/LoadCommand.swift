@@ -14,20 +14,22 @@ struct LoadCommand: EnvironmentCommand {
         earlier when the far end hangs up. All calls live in this one process.
 
         A call passes when it is answered and every check given holds:
-          --expect-dtmf 42          the far end sent exactly these keys (RFC 4733 or in-band)
-          --expect-text "hello"     the recognizer heard this, word error rate ≤ --max-wer
-          --min-mos 4.0             the E-model MOS estimate (ITU-T G.107) is at least this
-        The exit status is 0 when the failed calls are at most --max-failures (a count, or a \
-        percentage such as 1%), else 2.
+          --expect-dtmf 42       exactly these keys arrived (RFC 4733 or in-band)
+          --expect-text "hello"  recognized speech, word error rate <= --max-wer
+          --min-mos 4.0          the E-model MOS estimate (ITU-T G.107)
+        The exit status is 0 when the failed calls are at most --max-failures (a count, \
+        or a percentage such as 1%), else 2.
 
-        The far end can be another callwire, for example an IVR that speaks and sends DTMF:
+        The far end can be another callwire, e.g. an IVR that speaks and sends DTMF:
 
-          callwire --listen --port 5070 --max-calls 60 --auto-respond-after 0 --pipeline \\
-            'tts voice=rms text="hello world" keep-open=true ! resample ! @encoder ! @rtp-out name=tx
-             dtmf-injector digits=42 keep-open=true ! tx.events
-             @rtp-in ! jitter-buffer ! @decoder ! null-sink'
-          callwire load --to sip:ivr@127.0.0.1:5070 --rate 20 --calls 200 --concurrent 50 \\
-            --duration 10s --expect-text "hello world" --expect-dtmf 42 --report calls.csv
+          callwire --listen --port 5070 --max-calls 60 --auto-respond-after 0 \\
+            --pipeline 'tts voice=rms text="one two three" keep-open=true
+                ! resample ! @encoder ! @rtp-out name=tx
+              dtmf-injector digits=42 keep-open=true ! tx.events
+              @rtp-in ! jitter-buffer ! @decoder ! null-sink'
+          callwire load --to sip:ivr@127.0.0.1:5070 --rate 20 --calls 200 \\
+            --concurrent 50 --duration 10s --expect-dtmf 42 \\
+            --expect-text "one two three" --report calls.csv
 
         Per call it measures setup time (INVITE → 2xx), post-dial delay (INVITE → first 18x), \
         RTP loss, jitter, round trip from RTCP, late media frames, and an R-factor and MOS. On a \
