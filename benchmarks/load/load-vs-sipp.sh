@@ -20,6 +20,7 @@ CALLWIRE=${CALLWIRE:-.build/release/callwire}
 HOLD=${HOLD:-60}
 RATE=${RATE:-50}
 TICK=$(getconf CLK_TCK)
+SCENARIO=$(cd "$(dirname "$0")" && pwd)/uac-rtp-stream.xml
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
@@ -45,7 +46,7 @@ for C in ${@:-100 200 300 400 500}; do
     sleep $(( C / RATE + HOLD / 2 ))
     FULL=$(rss $LISTENER)
     LOADCPU_BEFORE_EXIT=0
-    while kill -0 $LOAD 2> /dev/null; do LOADCPU_BEFORE_EXIT=$(cpu $LOAD); sleep 0.5; done
+    while kill -0 $LOAD 2> /dev/null; do LOADCPU_BEFORE_EXIT=$(cpu $LOAD 2> /dev/null || echo "$LOADCPU_BEFORE_EXIT"); sleep 0.5; done
     wait $LOAD || true
     LISTENCPU=$(cpu $LISTENER)
     kill -INT $LISTENER; wait $LISTENER || true
@@ -61,22 +62,22 @@ for C in ${@:-100 200 300 400 500}; do
     # SIPp, same shape: C calls at RATE/s held HOLD s, PCMU both ways (uas echoes).
     P=$(freeport)
     sox -n -r 8000 -c 1 -t ul "$WORK/tone.ul" synth 10 sine 440 vol 0.25
-    sipp -sn uas -i 127.0.0.1 -p "$P" -rtp_echo -mp "$(freeport)" -bg -trace_err -error_file "$WORK/uas.err" > /dev/null 2>&1 || true
+    sipp -sn uas -i 127.0.0.1 -p "$P" -rtp_echo -mp "$(freeport)" -max_socket $((C * 4 + 100)) > "$WORK/uas.out" 2>&1 &
+    UAS=$!
     sleep 1
-    UAS=$(pgrep -n -f "sipp -sn uas -i 127.0.0.1 -p $P")
-    ( cd "$WORK" && sipp 127.0.0.1:"$P" -sf "$(dirname "$0")/uac-rtp-stream.xml" -i 127.0.0.1 -p "$(freeport)" \
-        -key hold "$((HOLD * 1000))" -key audio "$WORK/tone.ul" -r "$RATE" -m "$C" -l "$C" -mp "$(freeport)" \
-        -max_socket $((C * 4 + 100)) -timeout "$((HOLD + C / RATE + 60))" > "$WORK/sipp.out" 2>&1 ) &
-    UAC_SHELL=$!
-    sleep 1
-    UAC=$(pgrep -n -f "sipp 127.0.0.1:$P")
+    ( cd "$WORK" && exec sipp 127.0.0.1:"$P" -sf "$SCENARIO" -i 127.0.0.1 -p "$(freeport)" \
+        -d "$((HOLD * 1000))" -r "$RATE" -m "$C" -l "$C" -mp "$(freeport)" -max_socket $((C * 4 + 100)) \
+        -timeout "$((HOLD + C / RATE + 60))" > "$WORK/sipp.out" 2>&1 ) &
+    UAC=$!
     UACCPU=0
-    while kill -0 "$UAC" 2> /dev/null; do UACCPU=$(cpu "$UAC"); sleep 0.5; done
-    wait $UAC_SHELL || true
+    while kill -0 "$UAC" 2> /dev/null; do UACCPU=$(cpu "$UAC" 2> /dev/null || echo "$UACCPU"); sleep 0.5; done
+    wait "$UAC" || true
     UASCPU=$(cpu "$UAS")
     kill "$UAS" 2> /dev/null || true
+    wait "$UAS" 2> /dev/null || true
+    OK=$(sed -n 's/.*Successful call *| *[0-9]* *| *\([0-9]*\).*/\1/p' "$WORK/sipp.out" | tail -1)
     CPU=$(awk -v a="$UACCPU" -v b="$UASCPU" 'BEGIN { printf "%.1f", a + b }')
     PER_SIPP=$(awk -v cpu="$CPU" -v c="$C" -v h="$HOLD" 'BEGIN { printf "%.3f", cpu / (c * h / 60) }')
-    printf '%-8s %-10s %-8s %-8s %-10s %-12s %-12s %s\n' sipp "$C" - - - "$CPU" "$PER_SIPP" -
+    printf '%-8s %-10s %-8s %-8s %-10s %-12s %-12s %s\n' sipp "$C" - - "${OK:-?}/$C" "$CPU" "$PER_SIPP" -
     awk -v a="$PER" -v b="$PER_SIPP" 'BEGIN { if (b > 0) printf "ratio callwire/sipp per call-minute: %.2f\n", a / b }'
 done
