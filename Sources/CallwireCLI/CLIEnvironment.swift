@@ -15,6 +15,9 @@ public struct CLIEnvironment: Sendable {
     public var out: @Sendable (String) -> Void
     /// Writes a line to standard error.
     public var err: @Sendable (String) -> Void
+    /// Rewrites the current line of a terminal in place (carriage return, erase line, text, no
+    /// newline), or nil when standard output is not a terminal: a live status line uses it.
+    public var statusLine: (@Sendable (String) -> Void)?
 
     /// Creates an environment.
     public init(registry: NodeRegistry, out: @escaping @Sendable (String) -> Void,
@@ -26,17 +29,30 @@ public struct CLIEnvironment: Sendable {
 
     /// An environment writing to the process's standard output and error, a line at a time.
     public static func standard(registry: NodeRegistry) -> CLIEnvironment {
-        CLIEnvironment(registry: registry,
-                       out: { writeLine($0, to: 1) },
-                       err: { writeLine($0, to: 2) })
+        let rewrite: @Sendable (String) -> Void = { writeText("\r\u{1B}[K" + $0, to: 1) }
+        return CLIEnvironment(registry: registry,
+                              out: { writeLine($0, to: 1) },
+                              err: { writeLine($0, to: 2) },
+                              statusLine: isatty(1) == 1 ? rewrite : nil)
+    }
+
+    /// Creates an environment whose status lines go to `statusLine` (a terminal's).
+    public init(registry: NodeRegistry, out: @escaping @Sendable (String) -> Void,
+                err: @escaping @Sendable (String) -> Void, statusLine: (@Sendable (String) -> Void)?) {
+        self.init(registry: registry, out: out, err: err)
+        self.statusLine = statusLine
     }
 }
 
 /// Writes `line` and a newline to a file descriptor with `write(2)`, unbuffered, so output
 /// interleaves correctly with child processes and survives a crash right after it.
 func writeLine(_ line: String, to descriptor: Int32) {
-    var bytes = Array(line.utf8)
-    bytes.append(0x0A)
+    writeText(line + "\n", to: descriptor)
+}
+
+/// Writes `text` as it is (no newline added) with `write(2)`.
+func writeText(_ text: String, to descriptor: Int32) {
+    let bytes = Array(text.utf8)
     var offset = 0
     while offset < bytes.count {
         let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }

@@ -77,7 +77,7 @@ struct RootCommand: ParsableCommand {
         commandName: "callwire",
         abstract: "A command-line SIP endpoint built on a media-pipeline framework.",
         version: CallwireVersion.string,
-        subcommands: [CallerCommand.self, ServerCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self,
+        subcommands: [CallerCommand.self, ServerCommand.self, LoadCommand.self, PipelineCommand.self, NodesCommand.self, BenchCommand.self,
                       DemoCommand.self, ScoreCommand.self, LadderCommand.self],
         defaultSubcommand: CallerCommand.self)
 }
@@ -106,7 +106,7 @@ struct CallerCommand: EnvironmentCommand {
 
         ctrl-C hangs up, unregisters and finalizes recordings; a second ctrl-C exits at once.
 
-        Other commands: callwire server | pipeline run|check|show | nodes list|inspect | bench | demo | \
+        Other commands: callwire server | load | pipeline run|check|show | nodes list|inspect | bench | demo | \
         ladder (callwire help COMMAND).
         """)
 

@@ -13,7 +13,7 @@ public enum PrometheusText {
             out += "# HELP \(family.name) \(escapeHelp(family.help))\n"
             out += "# TYPE \(family.name) \(family.kind.rawValue)\n"
             for sample in family.samples {
-                out += family.name
+                out += family.name + sample.suffix
                 if !sample.labels.isEmpty {
                     out += "{" + sample.labels.map { "\($0.name)=\"\(escapeLabel($0.value))\"" }.joined(separator: ",") + "}"
                 }
@@ -38,7 +38,8 @@ public enum PrometheusText {
         return nil
     }
 
-    static func format(_ value: Double) -> String {
+    /// A sample value as the format writes it (`NaN`, `+Inf`, integers without a fraction).
+    public static func format(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }

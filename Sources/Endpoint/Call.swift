@@ -65,6 +65,11 @@ public final class Call: @unchecked Sendable {
     var continuesJob = false
     /// Who follows this call's events on the loop (a transfer reporting its progress).
     var watchers: [@Sendable (CallEvent) -> Void] = []
+    /// When the call began, on the monotonic clock.
+    let began = ContinuousClock.now
+    /// Milestones so far (``timeline``).
+    var milestones = CallTimeline()
+    var answeredAt: ContinuousClock.Instant?
 
     init(id: String, number: Int, direction: Direction, peer: String, endpoint: Endpoint, sip: SIPUserAgent.Call,
          media: CallMediaSession) {
@@ -94,6 +99,18 @@ public final class Call: @unchecked Sendable {
         get async {
             (try? await endpoint.eventLoop.submit { [self] in media.statistics }.get())
                 ?? CallStatistics(received: 0, lost: 0, jitterMilliseconds: 0, lateFrames: 0)
+        }
+    }
+
+    /// Its signalling milestones so far: post-dial delay, setup time, failure.
+    public var timeline: CallTimeline {
+        get async {
+            (try? await endpoint.eventLoop.submit { [self] () -> CallTimeline in
+                var timeline = milestones
+                timeline.failureStatus = failure?.status
+                timeline.failureReason = failure?.reason
+                return timeline
+            }.get()) ?? CallTimeline()
         }
     }
 
@@ -140,6 +157,20 @@ public final class Call: @unchecked Sendable {
     }
 
     func reportState(_ state: CallState) {
+        switch state {
+        case .ringing, .early:
+            if milestones.postDialDelay == nil && milestones.setup == nil { milestones.postDialDelay = ContinuousClock.now - began }
+        case .active:
+            if milestones.setup == nil {
+                let now = ContinuousClock.now
+                milestones.setup = now - began
+                answeredAt = now
+            }
+        case .closed:
+            if let answeredAt { milestones.connected = ContinuousClock.now - answeredAt }
+        default:
+            break
+        }
         var hold: String?
         if case .held(let side) = state { hold = side.description }
         endpoint.report(.callState(call: id, state: state.description, hold: hold))

@@ -34,6 +34,16 @@ struct JitterBufferTests {
         #expect(counters.late == 0 && counters.concealed == out.count - 6)
     }
 
+    @Test("a loss that is the only gap waiting is still one concealed frame: its spacing is not taken as the packet duration")
+    func lossAsOnlyGapWaiting() throws {
+        // Packets 0 and 320 wait together (160 is lost) before anything plays: the only spacing
+        // in the buffer is two packets. Every 160 samples must still come out, the gap concealed.
+        let arrivals: [(Int64, Int64)] = [(0, 0), (320, 1), (480, 4), (800, 5), (960, 6), (1120, 7)]
+        let (out, counters) = try play(arrivals, ticks: 12)
+        #expect(Array(out.prefix(8)) == [0, nil, 320, 480, nil, 800, 960, 1120])
+        #expect(counters.concealed >= 2 && counters.played == 6)
+    }
+
     @Test("a lost packet becomes one concealment frame in its place; a duplicate is dropped")
     func lossAndDuplicates() throws {
         let arrivals: [(Int64, Int64)] = [(0, 0), (160, 1), (160, 1), (480, 3), (640, 4)]

@@ -1,0 +1,174 @@
+import CallwireMetrics
+import Endpoint
+import Foundation
+import SIPCore
+import SIPTransport
+
+/// `callwire load`'s command line, checked and turned into what the run needs.
+struct LoadSettings: Sendable {
+    /// The endpoint's options: the target, network and SIP options, the call pipeline, the
+    /// duration (the endpoint hangs each answered call up after it).
+    var options: CallerOptions
+    var to: NameAddress
+    var uri: SIPURI?
+    var rate: Double
+    var calls: Int
+    var concurrent: Int
+    var showPipeline: Bool
+    var expectDTMF: String?
+    var expectText: String?
+    /// As a fraction (0.25).
+    var maxWER: Double
+    var minMOS: Double?
+    var maxFailures: FailureLimit
+    var report: String?
+    var svg: String?
+    var progressInterval: Double
+    var metrics: (host: String, port: Int)?
+    var verbose: Bool
+
+    /// How many failed calls still exit 0.
+    enum FailureLimit: Sendable, Equatable {
+        case count(Int)
+        case percent(Double)
+
+        /// Whether `failed` of `total` calls is within the limit.
+        func allows(_ failed: Int, of total: Int) -> Bool {
+            switch self {
+            case .count(let limit): failed <= limit
+            case .percent(let share): Double(failed) <= share / 100 * Double(total) + 1e-9
+            }
+        }
+    }
+
+    init(_ command: LoadCommand) throws(CommandFailure) {
+        func usage(_ text: String) -> CommandFailure { CommandFailure.error(text, status: ExitStatus.usage) }
+        guard let address = try? NameAddress.parse(command.to), command.to.contains(":") else {
+            throw usage("--to '\(command.to)' is not a SIP address: give a scheme, e.g. sip:ivr@127.0.0.1:5070")
+        }
+        to = address
+        if let text = command.uri {
+            guard let parsed = try? SIPURI.parse(text) else { throw usage("--uri '\(text)' is not a SIP URI such as sip:ivr@example.com") }
+            uri = parsed
+        }
+        guard command.rate > 0, command.rate.isFinite else { throw usage("--rate must be more than 0 calls per second, got \(command.rate)") }
+        guard command.calls >= 1 else { throw usage("--calls must be at least 1, got \(command.calls)") }
+        guard command.concurrent >= 1 else { throw usage("--concurrent must be at least 1, got \(command.concurrent)") }
+        guard let seconds = Self.seconds(command.duration), seconds > 0 else {
+            throw usage("--duration must be a time such as 10s, 500ms or 2m, got '\(command.duration)'")
+        }
+        guard let wer = Self.fraction(command.maxWER), wer >= 0 else {
+            throw usage("--max-wer must be a fraction (0.25) or a percentage (25%), got '\(command.maxWER)'")
+        }
+        maxWER = wer
+        if let mos = command.minMOS, !(1...4.5).contains(mos) { throw usage("--min-mos must be 1…4.5, got \(mos)") }
+        minMOS = command.minMOS
+        let limit = command.maxFailures.trimmingCharacters(in: .whitespaces)
+        if limit.hasSuffix("%"), let share = Double(limit.dropLast()), (0...100).contains(share) {
+            maxFailures = .percent(share)
+        } else if let count = Int(limit), count >= 0 {
+            maxFailures = .count(count)
+        } else {
+            throw usage("--max-failures must be a count (3) or a percentage (1%), got '\(command.maxFailures)'")
+        }
+        if let digits = command.expectDTMF {
+            guard !digits.isEmpty, digits.allSatisfy({ "0123456789*#ABCDabcd".contains($0) }) else {
+                throw usage("--expect-dtmf takes keys 0-9 * # A-D, got '\(digits)'")
+            }
+            expectDTMF = digits.uppercased()
+        }
+        if let text = command.expectText, text.split(separator: " ").isEmpty { throw usage("--expect-text needs at least one word") }
+        expectText = command.expectText
+        guard command.progressInterval > 0 else { throw usage("--progress-interval must be more than 0 seconds") }
+        progressInterval = command.progressInterval
+        if let text = command.metrics {
+            guard let parsed = MetricsServer.parseAddress(text) else { throw usage("--metrics must be HOST:PORT, got '\(text)'") }
+            metrics = parsed
+        }
+        report = command.report
+        svg = command.svg
+        rate = command.rate
+        calls = command.calls
+        concurrent = command.concurrent
+        showPipeline = command.showPipeline
+        verbose = command.verbose
+
+        var options = CallerOptions()
+        let n = command.network
+        options.quiet = !command.verbose
+        options.verbose = false
+        options.intIP = n.intIP
+        options.extIP = n.extIP
+        guard let kind = SIPTransportKind(token: n.transport.lowercased()) else {
+            throw usage("--transport: unknown transport '\(n.transport)' (use udp, tcp or tls)")
+        }
+        options.transports = [kind]
+        options.port = n.port
+        options.proxy = n.proxy
+        options.user = n.user
+        options.domain = n.domain
+        options.authUser = n.authuser
+        options.authPass = n.authpass
+        options.userAgent = n.userAgent
+        options.nameserver = n.nameserver
+        options.tlsCA = n.tlsCA
+        options.to = address
+        options.uri = uri
+        options.audio = false
+        options.maxCalls = command.concurrent
+        options.autoRespond = 486   // a load generator takes no calls
+        options.duration = seconds
+        options.codecs = command.codecs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let source = command.pipeline {
+            if FileManager.default.fileExists(atPath: source) {
+                guard let text = try? String(contentsOfFile: source, encoding: .utf8) else {
+                    throw CommandFailure.error("cannot read the pipeline file \(source)")
+                }
+                options.pipeline = text
+                options.pipelineName = source
+            } else if source.contains("!") || source.contains("@") {
+                options.pipeline = source
+            } else {
+                throw CommandFailure.error("--pipeline: no such file \(source) (and it is not pipeline text)")
+            }
+        } else {
+            options.pipeline = Self.defaultPipeline(recognize: command.expectText != nil)
+            options.pipelineName = "<callwire load's default pipeline>"
+        }
+        self.options = options
+    }
+
+    /// Each call's pipeline when `--pipeline` is not given: speak a short prompt, then send
+    /// silence; decode what arrives, report DTMF keys, and recognize speech for `--expect-text`.
+    static func defaultPipeline(recognize: Bool) -> String {
+        var lines = [
+            "# callwire load: each call speaks a prompt, then sends silence until it is hung up",
+            "tts voice=kal text=\"this is a callwire load test call\" keep-open=true ! resample ! @encoder ! @rtp-out name=tx",
+            "# what the far end sends: decoded, its DTMF keys reported",
+            "@rtp-in name=rx ! jitter-buffer ! @decoder ! tee name=heard",
+            "heard. ! null-sink",
+            "rx.events ! dtmf-receiver name=digits",
+        ]
+        if recognize {
+            lines.append("# --expect-text: what the far end says, recognized")
+            lines.append("heard. ! resample ! recognizer name=asr")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// `10s`, `500ms`, `2m`, `1.5` (seconds).
+    static func seconds(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        for (suffix, scale) in [("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)] where t.hasSuffix(suffix) {
+            return Double(t.dropLast(suffix.count)).map { $0 * scale }
+        }
+        return Double(t)
+    }
+
+    /// `0.25` or `25%`.
+    static func fraction(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("%") { return Double(t.dropLast()).map { $0 / 100 } }
+        return Double(t)
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import TestSupport
+import Testing
+
+/// `callwire load` as a user runs it, against `callwire --listen --max-calls N` answering each
+/// call with a spoken prompt and DTMF keys: every call is checked by what it heard.
+@Suite("callwire load against callwire --listen (processes)", .serialized)
+struct LoadProcessTests {
+    /// The far end: an IVR that says "one two three four five" and sends the keys 4 2 on every call.
+    static let ivrPipeline = """
+        tts voice=rms text="one two three four five" keep-open=true ! resample ! @encoder ! @rtp-out name=tx
+        dtmf-injector digits=42 keep-open=true ! tx.events
+        @rtp-in ! jitter-buffer ! @decoder ! null-sink
+        """
+
+    /// Starts the IVR on a free port; the caller terminates it.
+    static func startIVR(maxCalls: Int) throws -> (Process, Int) {
+        let port = FreePort.next([.udp, .tcp])
+        let ivr = Process()
+        ivr.executableURL = try callwireExecutable()
+        ivr.arguments = ["--listen", "--max-calls", String(maxCalls), "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)",
+                         "-q", "--pipeline", ivrPipeline]
+        ivr.standardInput = FileHandle.nullDevice
+        ivr.standardOutput = FileHandle.nullDevice
+        try ivr.run()
+        try Readiness.waitUntilListeningSync(port: port)
+        return (ivr, port)
+    }
+
+    @Test("20 calls at 10/s, 10 at once, 3 s each: all answered with the IVR's DTMF checked, 20 report rows, an SVG, plain progress lines")
+    func twentyCalls() throws {
+        let (ivr, port) = try Self.startIVR(maxCalls: 12)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let directory = try temporaryDirectory("load")
+        let report = directory.appendingPathComponent("calls.jsonl"), chart = directory.appendingPathComponent("load.svg")
+        let run = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "10", "--calls", "20",
+            "--concurrent", "10", "--duration", "3s", "--expect-dtmf", "42",
+            "--report", report.path, "--svg", chart.path, "--progress-interval", "1"])
+        #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
+        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 20)
+        for row in rows {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            #expect(object["outcome"] as? String == "passed", "\(row)")
+            #expect(object["dtmf"] as? String == "42", "\(row)")
+            #expect(object["status"] as? Int == 200)
+            #expect((object["setup_ms"] as? Double ?? 0) > 0)
+            #expect((object["mos"] as? Double ?? 0) > 4, "\(row)")
+            #expect((object["packets_received"] as? Int ?? 0) > 100, "about 150 packets in 3 s: \(row)")
+        }
+        #expect(run.out.contains("20 call(s)") && run.out.contains("20 passed, 0 failed"), "\(run.out.suffix(2000))")
+        #expect(run.out.contains("checks failed: none"))
+        let svg = try String(contentsOf: chart, encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "fill=\"#4a7ab7\"/>").count >= 3, "a bar for each second calls were placed in")
+        // Not a terminal: plain status lines, never a carriage return or an escape sequence.
+        #expect(run.out.split(separator: "\n").filter { $0.contains("started ") && $0.contains("answered ") }.count >= 2)
+        #expect(!run.out.contains("\r") && !run.out.contains("\u{1B}"))
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+
+    @Test("the far end's prompt is recognized in every call and checked against --expect-text (WER ≤ 20 %)")
+    func speechChecked() throws {
+        let (ivr, port) = try Self.startIVR(maxCalls: 4)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let report = try temporaryDirectory("load-text").appendingPathComponent("calls.jsonl")
+        // One call at a time: each runs a speech recognizer, heavy in a debug build on a shared machine.
+        let run = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "10", "--calls", "3",
+            "--concurrent", "1", "--duration", "4s", "--expect-dtmf", "42", "--expect-text", "one two three four five",
+            "--max-wer", "20%", "--report", report.path])
+        #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
+        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 3)
+        for row in rows {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            #expect(object["outcome"] as? String == "passed", "\(row)")
+            #expect((object["heard"] as? String ?? "").contains("three four five"), "\(row)")
+            #expect((object["wer"] as? Double ?? 1) <= 0.2, "\(row)")
+        }
+        // A check that cannot hold fails every call, and the exit status says so.
+        let wrong = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--calls", "1", "--duration", "2s",
+            "--expect-dtmf", "99"])
+        #expect(wrong.status == 2)
+        #expect(wrong.out.contains("checks failed: dtmf 1"), "\(wrong.out.suffix(1500))")
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+
+    @Test("--metrics serves the running test's counters, and promtool check metrics accepts the live exposition")
+    func metricsWhileRunning() throws {
+        let promtool = try requireTool("promtool")
+        let (ivr, port) = try Self.startIVR(maxCalls: 4)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let metricsPort = FreePort.next([.tcp])
+        let load = Process()
+        load.executableURL = try callwireExecutable()
+        load.arguments = ["load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "4", "--calls", "4",
+                          "--concurrent", "4", "--duration", "3s", "--expect-dtmf", "42", "--metrics", "127.0.0.1:\(metricsPort)"]
+        load.standardOutput = FileHandle.nullDevice
+        load.standardInput = FileHandle.nullDevice
+        try load.run()
+        defer { if load.isRunning { load.terminate() } }
+        try Readiness.waitUntilListeningSync(port: metricsPort, tcp: true)
+        var exposition = ""
+        try Readiness.waitSync(for: "four calls answered in the metrics", timeout: .seconds(30), poll: .milliseconds(200)) {
+            exposition = Self.scrape(port: metricsPort) ?? ""
+            return exposition.contains("callwire_load_calls_answered_total 4\n")
+        }
+        #expect(exposition.contains("callwire_load_calls_started_total 4\n"))
+        #expect(exposition.contains("# TYPE callwire_load_setup_seconds histogram"))
+        #expect(exposition.contains("callwire_load_setup_seconds_count 4\n"))
+        let file = try temporaryDirectory("load-scrape").appendingPathComponent("scrape.txt")
+        try exposition.write(to: file, atomically: true, encoding: .utf8)
+        let checked = try runProcess("/bin/sh", ["-c", "\(promtool) check metrics < \(file.path)"])
+        #expect(checked.status == 0, "promtool: \(checked.out) \(checked.err)")
+        load.waitUntilExit()
+        #expect(load.terminationStatus == 0)
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+
+    @Test("on a pseudo-terminal the status line is rewritten in place (carriage return, erase line)")
+    func liveLineOnTerminal() throws {
+        let script = try requireTool("script")
+        let (ivr, port) = try Self.startIVR(maxCalls: 4)
+        defer { if ivr.isRunning { ivr.terminate() } }
+        let command = [try callwireExecutable().path, "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1",
+                       "--rate", "4", "--calls", "4", "--concurrent", "4", "--duration", "2s"].joined(separator: " ")
+        // script(1) runs the command on a new pseudo-terminal and copies what it writes.
+        let run = try runProcess(script, ["-q", "-e", "-c", command, "/dev/null"])
+        #expect(run.status == 0, "\(run.out.suffix(2000))")
+        let rewrites = run.out.components(separatedBy: "\r\u{1B}[K")
+        #expect(rewrites.count >= 3, "the line was rewritten several times: \(run.out.prefix(500).debugDescription)")
+        #expect(rewrites.dropFirst().allSatisfy { $0.contains("started ") })
+        #expect(run.out.contains("4 passed, 0 failed"))
+        ivr.interrupt()
+        ivr.waitUntilExit()
+    }
+
+    /// The body of `GET /metrics` on 127.0.0.1:`port` (HTTP/1.0: the server closes after it), or nil.
+    static func scrape(port: Int) -> String? {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
+        guard connected else { return nil }
+        let request = Array("GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        var response: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        let text = String(decoding: response, as: UTF8.self)
+        guard text.hasPrefix("HTTP/1.0 200") || text.hasPrefix("HTTP/1.1 200"), let split = text.range(of: "\r\n\r\n") else { return nil }
+        return String(text[split.upperBound...])
+    }
+}
