@@ -33,7 +33,8 @@ public struct Replaces: Sendable, Hashable, CustomStringConvertible {
         var to: String?, from: String?, early = false
         for part in parts.dropFirst() {
             let pair = part.split(separator: "=", maxSplits: 1).map(String.init)
-            switch pair[0].lowercased() {
+            guard let name = pair.first else { continue }   // an empty part (`a; ;b`)
+            switch name.lowercased() {
             case "to-tag" where pair.count == 2: to = pair[1]
             case "from-tag" where pair.count == 2: from = pair[1]
             case "early-only": early = true

@@ -1,5 +1,5 @@
 import NIOCore
-import SIPCore
+public import SIPCore
 
 /// Session timers as this agent applies them (RFC 4028, `--session-expires`).
 public struct SessionTimerPolicy: Sendable, Hashable {
@@ -37,11 +37,13 @@ public struct SessionTimer: Sendable, Hashable {
 extension SIPUserAgent {
     // MARK: Headers
 
-    /// `Session-Expires: 1800;refresher=uac` → (1800, "uac").
-    static func sessionExpires(_ message: SIPMessage) -> (interval: Int, refresher: String?)? {
+    /// `Session-Expires: 1800;refresher=uac` → (1800, "uac"); nil when absent or not a positive
+    /// number. Intervals beyond ``maximumInterval`` are taken as that.
+    public static func sessionExpires(_ message: SIPMessage) -> (interval: Int, refresher: String?)? {
         guard let value = message.headers[.sessionExpires] else { return nil }
         let parts = value.split(separator: ";").map { $0.trimmed }
-        guard let first = parts.first, let interval = Int(first), interval > 0 else { return nil }
+        guard let first = parts.first, let asked = Int(first), asked > 0 else { return nil }
+        let interval = min(asked, maximumInterval)
         let refresher = parts.dropFirst().lazy.compactMap { part -> String? in
             let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmed.lowercased() }
             return pair.count == 2 && pair[0] == "refresher" ? pair[1] : nil
@@ -49,10 +51,15 @@ extension SIPUserAgent {
         return (interval, refresher)
     }
 
-    /// `Min-SE: 90` → 90.
-    static func minimumSession(_ message: SIPMessage) -> Int? {
-        message.headers[.minSE].flatMap { Int($0.split(separator: ";").first?.trimmed ?? "") }
+    /// `Min-SE: 90` → 90, at most ``maximumInterval``.
+    public static func minimumSession(_ message: SIPMessage) -> Int? {
+        message.headers[.minSE].flatMap { Int($0.split(separator: ";").first?.trimmed ?? "") }.map { min($0, maximumInterval) }
     }
+
+    /// The largest interval taken from a peer: delta-seconds beyond 2³²−1 mean 2³²−1 (RFC 3261
+    /// §20.19's rule for Expires, applied to RFC 4028's delta-seconds), so timers in nanoseconds
+    /// cannot overflow whatever a peer writes.
+    public static let maximumInterval = Int(UInt32.max)
 
     /// Whether `message` says it supports (or requires) option tag `tag`.
     static func supports(_ message: SIPMessage, _ tag: String) -> Bool {
@@ -79,6 +86,12 @@ extension SIPUserAgent {
         guard options.sessionTimer.isEnabled else { return }
         if let allowed = try? response.allow, !allowed.isEmpty { call.peerAllowsUpdate = allowed.contains(.update) }
         guard let (interval, refresher) = Self.sessionExpires(response) else {
+            // A peer without session timers answers our refreshes without Session-Expires: we
+            // took the refresher role for it (§9), and keep refreshing at the same interval.
+            if let session = call.session, session.weRefresh, !session.peerSupports {
+                startSession(call, session)
+                return
+            }
             call.session = nil
             call.sessionTimer?.cancel()
             return
