@@ -9,7 +9,7 @@ struct ControlArguments: ParsableArguments {
             help: "What a REFER (transfer) from the far end gets: yes (call the target), no (603), ask (/accept or /decline).")
     var acceptTransfer = "yes"
     @Option(name: .customLong("session-expires"),
-            help: "RFC 4028 session interval asked for and granted at most, seconds (0: no session timers; else ≥ 90).")
+            help: "RFC 4028 session interval asked for and granted at most, seconds (0: no session timers; else 90 to 86400).")
     var sessionExpires = 1_800
     @Option(name: .customLong("100rel"),
             help: "Reliable provisional responses (RFC 3262): no, supported (PRACK when asked), required (Require: 100rel).")

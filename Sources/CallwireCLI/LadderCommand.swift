@@ -65,7 +65,8 @@ struct LadderCommand: EnvironmentCommand {
         guard object["event"] as? String == "sip_message", let call = object["call"] as? String,
               let direction = object["direction"] as? String, direction == "sent" || direction == "received",
               let method = object["method"] as? String, let cseq = object["cseq"] as? String, let local = object["local"] as? String,
-              let remote = object["remote"] as? String, let at = (object["at"] as? NSNumber)?.doubleValue else { return nil }
+              let remote = object["remote"] as? String, let at = (object["at"] as? NSNumber)?.doubleValue,
+              (0...1e9).contains(at) else { return nil }   // seconds into the run; anything else is not ours
         return SIPMessageRecord(call: call, sent: direction == "sent", method: method, status: (object["status"] as? NSNumber)?.intValue,
                                 reason: object["reason"] as? String, cseq: cseq, local: local, remote: remote,
                                 sdp: object["sdp"] as? String, note: object["note"] as? String, at: at)

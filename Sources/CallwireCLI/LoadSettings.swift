@@ -51,7 +51,9 @@ struct LoadSettings: Sendable {
             guard let parsed = try? SIPURI.parse(text) else { throw usage("--uri '\(text)' is not a SIP URI such as sip:ivr@example.com") }
             uri = parsed
         }
-        guard command.rate > 0, command.rate.isFinite else { throw usage("--rate must be more than 0 calls per second, got \(command.rate)") }
+        guard command.rate >= 0.001, command.rate <= 100_000 else {
+            throw usage("--rate must be 0.001 to 100000 calls per second, got \(command.rate)")
+        }
         guard command.calls >= 1 else { throw usage("--calls must be at least 1, got \(command.calls)") }
         guard command.concurrent >= 1 else { throw usage("--concurrent must be at least 1, got \(command.concurrent)") }
         guard let seconds = Self.seconds(command.duration), seconds > 0 else {

@@ -183,10 +183,12 @@ public struct CallerOptions: Sendable {
         if registerInterval < 0 { throw .usage("--register-interval must not be negative") }
         if transports.isEmpty { throw .usage("--transport needs at least one of udp, tcp, tls") }
         if maxCalls < 1 { throw .usage("--max-calls must be at least 1, got \(maxCalls)") }
-        if sessionExpires != 0 && sessionExpires < 90 {
-            throw .usage("--session-expires must be 0 (off) or at least 90 seconds (RFC 4028 §4), got \(sessionExpires)")
+        if sessionExpires != 0 && !(90...86_400).contains(sessionExpires) {
+            throw .usage("--session-expires must be 0 (off) or 90 to 86400 seconds (RFC 4028 §4), got \(sessionExpires)")
         }
         if keepAlive < 0 { throw .usage("--keepalive must not be negative, got \(keepAlive)") }
-        if optionsPing < 0 { throw .usage("--options-ping must not be negative, got \(optionsPing)") }
+        if !(0...86_400).contains(optionsPing) {
+            throw .usage("--options-ping must be 0 (off) to 86400 seconds, got \(optionsPing)")
+        }
     }
 }

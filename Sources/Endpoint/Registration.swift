@@ -137,6 +137,7 @@ final class Registration: @unchecked Sendable {
     private func refresh() {
         state.withLock { s in
             guard !s.closed else { return }
+            s.attempt?.cancel()   // one attempt at a time, each with this owner
             s.attempt = Task { [weak self] in _ = await self?.register() }
         }
     }
