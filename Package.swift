@@ -241,7 +241,7 @@ let package = Package(
                     dependencies: ["TestSupport", "Registrar", "SIPDialog", "SIPTransport", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "CallMedia", "MediaCore", "MediaTesting", "SIPCore",
                                    "SoundFile"],
                     swiftSettings: strict),
-        .testTarget(name: "CallwireMetricsTests", dependencies: ["CallwireMetrics", .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
+        .testTarget(name: "CallwireMetricsTests", dependencies: ["TestSupport", "CallwireMetrics", .product(name: "NIOPosix", package: "swift-nio")], swiftSettings: strict),
         .testTarget(name: "RegistrarTests",
                     dependencies: ["TestSupport", "Registrar", "Endpoint", "EndpointTesting", "CallwireCLI", "CallwireBuiltins", "MediaTesting", "SIPCore",
                                    "SIPDialog", "callwire", "SIPTransport", .product(name: "NIOPosix", package: "swift-nio"),

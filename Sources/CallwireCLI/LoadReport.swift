@@ -1,3 +1,4 @@
+import Endpoint
 import Foundation
 import Synchronization
 
@@ -61,23 +62,10 @@ final class LoadReportWriter: Sendable {
 
         var json: String {
             switch self {
-            case .text(let s):
-                var out = "\""
-                for scalar in s.unicodeScalars {
-                    switch scalar {
-                    case "\"": out += "\\\""
-                    case "\\": out += "\\\\"
-                    case "\n": out += "\\n"
-                    case "\r": out += "\\r"
-                    case "\t": out += "\\t"
-                    default:
-                        if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-                    }
-                }
-                return out + "\""
-            case .number(let n): return n.isFinite ? String(format: "%.3f", n) : "null"
-            case .integer(let n): return String(n)
-            case .none: return "null"
+            case .text(let s): return JSONValue.string(s).encoded
+            case .number(let n): return JSONValue.double(n).encoded
+            case .integer(let n): return JSONValue.int(n).encoded
+            case .none: return JSONValue.null.encoded
             }
         }
     }

@@ -116,11 +116,19 @@ extension CallerEvent {
     }
 }
 
-/// The few JSON values events need, encoded by hand (RFC 8259 §7 string escapes).
-enum JSONValue {
-    case string(String), int(Int), double(Double), null
+/// The few JSON values events and reports need, encoded by hand (RFC 8259 §7 string escapes).
+public enum JSONValue: Sendable {
+    /// A string, escaped.
+    case string(String)
+    /// An integer.
+    case int(Int)
+    /// A number with three decimals; `null` when not finite.
+    case double(Double)
+    /// `null`.
+    case null
 
-    var encoded: String {
+    /// The value as JSON text.
+    public var encoded: String {
         switch self {
         case .null: return "null"
         case .int(let value): return String(value)

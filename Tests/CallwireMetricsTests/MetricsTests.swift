@@ -1,5 +1,6 @@
 import Foundation
 import CallwireMetrics
+import TestSupport
 import Testing
 
 /// The Prometheus text exposition and its HTTP listener.
@@ -60,33 +61,6 @@ final class CountBox: @unchecked Sendable {
     func next() -> Int { lock.lock(); defer { lock.unlock() }; value += 1; return value }
 }
 
-/// A blocking HTTP/1.0 GET on 127.0.0.1.
-func httpGet(port: Int, path: String) throws -> (status: Int, body: String) {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw MetricsTestFailure("no socket") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = in_port_t(UInt16(port).bigEndian)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let connected = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-    }
-    guard connected else { throw MetricsTestFailure("cannot connect to 127.0.0.1:\(port)") }
-    let request = Array("GET \(path) HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-    _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
-    var response: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let count = recv(descriptor, &buffer, buffer.count, 0)
-        if count <= 0 { break }
-        response += buffer[0..<count]
-    }
-    let text = String(decoding: response, as: UTF8.self)
-    guard let statusText = text.split(separator: " ").dropFirst().first, let status = Int(statusText),
-          let split = text.range(of: "\r\n\r\n") else { throw MetricsTestFailure("not an HTTP response: \(text.prefix(200))") }
-    return (status, String(text[split.upperBound...]))
-}
 
 /// `promtool check metrics` (Debian `prometheus`) on `text`.
 func promtool(_ text: String) throws -> (status: Int32, output: String) {

@@ -1,27 +1,11 @@
 import Foundation
+import TestSupport
 import Synchronization
 import Testing
 
 struct InteropFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// The built `callwire` executable, beside the test bundle.
-func callwirePath() throws -> String {
-    let bundle = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-    let path = bundle.deletingLastPathComponent().appendingPathComponent("callwire").path
-    guard FileManager.default.isExecutableFile(atPath: path) else { throw InteropFailure("callwire is not built at \(path)") }
-    return path
-}
-
-/// A program from a Debian package, or a failure that says how to get it.
-func tool(_ name: String, package: String) throws -> String {
-    for directory in ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/sbin", "/bin"] {
-        let path = "\(directory)/\(name)"
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    throw InteropFailure("\(name) is not installed; run `make deps` (Debian package \(package))")
 }
 
 /// Kamailio's module folder, from the package's own file list (its multiarch path differs by

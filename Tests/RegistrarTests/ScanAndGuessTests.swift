@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Registrar
 import SIPCore
 import Testing
@@ -10,7 +11,7 @@ import Testing
 struct ScanAndGuessTests {
     /// Runs svwar against 127.0.0.1:`port` for extensions 95–105; the extensions it lists.
     func svwar(method: String, port: Int) async throws -> (found: Set<String>, output: String) {
-        let scan = try ChildProcess(try tool("svwar", package: "sipvicious"),
+        let scan = try PeerProcess(try tool("svwar", package: "sipvicious"),
                                     ["--force", "-m", method, "-e", "95-105", "-P", String(try freeUDPPort()), "-p", String(port), "127.0.0.1"])
         let status = await scan.finish(timeout: .seconds(90))
         let output = scan.text
@@ -125,8 +126,8 @@ struct ScanAndGuessTests {
         let logFile = directory.appendingPathComponent("server.log")
         try log.write(to: logFile, atomically: true, encoding: .utf8)
         let filter = repositoryRoot.appendingPathComponent("contrib/fail2ban/filter.d/callwire.conf").path
-        let regex = try ChildProcess(try tool("fail2ban-regex", package: "fail2ban"), [logFile.path, filter])
-        #expect(await regex.finish() == 0, "\(regex.text.suffix(2_000))")
+        let regex = try PeerProcess(try tool("fail2ban-regex", package: "fail2ban"), [logFile.path, filter])
+        #expect(await regex.finish(timeout: .seconds(120)) == 0, "\(regex.text.suffix(2_000))")
         #expect(regex.text.contains("Failregex: 1000 total"), "fail2ban-regex:\n\(regex.text.suffix(2_000))")
     }
 }

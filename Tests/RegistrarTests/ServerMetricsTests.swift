@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// `callwire server --metrics HOST:PORT`: Prometheus text that promtool (Debian `prometheus`)
@@ -34,7 +35,7 @@ struct ServerMetricsTests {
                          "callwire_server_workers 2", "# TYPE callwire_server_transactions gauge"] {
             #expect(scrape.body.contains(expected + "\n"), "\(expected) in:\n\(scrape.body)")
         }
-        let promtool = try ChildProcess(try tool("promtool", package: "prometheus"), ["check", "metrics"], input: scrape.body)
+        let promtool = try PeerProcess(try tool("promtool", package: "prometheus"), ["check", "metrics"], input: scrape.body)
         #expect(await promtool.finish() == 0, "promtool check metrics: \(promtool.text)")
         await server.interrupt()
     }

@@ -14,8 +14,9 @@ public final class PeerProcess: @unchecked Sendable {
     /// Set when the output pipe reaches end of file: everything the program wrote has been read.
     private let drained = Atomic<Bool>(false)
 
-    /// Starts `executable` with `arguments` (in `directory`), collecting stdout and stderr together.
-    public init(_ executable: String, _ arguments: [String], directory: URL? = nil) throws {
+    /// Starts `executable` with `arguments` (in `directory`), collecting stdout and stderr together;
+    /// `input`, if given, is written to its standard input, which is then closed.
+    public init(_ executable: String, _ arguments: [String], directory: URL? = nil, input text: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = directory }
@@ -33,6 +34,10 @@ public final class PeerProcess: @unchecked Sendable {
             }
         }
         try process.run()
+        if let text {
+            type(text, newline: false)
+            endInput()
+        }
     }
 
     /// Everything it printed so far.
@@ -63,7 +68,9 @@ public final class PeerProcess: @unchecked Sendable {
 
     /// Types a line on the program's stdin. A program that has exited takes nothing: the write
     /// fails (EPIPE) instead of trapping the test process, and the test's own checks say why.
-    public func type(_ line: String) { try? input.fileHandleForWriting.write(contentsOf: Data((line + "\n").utf8)) }
+    public func type(_ line: String, newline: Bool = true) {
+        try? input.fileHandleForWriting.write(contentsOf: Data((newline ? line + "\n" : line).utf8))
+    }
 
     /// Closes stdin.
     public func endInput() { try? input.fileHandleForWriting.close() }
@@ -91,6 +98,7 @@ public final class PeerProcess: @unchecked Sendable {
     }
 
     /// One SIGINT (ctrl-C), then the exit status.
+    @discardableResult
     public func interrupt() async -> Int32 {
         kill(process.processIdentifier, SIGINT)
         return await finish()
