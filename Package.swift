@@ -92,7 +92,8 @@ let package = Package(
         .target(name: "CDTLS", path: "Sources/CDTLS", linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
         .target(name: "SRTP", dependencies: ["CSRTP", "CDTLS"], swiftSettings: strict),
         .target(name: "RTPSession",
-                dependencies: ["RTP", "SRTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+                dependencies: ["RTP", "SRTP", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                               .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
                 swiftSettings: strict),
 
         // MARK: Media core (pure Swift, no I/O beyond the real-time clock thread)

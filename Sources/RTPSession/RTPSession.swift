@@ -1,3 +1,4 @@
+import struct NIOConcurrencyHelpers.NIOLockedValueBox
 public import NIOCore
 public import NIOPosix
 public import RTP
@@ -24,7 +25,11 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     public let sockets: any RTPSocketPair
     /// Whether RTP goes out (an atomic: the graph reads it for every frame).
     private let sending = Atomic<Bool>(true)
-    private let state: Mutex<State>
+    /// Behind a pthread mutex (NIOLock), not Synchronization's `Mutex`: the network thread and the
+    /// media pool contend for it every packet, and on Linux a contended `Mutex` is handed over by
+    /// the kernel (a priority-inheriting futex), which ThreadSanitizer cannot see — `make tsan`
+    /// reported the inbox as raced under load. NIOLock's pthread calls are intercepted.
+    private let state: NIOLockedValueBox<State>
     private let reportHandler = Mutex<ReportHandler?>(nil)
     private let epoch: NIODeadline
     private let unixEpochNanoseconds: Int64
@@ -70,7 +75,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         unixEpochNanoseconds = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
-        state = Mutex(State(schedule: RTCPSchedule(sessionBandwidth: sessionBandwidth, minimumInterval: minimumRTCPInterval)))
+        state = NIOLockedValueBox(State(schedule: RTCPSchedule(sessionBandwidth: sessionBandwidth, minimumInterval: minimumRTCPInterval)))
         sockets.start(rtp: { [weak self] bytes, from in self?.receiveRTP(bytes, from: from) },
                       rtcp: { [weak self] bytes, from in self?.receiveRTCP(bytes, from: from) })
         scheduleReport(initial: true)
@@ -96,7 +101,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     /// address (a re-INVITE moved the peer, RFC 3264 §8.3.1) drops the latched one: packets go
     /// to the new address, and the first packet from it latches again.
     public func setRemote(rtp: SocketAddress, rtcp: SocketAddress) {
-        state.withLock {
+        state.withLockedValue {
             if let previous = $0.remoteRTP, previous != rtp {
                 $0.latchedRTP = nil
                 $0.latchedRTCP = nil
@@ -113,7 +118,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     public var isSending: Bool { sending.load(ordering: .relaxed) }
 
     /// The address RTP goes to now (the latched one once the peer's packets have arrived).
-    public var remoteRTPAddress: SocketAddress? { state.withLock { $0.latchedRTP ?? $0.remoteRTP } }
+    public var remoteRTPAddress: SocketAddress? { state.withLockedValue { $0.latchedRTP ?? $0.remoteRTP } }
 
     /// Called with each report the peer sends about this side's stream.
     public func onReport(_ handler: @escaping @Sendable (RemoteReport) -> Void) {
@@ -122,11 +127,11 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     }
 
     /// The last report the peer sent about this side's stream.
-    public var latestReport: RemoteReport? { state.withLock { $0.latestReport } }
+    public var latestReport: RemoteReport? { state.withLockedValue { $0.latestReport } }
 
     /// What this side has measured about the stream it receives.
     public var reception: ReceptionSnapshot {
-        state.withLock {
+        state.withLockedValue {
             ReceptionSnapshot(received: Int($0.statistics.received), lost: Int($0.statistics.cumulativeLost),
                               jitter: $0.statistics.jitter / Double(clockRate), foreign: $0.foreign)
         }
@@ -140,7 +145,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
 
     public func send(rtp packet: UnsafeRawBufferPointer) {
         guard let header = try? RTPHeader(parsing: packet) else { return }
-        let target: SocketAddress? = state.withLock { s in
+        let target: SocketAddress? = state.withLockedValue { s in
             guard !s.closed, sending.load(ordering: .relaxed) else { return nil }
             s.localSSRC = header.ssrc
             s.packetsSent &+= 1
@@ -157,19 +162,19 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     // MARK: Receiving (RTPPacketSource)
 
     public func drain(_ body: (UnsafeRawBufferPointer, Int64) -> Void) {
-        let packets = state.withLock { s -> [(bytes: [UInt8], arrival: Int64)] in
+        let packets = state.withLockedValue { s -> [(bytes: [UInt8], arrival: Int64)] in
             defer { s.inbox.removeAll(keepingCapacity: true) }
             return s.inbox
         }
         for packet in packets { packet.bytes.withUnsafeBytes { body($0, packet.arrival) } }
     }
 
-    public var isClosed: Bool { state.withLock { $0.closed || $0.remoteLeft } }
+    public var isClosed: Bool { state.withLockedValue { $0.closed || $0.remoteLeft } }
 
     private func receiveRTP(_ bytes: [UInt8], from source: SocketAddress) {
         guard let header = try? bytes.withUnsafeBytes({ try RTPHeader(parsing: $0) }) else { return }
         let arrival = nanosecondsSinceStart
-        state.withLock { s in
+        state.withLockedValue { s in
             // Symmetric RTP: latch to the first valid source; others are strangers.
             if let latched = s.latchedRTP, latched != source {
                 s.foreign += 1
@@ -191,7 +196,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
         guard let packets = try? RTCPCompound.parse(bytes) else { return }
         let arrival = nanosecondsSinceStart
         var report: RemoteReport?
-        state.withLock { s in
+        state.withLockedValue { s in
             if s.latchedRTCP == nil { s.latchedRTCP = source }
             s.schedule.notePacket(size: bytes.count + 28)
             for packet in packets {
@@ -224,16 +229,16 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     }
 
     private func scheduleReport(initial: Bool) {
-        let seconds = state.withLock { s in
+        let seconds = state.withLockedValue { s in
             s.schedule.nextInterval(members: s.members, senders: s.sentSinceReport ? 1 : 0, weSent: s.sentSinceReport,
                                     initial: initial, random: Double.random(in: 0..<1, using: &s.random))
         }
         let timer = sockets.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
-            guard let self, !self.state.withLock({ $0.closed }) else { return }
+            guard let self, !self.state.withLockedValue({ $0.closed }) else { return }
             self.sendReport(goodbye: false)
             self.scheduleReport(initial: false)
         }
-        state.withLock { s in
+        state.withLockedValue { s in
             if s.closed { timer.cancel() } else { s.reportTimer = timer }
         }
     }
@@ -241,7 +246,7 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
     /// Builds and sends one compound RTCP packet: SR or RR, SDES CNAME, and BYE when leaving.
     private func sendReport(goodbye: Bool) {
         let now = nanosecondsSinceStart
-        let (compound, target): ([UInt8], SocketAddress?) = state.withLock { s in
+        let (compound, target): ([UInt8], SocketAddress?) = state.withLockedValue { s in
             let ssrc = s.localSSRC ?? 0
             var blocks: [ReportBlock] = []
             if let remote = s.remoteSSRC, s.statistics.received > 0 {
@@ -279,9 +284,9 @@ public final class RTPSession: RTPPacketSink, RTPPacketSource, @unchecked Sendab
 
     /// ``close()`` without waiting: the BYE is sent and the sockets are closing when it returns.
     public func closeSoon() {
-        guard !state.withLock({ $0.closed }) else { return }
+        guard !state.withLockedValue({ $0.closed }) else { return }
         sendReport(goodbye: true)
-        let timer = state.withLock { s -> Scheduled<Void>? in
+        let timer = state.withLockedValue { s -> Scheduled<Void>? in
             s.closed = true
             defer { s.reportTimer = nil }
             return s.reportTimer
