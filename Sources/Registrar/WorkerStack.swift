@@ -122,14 +122,7 @@ final class WorkerStack: @unchecked Sendable {
 
     /// A CANCEL for a pending INVITE this worker sent (RFC 3261 §9.1).
     func cancel(_ invite: SIPMessage, to destination: SIPDestination, handler: @escaping (ClientEvent) -> Void) {
-        guard let uri = invite.requestURI else { return }
-        var cancel = SIPMessage(method: .cancel, uri: uri)
-        if let via = invite.headers.values(.via).first { cancel.headers.add(.via, via) }
-        for name in [SIPHeaderName.maxForwards, .from, .to, .callID] {
-            if let value = invite.headers[name] { cancel.headers.add(name, value) }
-        }
-        if let cseq = try? invite.cseq { cancel.headers.add(.cseq, "\(cseq.sequence) CANCEL") }
-        for route in invite.headers.values(.route) { cancel.headers.add(.route, route) }
+        guard let cancel = SIPMessage.cancel(for: invite) else { return }
         startTransaction(cancel, to: destination, handler: handler)
     }
 

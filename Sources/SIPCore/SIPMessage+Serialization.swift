@@ -58,4 +58,18 @@ extension SIPMessage {
         }
         return response
     }
+
+    /// The CANCEL for a pending INVITE (RFC 3261 §9.1): the INVITE's Request-URI, top Via (same
+    /// branch), Max-Forwards, From, To, Call-ID, CSeq number and Route set. Nil for a response.
+    public static func cancel(for invite: SIPMessage) -> SIPMessage? {
+        guard let uri = invite.requestURI else { return nil }
+        var cancel = SIPMessage(method: .cancel, uri: uri)
+        if let via = invite.headers.values(.via).first { cancel.headers.add(.via, via) }
+        for name in [SIPHeaderName.maxForwards, .from, .to, .callID] {
+            if let value = invite.headers[name] { cancel.headers.add(name, value) }
+        }
+        if let cseq = try? invite.cseq { cancel.headers.add(.cseq, "\(cseq.sequence) CANCEL") }
+        for route in invite.headers.values(.route) { cancel.headers.add(.route, route) }
+        return cancel
+    }
 }

@@ -102,14 +102,7 @@ public final class SIPStack: @unchecked Sendable {
     /// Sends a CANCEL for a pending INVITE (RFC 3261 §9.1): the INVITE's Request-URI, Call-ID,
     /// From, To, CSeq number and top Via (same branch), in its own transaction.
     public func cancel(_ invite: SIPMessage, to destination: SIPDestination, handler: @escaping @Sendable (ClientEvent) -> Void) {
-        guard let uri = invite.requestURI else { return }
-        var cancel = SIPMessage(method: .cancel, uri: uri)
-        if let via = invite.headers.values(.via).first { cancel.headers.add(.via, via) }
-        for name in [SIPHeaderName.maxForwards, .from, .to, .callID] {
-            if let value = invite.headers[name] { cancel.headers.add(name, value) }
-        }
-        if let cseq = try? invite.cseq { cancel.headers.add(.cseq, "\(cseq.sequence) CANCEL") }
-        for route in invite.headers.values(.route) { cancel.headers.add(.route, route) }
+        guard let cancel = SIPMessage.cancel(for: invite) else { return }
         startTransaction(cancel, to: destination, handler: handler)
     }
 
