@@ -76,9 +76,15 @@ public final class VirtualNetwork: @unchecked Sendable {
     }
 
     /// Runs virtual time until `condition` holds (checked every `step`), at most `limit`.
+    ///
+    /// A condition usually reads events a caller has emitted, which reach the test through an
+    /// asynchronous stream: on a loaded machine they can trail the virtual clock, which runs as
+    /// fast as the loop does. So once `limit` is spent, the condition gets up to `grace` of real
+    /// time (the clock stopped) for what was already emitted to arrive.
     /// - Returns: whether it held.
     @discardableResult
-    public func run(until limit: Duration, step: Duration = .milliseconds(20), _ condition: () async -> Bool) async -> Bool {
+    public func run(until limit: Duration, step: Duration = .milliseconds(20), grace: Duration = .seconds(3),
+                    _ condition: () async -> Bool) async -> Bool {
         let total = Self.nanoseconds(limit), increment = max(Self.nanoseconds(step), 1)
         var done: Int64 = 0
         while done < total {
@@ -86,6 +92,11 @@ public final class VirtualNetwork: @unchecked Sendable {
             await loop.advanceTime(by: .nanoseconds(increment))
             done += increment
             await Task.yield()
+        }
+        let deadline = ContinuousClock.now + grace
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
         }
         return await condition()
     }

@@ -28,6 +28,8 @@ public final class LoopbackNetwork: Sendable {
     private let executor: (@Sendable (@escaping @Sendable () -> Void) -> Void)?
     /// Deliveries held while suspended (executor mode).
     private let held = Mutex<[@Sendable () -> Void]?>(nil)
+    /// The first word of each message sent since ``suspendDelivery()`` (nil: not suspended).
+    private let heldWords = Mutex<[String]?>(nil)
 
     /// Creates an empty network that delivers on its own serial queue.
     public init() {
@@ -104,6 +106,9 @@ public final class LoopbackNetwork: Sendable {
               flowAllows(from: "\(source.host):\(source.port)", to: to, kind: destination.kind) else { return false }
         if silent.withLock({ $0.contains(to) }) { return true }
         inFlight.add(1, ordering: .relaxed)
+        heldWords.withLock { words in
+            if words != nil { words?.append(String(decoding: bytes.prefix { $0 != 0x20 }.prefix(16), as: UTF8.self)) }
+        }
         let delivery: @Sendable () -> Void = { [self] in
             defer { inFlight.subtract(1, ordering: .relaxed) }
             guard let message = destination.kind.isReliable
@@ -127,14 +132,23 @@ public final class LoopbackNetwork: Sendable {
     /// Messages sent and not yet delivered.
     public var messagesInFlight: Int { inFlight.load(ordering: .relaxed) }
 
+    /// How many requests of `method` were sent since ``suspendDelivery()`` and wait for
+    /// ``resumeDelivery()`` — what a glare test waits for before it lets them cross. (Counting
+    /// everything in flight would also count a message sent before the suspension.)
+    public func requestsHeld(_ method: String) -> Int {
+        heldWords.withLock { $0?.filter { $0 == method }.count ?? 0 }
+    }
+
     /// Stops delivering: messages sent from now on wait until ``resumeDelivery()``, so messages
     /// sent from both sides "at once" really cross (glare tests). Calls must be balanced.
     public func suspendDelivery() {
+        heldWords.withLock { $0 = $0 ?? [] }
         if executor == nil { queue.suspend() } else { held.withLock { $0 = $0 ?? [] } }
     }
 
     /// Delivers what waited since ``suspendDelivery()``, in the order it was sent, and goes on.
     public func resumeDelivery() {
+        heldWords.withLock { $0 = nil }
         guard let executor else {
             queue.resume()
             return

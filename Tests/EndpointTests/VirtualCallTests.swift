@@ -100,7 +100,7 @@ struct VirtualCallTests {
         let bobCall = try await world.onlyCall(of: bob)
         world.net.sip.suspendDelivery()
         let aliceHold = Task { await call.hold() }, bobHold = Task { await bobCall.hold() }
-        try await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { world.net.sip.messagesInFlight >= 2 }
+        try await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { world.net.sip.requestsHeld("INVITE") >= 2 }
         world.net.sip.resumeDelivery()
         let retried = await world.net.run(until: .seconds(10)) { alice.events.contains { if case .response("INVITE", 491, _, _, _) = $0 { true } else { false } } }
         #expect(retried, "a 491 came back")
