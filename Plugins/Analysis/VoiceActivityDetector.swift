@@ -68,5 +68,5 @@ public final class VoiceActivityDetector: MediaNode {
 /// Analysis nodes.
 public enum AnalysisPlugin: MediaPlugin {
     public static let name = "analysis"
-    public static let nodeTypes: [any MediaNode.Type] = [VoiceActivityDetector.self]
+    public static let nodeTypes: [any MediaNode.Type] = [VoiceActivityDetector.self, ToneDetector.self]
 }

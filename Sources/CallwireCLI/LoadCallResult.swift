@@ -17,7 +17,7 @@ struct LoadCallResult: Sendable, Equatable {
 
     /// A check a call can fail, as `--report` and the summary name it.
     enum Check: String, Sendable, CaseIterable {
-        case answered, dtmf, text, mos
+        case answered, dtmf, text, tone, mos
     }
 
     /// 1, 2, … in the order calls were placed.
@@ -44,6 +44,8 @@ struct LoadCallResult: Sendable, Equatable {
     var mos: Double?
     /// DTMF keys received, in order.
     var digits = ""
+    /// Tones heard by the pipeline's `tone-detector`, in Hz, in order.
+    var tones: [Int] = []
     /// Recognized speech, the utterances joined by spaces.
     var heard = ""
     /// The word error rate of ``heard`` against `--expect-text`.
@@ -77,6 +79,7 @@ struct LoadCallResult: Sendable, Equatable {
             wordErrorRate = rate
             if rate > settings.maxWER + 1e-9 { failedChecks.append(.text) }
         }
+        if let expected = settings.expectTone, !tones.contains(expected) { failedChecks.append(.tone) }
         if let minimum = settings.minMOS, (mos ?? 0) < minimum { failedChecks.append(.mos) }
         outcome = failedChecks.isEmpty ? .passed : .failedCheck
     }

@@ -16,6 +16,7 @@ struct LoadCommand: EnvironmentCommand {
         A call passes when it is answered and every check given holds:
           --expect-dtmf 42       exactly these keys arrived (RFC 4733 or in-band)
           --expect-text "hello"  recognized speech, word error rate <= --max-wer
+          --expect-tone 1000     a steady tone at this frequency (Hz) lasting 200 ms
           --min-mos 4.0          the E-model MOS estimate (ITU-T G.107)
         The exit status is 0 when the failed calls are at most --max-failures (a count, \
         or a percentage such as 1%), else 2.
@@ -36,7 +37,9 @@ struct LoadCommand: EnvironmentCommand {
         terminal one status line is updated in place; otherwise a plain line is printed every \
         --progress-interval seconds. A summary table follows at the end. --report FILE writes one \
         row per call (CSV, or JSON lines when FILE ends in .jsonl or .json); --svg FILE charts the \
-        run; --metrics HOST:PORT serves Prometheus metrics while it runs.
+        run; --metrics HOST:PORT serves Prometheus metrics while it runs (and --metrics-linger \
+        seconds after it, for the last scrape). Several load processes scraped by one Prometheus \
+        add up with sum(callwire_load_calls_total).
         """)
 
     @Option(help: "Whom to call, e.g. sip:ivr@127.0.0.1:5070.")
@@ -64,6 +67,8 @@ struct LoadCommand: EnvironmentCommand {
     var expectText: String?
     @Option(name: .customLong("max-wer"), help: "Largest word error rate --expect-text allows: 0.25 or 25%.")
     var maxWER = "0.25"
+    @Option(name: .customLong("expect-tone"), help: "Check: the far end sends a steady tone at this frequency, in Hz (at least 200 ms).")
+    var expectTone: Int?
     @Option(name: .customLong("min-mos"), help: "Check: the call's estimated MOS is at least this (1…4.5).")
     var minMOS: Double?
     @Option(name: .customLong("max-failures"), help: "Failed calls allowed for exit status 0: a count or a percentage (1%).")
@@ -77,6 +82,9 @@ struct LoadCommand: EnvironmentCommand {
     var progressInterval = 5.0
     @Option(help: "Serve Prometheus metrics at HOST:PORT (GET /metrics) while running.")
     var metrics: String?
+    @Option(name: .customLong("metrics-linger"),
+            help: "Keep serving --metrics this many seconds after the last call, so a scraper reads the final counts.")
+    var metricsLinger = 0.0
 
     @OptionGroup(title: "Network and SIP") var network: LoadNetworkArguments
     @Flag(name: .shortAndLong, help: "Verbose: the endpoint's log lines on stderr.")

@@ -8,7 +8,7 @@ final class LoadReportWriter: Sendable {
     /// The columns, in order (CSV header and JSON keys).
     static let columns = ["call", "call_id", "start_s", "outcome", "status", "reason", "setup_ms", "post_dial_delay_ms",
                           "connected_s", "codec", "packets_received", "packets_lost", "loss_pct", "jitter_ms", "rtt_ms",
-                          "late_frames", "r_factor", "mos", "dtmf", "heard", "wer", "failed_checks"]
+                          "late_frames", "r_factor", "mos", "dtmf", "tones_hz", "heard", "wer", "failed_checks"]
 
     private let handle: Mutex<FileHandle>
     private let json: Bool
@@ -75,7 +75,8 @@ final class LoadReportWriter: Sendable {
         return [.integer(r.number), .text(r.callID), .number(r.startOffset), .text(r.outcome.rawValue), .integer(r.status), .text(r.reason),
                 number(r.setupMilliseconds), number(r.postDialDelayMilliseconds), number(r.connectedSeconds), .text(r.codec),
                 .integer(r.received), .integer(r.lost), .number(r.lossPercent), .number(r.jitterMilliseconds), number(r.roundTripMilliseconds),
-                .integer(r.lateFrames), number(r.rFactor), number(r.mos), .text(r.digits), .text(r.heard), number(r.wordErrorRate),
+                .integer(r.lateFrames), number(r.rFactor), number(r.mos), .text(r.digits),
+                .text(r.tones.map(String.init).joined(separator: " ")), .text(r.heard), number(r.wordErrorRate),
                 .text(r.failedChecks.map(\.rawValue).joined(separator: " "))]
     }
 }

@@ -88,11 +88,11 @@ struct LoadRun {
             environment.out(LoadSummary.statusLine(final, elapsed: elapsed, planned: settings.calls))
         }
         await interrupted.withLock({ $0 })?.value
-        await server?.close()
         await caller.close()
         await drain.value
         LoadSummary.table(final, elapsed: elapsed).forEach(environment.out)
         if let path = settings.report { environment.out("report: \(path) (\(final.finished) row(s))") }
+        var chartFailed = false
         if let path = settings.svg {
             let chart = LoadChart(seconds: final.seconds, title: "callwire load → \(settings.to.uri): \(final.started) calls, "
                                   + "\(final.passed) passed")
@@ -101,9 +101,18 @@ struct LoadRun {
                 environment.out("chart: \(path)")
             } catch {
                 environment.err("error: --svg: cannot write \(path): \(error)")
-                return ExitStatus.mediaError
+                chartFailed = true
             }
         }
+        if let server {
+            if settings.metricsLinger > 0, !stopping.withLock({ $0 }) {
+                environment.out("metrics: serving the final counts for \(String(format: "%g", settings.metricsLinger)) s more (ctrl-C ends it)")
+                let until = clock.now + .nanoseconds(Int64(settings.metricsLinger * 1e9))
+                while clock.now < until, !stopping.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(100)) }
+            }
+            await server.close()
+        }
+        if chartFailed { return ExitStatus.mediaError }
         let passed = settings.maxFailures.allows(final.failed, of: final.started) && final.started == settings.calls
         return passed ? ExitStatus.success : ExitStatus.callFailed
     }
@@ -150,6 +159,8 @@ struct LoadRun {
                 result.digits += digit
             case .recognized(let text, _, _):
                 heard.append(text)
+            case .tone(let frequency, _):
+                result.tones.append(frequency)
             case .ended(let reason):
                 result.reason = reason
             default:

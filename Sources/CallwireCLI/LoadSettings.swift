@@ -17,6 +17,8 @@ struct LoadSettings: Sendable {
     var showPipeline: Bool
     var expectDTMF: String?
     var expectText: String?
+    /// Hz.
+    var expectTone: Int?
     /// As a fraction (0.25).
     var maxWER: Double
     var minMOS: Double?
@@ -25,6 +27,8 @@ struct LoadSettings: Sendable {
     var svg: String?
     var progressInterval: Double
     var metrics: (host: String, port: Int)?
+    /// Seconds the metrics stay served after the run.
+    var metricsLinger: Double
     var verbose: Bool
 
     /// How many failed calls still exit 0.
@@ -81,12 +85,22 @@ struct LoadSettings: Sendable {
         }
         if let text = command.expectText, text.split(separator: " ").isEmpty { throw usage("--expect-text needs at least one word") }
         expectText = command.expectText
+        if let frequency = command.expectTone {
+            // G.711 carries 300–3400 Hz; a wideband codec more, which tone-detector checks against the call's rate.
+            guard (50...20_000).contains(frequency) else { throw usage("--expect-tone must be a frequency of 50 to 20000 Hz, got \(frequency)") }
+            expectTone = frequency
+        }
         guard command.progressInterval > 0 else { throw usage("--progress-interval must be more than 0 seconds") }
         progressInterval = command.progressInterval
         if let text = command.metrics {
             guard let parsed = MetricsServer.parseAddress(text) else { throw usage("--metrics must be HOST:PORT, got '\(text)'") }
             metrics = parsed
         }
+        guard command.metricsLinger >= 0, command.metricsLinger <= 3_600 else {
+            throw usage("--metrics-linger must be 0 to 3600 seconds, got \(command.metricsLinger)")
+        }
+        if command.metricsLinger > 0, command.metrics == nil { throw usage("--metrics-linger needs --metrics HOST:PORT") }
+        metricsLinger = command.metricsLinger
         report = command.report
         svg = command.svg
         rate = command.rate
@@ -133,8 +147,11 @@ struct LoadSettings: Sendable {
             } else {
                 throw CommandFailure.error("--pipeline: no such file \(source) (and it is not pipeline text)")
             }
+            if command.expectTone != nil, options.pipeline?.contains("tone-detector") != true {
+                throw usage("--expect-tone needs a tone-detector in --pipeline (e.g. '... @decoder ! tone-detector freq=\(command.expectTone ?? 1000) ! null-sink'), or leave --pipeline out")
+            }
         } else {
-            options.pipeline = Self.defaultPipeline(recognize: command.expectText != nil)
+            options.pipeline = Self.defaultPipeline(recognize: command.expectText != nil, tone: command.expectTone)
             options.pipelineName = "<callwire load's default pipeline>"
         }
         self.options = options
@@ -142,7 +159,7 @@ struct LoadSettings: Sendable {
 
     /// Each call's pipeline when `--pipeline` is not given: speak a short prompt, then send
     /// silence; decode what arrives, report DTMF keys, and recognize speech for `--expect-text`.
-    static func defaultPipeline(recognize: Bool) -> String {
+    static func defaultPipeline(recognize: Bool, tone: Int? = nil) -> String {
         var lines = [
             "# callwire load: each call speaks a prompt, then sends silence until it is hung up",
             "tts voice=kal text=\"this is a callwire load test call\" keep-open=true ! resample ! @encoder ! @rtp-out name=tx",
@@ -154,6 +171,10 @@ struct LoadSettings: Sendable {
         if recognize {
             lines.append("# --expect-text: what the far end says, recognized")
             lines.append("heard. ! resample ! recognizer name=asr")
+        }
+        if let tone {
+            lines.append("# --expect-tone: a steady \(tone) Hz tone from the far end")
+            lines.append("heard. ! tone-detector freq=\(tone)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -11,6 +11,9 @@ public enum CallEvent: Sendable, Equatable {
     case dtmf(digit: String, method: String)
     /// Words recognized in what the far end said (media times in seconds).
     case recognized(text: String, start: Double, end: Double)
+    /// A steady tone at `frequency` Hz was heard from `start` (seconds of media), by the
+    /// pipeline's `tone-detector`.
+    case tone(frequency: Int, start: Double)
     /// The far end asked to transfer this call to `target` (REFER); with
     /// `--accept-transfer ask` it waits for ``Call/acceptTransfer()`` or ``Call/declineTransfer()``.
     case transferRequested(target: String)

@@ -184,6 +184,10 @@ final class CallMediaSession: @unchecked Sendable {
             case .recognized(let text, let start, let end, _):
                 report(.recognized(call: callID, text: text, start: start.seconds, end: end.seconds))
                 callEvent(.recognized(text: text, start: start.seconds, end: end.seconds))
+            case .custom("tone", let fields):
+                guard let frequency = fields["frequency"].flatMap(Int.init), let start = fields["start"].flatMap(Double.init) else { break }
+                report(.toneDetected(call: callID, frequency: frequency, start: start))
+                callEvent(.tone(frequency: frequency, start: start))
             default:
                 break
             }

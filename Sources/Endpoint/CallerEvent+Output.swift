@@ -19,6 +19,7 @@ extension CallerEvent {
         case .dtmfReceived(_, let digit, let method): (.info, "received DTMF digit \(digit)" + (method == "rfc4733" ? "" : " (\(method))"), false)
         case .spoken(_, let text): (.debug, "sending textspeech '\(text)'", false)
         case .recognized(_, let text, _, _): (.info, text, true)
+        case .toneDetected(_, let frequency, let start): (.info, "heard a \(frequency) Hz tone at \(formatNumber(start, digits: 2)) s", false)
         case .messageReceived(_, let text): (.info, "<<< \(text)", true)
         case .messageSent: nil
         case .rtpStatistics(_, let received, let lost, let jitter, let rtt):
@@ -73,6 +74,8 @@ extension CallerEvent {
         case .recognized(let call, let text, let start, let end):
             name = "recognized"
             fields = [("call", .string(call)), ("text", .string(text)), ("start", .double(start)), ("end", .double(end))]
+        case .toneDetected(let call, let frequency, let start):
+            name = "tone_detected"; fields = [("call", .string(call)), ("frequency", .int(frequency)), ("start", .double(start))]
         case .messageReceived(let from, let text):
             name = "message_received"; fields = [("from", .string(from)), ("text", .string(text))]
         case .messageSent(let to, let text, let status):

@@ -29,6 +29,8 @@ public enum CallerEvent: Sendable, Equatable {
     case spoken(call: String, text: String)
     /// Words recognized in what the far end said, with media times in seconds.
     case recognized(call: String, text: String, start: Double, end: Double)
+    /// A steady tone at `frequency` Hz from `start` (seconds of media), from a `tone-detector`.
+    case toneDetected(call: String, frequency: Int, start: Double)
     /// A MESSAGE arrived.
     case messageReceived(from: String, text: String)
     /// A MESSAGE we sent was accepted.
