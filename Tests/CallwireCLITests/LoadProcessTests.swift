@@ -144,6 +144,43 @@ struct LoadProcessTests {
         ivr.waitUntilExit()
     }
 
+    @Test("--expect-tone: a far end playing 1 kHz passes --expect-tone 1000 and fails --expect-tone 1500; the report lists the tones heard")
+    func toneChecked() throws {
+        let port = FreePort.next([.udp, .tcp])
+        let far = Process()
+        far.executableURL = try callwireExecutable()
+        far.arguments = ["--listen", "--max-calls", "4", "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)", "-q",
+                         "--pipeline", "sine freq=1000 level=-12dB ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink"]
+        far.standardInput = FileHandle.nullDevice
+        far.standardOutput = FileHandle.nullDevice
+        try far.run()
+        defer { if far.isRunning { far.terminate() } }
+        try Readiness.waitUntilListeningSync(port: port)
+        let report = try temporaryDirectory("load-tone").appendingPathComponent("calls.jsonl")
+        let run = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:tone@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "5", "--calls", "3",
+            "--concurrent", "3", "--duration", "2s", "--expect-tone", "1000", "--report", report.path])
+        #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
+        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 3)
+        for row in rows {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            #expect(object["outcome"] as? String == "passed", "\(row)")
+            #expect(object["tones_hz"] as? String == "1000", "\(row)")
+        }
+        let wrong = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:tone@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "5", "--calls", "2",
+            "--concurrent", "2", "--duration", "2s", "--expect-tone", "1500"])
+        #expect(wrong.status == 2)
+        #expect(wrong.out.contains("checks failed: tone 2"), "\(wrong.out.suffix(1500))")
+        // A pipeline of one's own must hear the tone itself.
+        let bare = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:tone@127.0.0.1:\(port)", "--expect-tone", "1000", "--pipeline", "@rtp-in ! @decoder ! null-sink"])
+        #expect(bare.status != 0 && bare.err.contains("--expect-tone needs a tone-detector"), "\(bare.err)")
+        far.interrupt()
+        far.waitUntilExit()
+    }
+
     /// The body of `GET /metrics` on 127.0.0.1:`port`, or nil when it is not up or not 200 yet.
     static func scrape(port: Int) -> String? {
         guard let answer = try? httpGet(port: port, path: "/metrics"), answer.status == 200 else { return nil }
