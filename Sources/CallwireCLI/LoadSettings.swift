@@ -159,10 +159,12 @@ struct LoadSettings: Sendable {
 
     /// Each call's pipeline when `--pipeline` is not given: speak a short prompt, then send
     /// silence; decode what arrives, report DTMF keys, and recognize speech for `--expect-text`.
+    /// The prompt uses dictionary words and flite's clearest voice through G.711 (`rms`), so a
+    /// far end that echoes media (SIPp's `-rtp_echo`) can be checked with `--expect-text` on it.
     static func defaultPipeline(recognize: Bool, tone: Int? = nil) -> String {
         var lines = [
             "# callwire load: each call speaks a prompt, then sends silence until it is hung up",
-            "tts voice=kal text=\"this is a callwire load test call\" keep-open=true ! resample ! @encoder ! @rtp-out name=tx",
+            "tts voice=rms text=\"this is a test call please hold the line\" keep-open=true ! resample ! @encoder ! @rtp-out name=tx",
             "# what the far end sends: decoded, its DTMF keys reported",
             "@rtp-in name=rx ! jitter-buffer ! @decoder ! tee name=heard",
             "heard. ! null-sink",

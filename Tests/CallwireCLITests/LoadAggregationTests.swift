@@ -2,9 +2,10 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Two `callwire load` processes scraped by a real Prometheus (Debian `prometheus`, started on
-/// loopback with a configuration the test writes): what a fleet of load machines looks like.
-@Suite("callwire load metrics aggregated by Prometheus (processes)", .serialized)
+/// `callwire load` beside other real software: two load processes scraped by a real Prometheus
+/// (Debian `prometheus`, started on loopback with a configuration the test writes), which is
+/// what a fleet of load machines looks like; and SIPp as the far end.
+@Suite("callwire load with Prometheus and SIPp (processes)", .serialized)
 struct LoadAggregationTests {
     @Test("Prometheus scrapes two load processes; sum(callwire_load_calls_total) equals the rows of both reports, by outcome too")
     func twoProcessesSummed() async throws {
@@ -65,6 +66,41 @@ struct LoadAggregationTests {
         await server.interrupt()
         ivr.interrupt()
         ivr.waitUntilExit()
+    }
+
+    @Test("SIPp's uas echoing RTP is the far end: load calls complete with their quality reported, and the echoed prompt is recognized")
+    func sippFarEnd() async throws {
+        let sipp = try tool("sipp", package: "sip-tester")
+        let port = FreePort.next([.udp]), mediaPort = FreePort.next([.udp])
+        let far = try PeerProcess(sipp, ["-sn", "uas", "-i", "127.0.0.1", "-p", String(port), "-mi", "127.0.0.1",
+                                         "-mp", String(mediaPort), "-rtp_echo", "-nostdin"])
+        defer { far.killGroup() }
+        try Readiness.waitUntilListeningSync(port: port)
+        let directory = try temporaryDirectory("load-sipp")
+        let report = directory.appendingPathComponent("calls.jsonl")
+        let run = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:service@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "5", "--calls", "4",
+            "--concurrent", "4", "--duration", "3s", "--min-mos", "4", "--report", report.path])
+        #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
+        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 4)
+        for row in rows {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            #expect(object["outcome"] as? String == "passed", "\(row)")
+            #expect(object["codec"] as? String == "PCMU/8000")
+            #expect((object["packets_received"] as? Int ?? 0) > 100, "its own media comes back: \(row)")
+            #expect(object["packets_lost"] as? Int == 0, "\(row)")
+            #expect((object["mos"] as? Double ?? 0) > 4, "\(row)")
+            #expect((object["setup_ms"] as? Double ?? 0) > 0, "\(row)")
+        }
+        // SIPp echoes what it hears: the default prompt comes back and is recognized.
+        let speech = directory.appendingPathComponent("speech.jsonl")
+        let heard = try runProcess(try callwireExecutable().path, [
+            "load", "--to", "sip:service@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--calls", "1", "--duration", "5s",
+            "--expect-text", "this is a test call please hold the line", "--report", speech.path])
+        #expect(heard.status == 0, "\(heard.out.suffix(2000)) \(heard.err.suffix(1000))")
+        let row = try String(contentsOf: speech, encoding: .utf8)
+        #expect(row.contains("\"outcome\":\"passed\""), "\(row)")
     }
 
     /// An instant query's single value, as an integer.
