@@ -2,7 +2,8 @@ public import MediaCore
 public import RTP
 
 /// `rtp-sender`: packs encoded frames into RTP (RFC 3550) and sends them on the call's session,
-/// or pushes them as packet frames when its output is linked (offline graphs, tests).
+/// or pushes them as packet frames when its output is linked (offline graphs, tests, or a call
+/// whose packets pass an `impair` node on their way to `@network`).
 ///
 /// Timestamps follow media time (the frame's timestamp in the payload clock), so a gap in the
 /// media shows on the wire and the next packet is marked. RFC 4733 telephone-event frames (from
@@ -125,12 +126,15 @@ public final class RTPSenderNode: MediaNode {
         (p + 12).update(from: frame.baseAddress.assumingMemoryBound(to: UInt8.self), count: frame.byteCount)
         let length = 12 + frame.byteCount
         packetsSent += 1
-        transport?.send(rtp: UnsafeRawBufferPointer(start: out.bytes, count: length))
         var flags = frame.flags
         if header.marker { flags.insert(.marker) } else { flags.remove(.marker) }
+        // Linked onwards (an impair node, then the call's `@network`), the packet goes down the
+        // pipeline; otherwise it is sent on the call's session here.
         let result = try context.push(Frame(buffer: out, byteCount: length, sampleCount: frame.sampleCount,
                                             timestamp: frame.timestamp, flags: flags))
-        return result == .notLinked && transport != nil ? .ok : result
+        guard result == .notLinked, let transport else { return result }
+        transport.send(rtp: UnsafeRawBufferPointer(start: out.bytes, count: length))
+        return .ok
     }
 
     /// Packets and payload octets sent (for RTCP sender reports).

@@ -9,7 +9,7 @@ public import SDP
 ///
 /// `@encoder` and `@decoder` become the negotiated codec's nodes; `@rtp-out` an `rtp-sender`
 /// and `@rtp-in` an `rtp-receiver` bound to the call's RTP session with the negotiated payload
-/// types. A codec "fits" the pipeline when the pipeline plans with its nodes in the slots — so
+/// types; `@network` the session itself as a sink of packets, for `@rtp-out ! impair … ! @network`. A codec "fits" the pipeline when the pipeline plans with its nodes in the slots — so
 /// a pipeline whose microphone runs at 8 kHz with no resampler does not offer speex/16000.
 public struct CallPipeline {
     /// The pipeline text and its name for diagnostics.
@@ -97,6 +97,7 @@ public struct CallPipeline {
                                                   session: session)
             let slots: [String: SlotBinding] = [
                 "@encoder": .instance(encoder), "@decoder": .instance(decoder), "@rtp-out": .instance(sender), "@rtp-in": .instance(receiver),
+                "@network": .instance(try Self.networkSink(session)),
             ]
             var spec = try ast.lower()
             spec.nodes = spec.nodes.map { node in
@@ -118,6 +119,18 @@ public struct CallPipeline {
         } catch {
             throw GraphBuildError([Diagnostic(at: nil, "the negotiated codec \(entry.capability) does not fit \(file): \(error)")])
         }
+    }
+
+    /// The `@network` slot's node: the session as a sink of packets.
+    private static func networkSink(_ session: (any RTPPacketSink & RTPPacketSource)?) throws(GraphBuildError) -> RTPNetworkSink {
+        let sink: RTPNetworkSink
+        do {
+            sink = RTPNetworkSink(parameters: try NodeParameters(for: RTPNetworkSink.descriptor, [:]))
+        } catch {
+            throw GraphBuildError([Diagnostic(at: nil, "bad @network parameters: \(error)")])
+        }
+        sink.transport = session
+        return sink
     }
 
     private func rtpNodes(_ entry: CodecCatalog.Entry, payloadType: Int, events: RTPMap?,
@@ -150,6 +163,7 @@ public struct CallPipeline {
             "@decoder": .node(type: entry.decoder.type, parameters: entry.decoder.parameters),
             "@rtp-out": .instance(sender),
             "@rtp-in": .instance(receiver),
+            "@network": .instance(try Self.networkSink(session)),
         ]
         let plan = try GraphBuilder(registry: registry, slots: slots).plan(try ast.lower())
         guard plan.isRunnable else {

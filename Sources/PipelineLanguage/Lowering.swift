@@ -10,6 +10,9 @@ public enum PipelineSlot: String, CaseIterable, Sendable {
     case encoder
     /// The negotiated codec's decoder.
     case decoder
+    /// The call's RTP socket, a sink of RTP packets: `@rtp-out ! impair loss=3% ! @network`
+    /// puts a bad network between the sender and the wire.
+    case network
 }
 
 extension PipelineAST {

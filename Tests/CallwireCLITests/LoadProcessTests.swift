@@ -181,6 +181,54 @@ struct LoadProcessTests {
         far.waitUntilExit()
     }
 
+    @Test("3 % loss from an impair node in the far end's pipeline (after @rtp-out): loss is measured, MOS drops as the E-model predicts (±0.2), the checks still pass")
+    func impairedFarEnd() throws {
+        func farEnd(_ network: String) throws -> (Process, Int) {
+            let port = FreePort.next([.udp, .tcp])
+            let far = Process()
+            far.executableURL = try callwireExecutable()
+            far.arguments = ["--listen", "--max-calls", "6", "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)", "-q",
+                             "--pipeline", """
+                                 sine freq=1000 level=-12dB ! @encoder ! @rtp-out name=tx \(network)
+                                 dtmf-injector digits=42 keep-open=true ! tx.events
+                                 @rtp-in ! jitter-buffer ! @decoder ! null-sink
+                                 """]
+            far.standardInput = FileHandle.nullDevice
+            far.standardOutput = FileHandle.nullDevice
+            try far.run()
+            try Readiness.waitUntilListeningSync(port: port)
+            return (far, port)
+        }
+        /// Mean R-factor and MOS, and the loss, of a run of four 6 s calls.
+        func run(_ network: String) throws -> (r: Double, mos: Double, loss: Double) {
+            let (far, port) = try farEnd(network)
+            defer { far.interrupt(); far.waitUntilExit() }
+            let report = try temporaryDirectory("load-impair").appendingPathComponent("calls.jsonl")
+            let result = try runProcess(try callwireExecutable().path, [
+                "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "4", "--calls", "4",
+                "--concurrent", "4", "--duration", "6s", "--expect-tone", "1000", "--expect-dtmf", "42", "--report", report.path])
+            #expect(result.status == 0, "the checks pass: \(result.out.suffix(2500))")
+            let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n").map { row in
+                try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+            }
+            #expect(rows.count == 4)
+            let mean = { (key: String) in rows.map { $0[key] as? Double ?? .nan }.reduce(0, +) / Double(max(rows.count, 1)) }
+            return (mean("r_factor"), mean("mos"), mean("loss_pct"))
+        }
+        let clean = try run("")
+        let impaired = try run("! impair loss=3% seed=7 ! @network")
+        #expect(clean.loss == 0)
+        #expect((2.0...4.5).contains(impaired.loss), "about 3 % lost: \(impaired.loss) %")
+        // ITU-T G.107 §3.5 with G.113 Appendix I's G.711 (PLC) values: Ie = 0, Bpl = 25.1;
+        // random loss (BurstR 1). The delay term is the same in both runs, so it cancels.
+        let ieEffective = 95 * 3.0 / (3.0 + 25.1)
+        func mos(_ r: Double) -> Double { 1 + 0.035 * r + r * (r - 60) * (100 - r) * 7e-6 }
+        let predictedDrop = mos(clean.r) - mos(clean.r - ieEffective)
+        let measuredDrop = clean.mos - impaired.mos
+        #expect(abs(measuredDrop - predictedDrop) <= 0.2, "MOS fell \(measuredDrop); G.107 predicts \(predictedDrop) for 3 % loss")
+        #expect(measuredDrop > 0.1, "the loss shows in the MOS: \(clean.mos) → \(impaired.mos)")
+    }
+
     /// The body of `GET /metrics` on 127.0.0.1:`port`, or nil when it is not up or not 200 yet.
     static func scrape(port: Int) -> String? {
         guard let answer = try? httpGet(port: port, path: "/metrics"), answer.status == 200 else { return nil }
