@@ -23,6 +23,8 @@ struct LoadCallResult: Sendable, Equatable {
     /// 1, 2, … in the order calls were placed.
     var number: Int
     var callID = ""
+    /// The user it was placed as (From).
+    var user = ""
     /// Seconds from the start of the test to this call's INVITE.
     var startOffset: Double
     var outcome = Outcome.error

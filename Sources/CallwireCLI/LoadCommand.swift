@@ -21,6 +21,11 @@ struct LoadCommand: EnvironmentCommand {
         The exit status is 0 when the failed calls are at most --max-failures (a count, \
         or a percentage such as 1%), else 2.
 
+        With --user-range 1000-1099 the calls come from those users in turn (From: \
+        sip:1000@--domain, …); a 401/407 is answered as that user with --authpass. --register \
+        registers every user first (16 REGISTERs at a time), keeps them registered during the \
+        run, and removes the bindings at the end.
+
         The far end can be another callwire, e.g. an IVR that speaks and sends DTMF:
 
           callwire --listen --port 5070 --max-calls 60 --auto-respond-after 0 \\
@@ -121,4 +126,9 @@ struct LoadNetworkArguments: ParsableArguments {
     var nameserver: String?
     @Option(name: .customLong("tls-ca"), help: "Trust these CA certificates (PEM) for TLS.")
     var tlsCA: String?
+    @Option(name: .customLong("user-range"),
+            help: "Place the calls as these users in turn, e.g. 1000-1099 (each authenticates as itself with --authpass).")
+    var userRange: String?
+    @Flag(help: "Register the users (--user, or each of --user-range) with the domain's registrar or --proxy first; unregister at the end.")
+    var register = false
 }

@@ -6,7 +6,7 @@ import Synchronization
 /// a header, or JSON lines when the file ends in `.jsonl` or `.json`.
 final class LoadReportWriter: Sendable {
     /// The columns, in order (CSV header and JSON keys).
-    static let columns = ["call", "call_id", "start_s", "outcome", "status", "reason", "setup_ms", "post_dial_delay_ms",
+    static let columns = ["call", "call_id", "user", "start_s", "outcome", "status", "reason", "setup_ms", "post_dial_delay_ms",
                           "connected_s", "codec", "packets_received", "packets_lost", "loss_pct", "jitter_ms", "rtt_ms",
                           "late_frames", "r_factor", "mos", "dtmf", "tones_hz", "heard", "wer", "failed_checks"]
 
@@ -72,7 +72,7 @@ final class LoadReportWriter: Sendable {
 
     static func values(_ r: LoadCallResult) -> [Value] {
         func number(_ value: Double?) -> Value { value.map(Value.number) ?? .none }
-        return [.integer(r.number), .text(r.callID), .number(r.startOffset), .text(r.outcome.rawValue), .integer(r.status), .text(r.reason),
+        return [.integer(r.number), .text(r.callID), .text(r.user), .number(r.startOffset), .text(r.outcome.rawValue), .integer(r.status), .text(r.reason),
                 number(r.setupMilliseconds), number(r.postDialDelayMilliseconds), number(r.connectedSeconds), .text(r.codec),
                 .integer(r.received), .integer(r.lost), .number(r.lossPercent), .number(r.jitterMilliseconds), number(r.roundTripMilliseconds),
                 .integer(r.lateFrames), number(r.rFactor), number(r.mos), .text(r.digits),

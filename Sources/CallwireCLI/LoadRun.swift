@@ -33,6 +33,20 @@ struct LoadRun {
                 if let line = event.logLine { environment.err(line.text) }
             }
         }
+        if settings.register {
+            let outcome = await caller.endpoint.register(users: settings.users)
+            environment.out("registered \(outcome.registered.count) of \(settings.users.count) user(s)")
+            if !outcome.failed.isEmpty {
+                let shown = outcome.failed.prefix(3).map { "\($0.user) (\($0.status) \($0.reason))" }.joined(separator: ", ")
+                let more = outcome.failed.count > 3 ? " and \(outcome.failed.count - 3) more" : ""
+                await caller.close()
+                await drain.value
+                let refused = outcome.failed.contains { [401, 403, 407].contains($0.status) }
+                throw CommandFailure.error("--register: \(outcome.failed.count) user(s) not registered: \(shown)\(more)"
+                                           + (refused ? " — check --authpass" : ""),
+                                           status: refused ? ExitStatus.authenticationFailed : ExitStatus.networkError)
+            }
+        }
         let clock = ContinuousClock()
         let began = clock.now
         let tally = LoadTally(began: began)
@@ -138,10 +152,13 @@ struct LoadRun {
     /// Places one call, follows it to its end, and judges it.
     private func placeCall(number: Int, endpoint: Endpoint, tally: LoadTally, offset: Double) async -> LoadCallResult {
         var result = LoadCallResult(number: number, startOffset: offset)
+        result.user = settings.users[(number - 1) % settings.users.count]
         tally.started()
         let call: Call
         do {
-            call = try await endpoint.dial(settings.to, uri: settings.uri)
+            call = settings.users.count > 1 || settings.options.userPassword != nil
+                ? try await endpoint.dial(settings.to, uri: settings.uri, as: result.user)
+                : try await endpoint.dial(settings.to, uri: settings.uri)
         } catch {
             result.reason = "\(error)"
             result.evaluate(settings)

@@ -29,6 +29,10 @@ struct LoadSettings: Sendable {
     var metrics: (host: String, port: Int)?
     /// Seconds the metrics stay served after the run.
     var metricsLinger: Double
+    /// The users calls are placed as, in turn (`--user-range`; else just `--user`).
+    var users: [String]
+    /// Register ``users`` before the first call.
+    var register: Bool
     var verbose: Bool
 
     /// How many failed calls still exit 0.
@@ -128,6 +132,16 @@ struct LoadSettings: Sendable {
         options.userAgent = n.userAgent
         options.nameserver = n.nameserver
         options.tlsCA = n.tlsCA
+        if let range = n.userRange {
+            users = try Self.users(range)
+            guard n.authuser.isEmpty else {
+                throw usage("--authuser does not go with --user-range: each user authenticates as itself (give --authpass)")
+            }
+            if !n.authpass.isEmpty { options.userPassword = n.authpass }
+        } else {
+            users = [n.user]
+        }
+        register = n.register
         options.to = address
         options.uri = uri
         options.audio = false
@@ -188,6 +202,25 @@ struct LoadSettings: Sendable {
             return Double(t.dropLast(suffix.count)).map { $0 * scale }
         }
         return Double(t)
+    }
+
+    /// `1000-1099` → 1000, 1001, … 1099; `0100-0199` keeps the width (0100, 0101, …). At most
+    /// 100,000 users.
+    static func users(_ range: String) throws(CommandFailure) -> [String] {
+        let parts = range.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let first = Int(parts[0]), let last = Int(parts[1]), first >= 0, first <= last,
+              parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else {
+            throw CommandFailure.error("--user-range must be FIRST-LAST with FIRST ≤ LAST, e.g. 1000-1099, got '\(range)'",
+                                       status: ExitStatus.usage)
+        }
+        guard last - first < 100_000 else {
+            throw CommandFailure.error("--user-range \(range) has \(last - first + 1) users; at most 100000", status: ExitStatus.usage)
+        }
+        let width = parts[0].hasPrefix("0") ? parts[0].count : 0
+        return (first...last).map { number in
+            let digits = String(number)
+            return String(repeating: "0", count: max(0, width - digits.count)) + digits
+        }
     }
 
     /// `0.25` or `25%`.

@@ -169,6 +169,7 @@ public final class Caller: @unchecked Sendable {
         await lineTask.withLock({ $0 })?.value
         await endpoint.closeCalls()
         await registration?.unregister()
+        await endpoint.unregisterUsers()
         finish(0, because: nil)
         let (status, calls) = state.withLock { ($0.exitStatus ?? 0, $0.calls) }
         let (sent, received) = await endpoint.messageCounts()

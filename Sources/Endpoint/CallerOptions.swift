@@ -63,6 +63,9 @@ public struct CallerOptions: Sendable {
     public var strictRoute = false
     /// `--authuser`, `--authpass`: Digest credentials.
     public var authUser = "", authPass = ""
+    /// The password of every user calls are placed as (`callwire load --user-range`): a
+    /// challenge to a request from user U is answered as U with it.
+    public var userPassword: String?
     /// `--to`: whom to call or message.
     public var to: NameAddress?
     /// `--uri`: the Request-URI when it differs from `to`.

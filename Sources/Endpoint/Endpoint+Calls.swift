@@ -20,9 +20,16 @@ extension Endpoint {
         try await dial(to, uri: uri, headers: [])
     }
 
+    /// ``dial(_:uri:)`` as `user` of our domain (the From URI's user), one of a range of users
+    /// a load test places calls as; challenges are answered as that user with
+    /// ``CallerOptions/userPassword``.
+    public func dial(_ to: NameAddress, uri: SIPURI? = nil, as user: String) async throws(CallerError) -> Call {
+        try await dial(to, uri: uri, headers: [], from: user)
+    }
+
     /// ``dial(_:uri:)`` with more INVITE headers (Replaces, Referred-By for a transfer), and
     /// `prepare` run on the loop with the new call before anything can happen to it.
-    func dial(_ to: NameAddress, uri: SIPURI?, headers: [(SIPHeaderName, String)],
+    func dial(_ to: NameAddress, uri: SIPURI?, headers: [(SIPHeaderName, String)], from user: String? = nil,
               prepare: (@Sendable (Call) -> Void)? = nil) async throws(CallerError) -> Call {
         guard pipeline != nil else { throw .usage("this endpoint has no call pipeline (a message-only job)") }
         let target = uri ?? to.uri
@@ -34,7 +41,7 @@ extension Endpoint {
             throw .media("cannot bind an RTP port pair on \(rtpHost): \(error)")
         }
         let future = eventLoop.submit { [self] () throws -> Call in
-            let call = try startCall(to: to, target: target, targets: targets, session: session, headers: headers)
+            let call = try startCall(to: to, target: target, targets: targets, session: session, headers: headers, from: user)
             prepare?(call)
             return call
         }
@@ -48,7 +55,7 @@ extension Endpoint {
     }
 
     private func startCall(to: NameAddress, target: SIPURI, targets: [SIPDestination], session: RTPSession,
-                           headers: [(SIPHeaderName, String)]) throws -> Call {
+                           headers: [(SIPHeaderName, String)], from user: String?) throws -> Call {
         guard let pipeline else { throw CallerError.usage("no call pipeline") }
         let callID = SIPIdentifiers.callID(host: agent.stack.advertised.host)
         callCount += 1
@@ -61,7 +68,9 @@ extension Endpoint {
                                     + pipeline.capabilities().map(\.description).joined(separator: ", "))
         }
         let body = options.sdp ? media.offer(lineEnding: lineEnding) : []
-        let sip = agent.startCall(target, from: localAddress, to: to, destination: targets[0], fallbacks: Array(targets.dropFirst()),
+        var from = localAddress
+        if let user { from.uri.user = user }
+        let sip = agent.startCall(target, from: from, to: to, destination: targets[0], fallbacks: Array(targets.dropFirst()),
                                   callID: callID, body: body, headers: headers)
         let call = Call(id: callID, number: number, direction: .outgoing, peer: to.uri.description, endpoint: self, sip: sip,
                         media: media)

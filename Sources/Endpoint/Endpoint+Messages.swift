@@ -49,13 +49,16 @@ extension Endpoint {
         (try? await eventLoop.submit { [self] in (messages?.sent.load(ordering: .relaxed) ?? 0, messagesReceived) }.get()) ?? (0, 0)
     }
 
-    /// A registration of our address of record with the domain's registrar (or the proxy).
-    func makeRegistration() -> Registration {
+    /// A registration of our address of record with the domain's registrar (or the proxy); of
+    /// `user` of our domain instead, when given (one of a range, kept in ``userRegistrations``).
+    func makeRegistration(user: String? = nil) -> Registration {
         var uri = options.addressOfRecord
         uri.user = nil
         let registrar = uri
-        let contact = agent.contact(kind: agent.stack.advertised.kind)
-        let registration = Registration(agent: agent, registrar: registrar, aor: localAddress, contact: contact,
+        let contact = agent.contact(kind: agent.stack.advertised.kind, user: user)
+        var aor = localAddress
+        if let user { aor.uri.user = user }
+        let registration = Registration(agent: agent, registrar: registrar, aor: aor, contact: contact,
                                         interval: options.registerInterval, retryInterval: options.retryInterval,
                                         locate: { [weak self] () throws(CallerError) in
                                             guard let self else { throw .network("the endpoint is closed") }
@@ -63,7 +66,9 @@ extension Endpoint {
                                         },
                                         report: { [weak self] in self?.report($0) },
                                         registered: { [weak self] flow in self?.registered(on: flow) })
-        eventLoop.execute { [self] in self.registration = registration }
+        eventLoop.execute { [self] in
+            if user == nil { self.registration = registration } else { userRegistrations.append(registration) }
+        }
         return registration
     }
 }

@@ -60,6 +60,8 @@ public final class Endpoint: @unchecked Sendable {
     var pinger: OptionsPinger?
     /// The registration, sent again when its flow fails.
     weak var registration: Registration?
+    /// The bindings of a range of users (``register(users:parallel:)``), one per user.
+    var userRegistrations: [Registration] = []
 
     /// Checks the options and the pipeline (before any SIP is sent) and starts the user agent on
     /// `runtime`'s transport.
@@ -135,6 +137,7 @@ public final class Endpoint: @unchecked Sendable {
         if !options.authUser.isEmpty && !options.authPass.isEmpty {
             agentOptions.credentials = DigestClient(username: options.authUser, password: options.authPass)
         }
+        agentOptions.userPassword = options.userPassword
         switch options.autoRespond {
         case 200...299: agentOptions.answering = .accept(after: .milliseconds(Int(options.autoRespondAfter * 1_000)))
         case 0: agentOptions.answering = .ring

@@ -50,7 +50,15 @@ extension SIPUserAgent {
             let response = await sendOnce(request, to: destination)
             switch response.status ?? 0 {
             case 401, 407:
-                guard let retry = authorized(request, challenge: response, answered: &answeredRealms) else { return response }
+                // The digest state (nonce counts, each user's credentials) lives on the loop:
+                // many requests may be answering challenges at once (a range of registrations).
+                let (current, answered) = (request, answeredRealms)
+                let answer = try? await stack.eventLoop.submit { [self] () -> (SIPMessage?, Set<String>) in
+                    var realms = answered
+                    return (authorized(current, challenge: response, answered: &realms), realms)
+                }.get()
+                guard let answer, let retry = answer.0 else { return response }
+                answeredRealms = answer.1
                 request = retry
             case 408 where response.headers[.via] == nil && !fallbacks.isEmpty,
                  503 where response.headers[.via] == nil && !fallbacks.isEmpty:
@@ -83,7 +91,12 @@ extension SIPUserAgent {
     /// CSeq (§22.2), or nil when there are no credentials or a realm was already answered
     /// (the password is wrong: asking again would loop).
     func authorized(_ request: SIPMessage, challenge: SIPMessage, answered: inout Set<String>) -> SIPMessage? {
-        guard var client = credentials else { return nil }
+        // A request from one of a range of users answers as that user (Options.userPassword).
+        let user = (try? request.from)?.uri.user
+        let asUser = options.userPassword.flatMap { password in
+            user.flatMap { $0 == credentials?.username ? nil : userCredentials[$0] ?? DigestClient(username: $0, password: password) }
+        }
+        guard var client = asUser ?? credentials else { return nil }
         var retry = request
         _ = retry.headers.removeFirstValue(.via)
         let offered = (try? (challenge.status == 407 ? challenge.proxyAuthenticate : challenge.wwwAuthenticate)) ?? []
@@ -94,7 +107,7 @@ extension SIPUserAgent {
         guard let cseq = try? request.cseq, let method = request.method else { return nil }
         retry.headers.set(.cseq, "\(cseq.sequence + 1) \(method.rawValue)")
         guard let chosen = try? client.authorize(&retry, for: challenge), !chosen.isEmpty else { return nil }
-        credentials = client
+        if asUser != nil, let user { userCredentials[user] = client } else { credentials = client }
         answered.formUnion(realms)
         return retry
     }

@@ -58,6 +58,10 @@ public final class SIPUserAgent: @unchecked Sendable {
         public var subject = ""
         /// Credentials for 401/407 challenges (`--authuser`/`--authpass`); nil fails them.
         public var credentials: DigestClient?
+        /// When set, a challenge to a request from another user than ``credentials``' — one of
+        /// a range of users (`callwire load --user-range`) — is answered as that user (the From
+        /// URI's user) with this password.
+        public var userPassword: String?
         /// An outbound proxy for requests outside dialogs (the seed's `--proxy`); requests go to
         /// it with a Route header (loose routing, `;lr`) unless ``strictRoute`` is set.
         public var outboundProxy: SIPURI?
@@ -181,6 +185,9 @@ public final class SIPUserAgent: @unchecked Sendable {
     public let stack: SIPStack
     public let options: Options
     var credentials: DigestClient?
+    /// Each user's digest state when requests come from many users (``Options/userPassword``);
+    /// bounded by the users the application sends as (a `--user-range`).
+    var userCredentials: [String: DigestClient] = [:]
     var calls: [String: Call] = [:]           // by Call-ID
     /// The last dialogs that ended, so an INVITE that would replace one gets 603 (RFC 3891 §3).
     var endedDialogs: [Dialog.ID] = []
@@ -208,10 +215,10 @@ public final class SIPUserAgent: @unchecked Sendable {
 
     func emit(_ event: Event) { eventHandler?(event) }
 
-    /// This agent's Contact address.
-    public func contact(kind: SIPTransportKind) -> String {
+    /// This agent's Contact address (as `user`, when given: one of a range of users).
+    public func contact(kind: SIPTransportKind, user: String? = nil) -> String {
         let transport = kind == .udp ? "" : ";transport=\(kind.rawValue)"
-        return "<sip:\(options.user)@\(stack.advertised.hostPort)\(transport)>"
+        return "<sip:\(user ?? options.user)@\(stack.advertised.hostPort)\(transport)>"
     }
 
     /// Ends `call`, whichever side ended it: the call and its dialog are terminated, a 2xx

@@ -59,7 +59,9 @@ struct LoadAggregationTests {
         let rows = try reports.map { try String(contentsOf: $0, encoding: .utf8).split(separator: "\n").dropFirst() }
         #expect(rows.map(\.count) == [3, 5])
         #expect(summed == rows.map(\.count).reduce(0, +), "Prometheus's sum is the reports' row count")
-        let passedRows = rows.joined().filter { $0.split(separator: ",")[3] == "passed" }.count
+        let header = try String(contentsOf: reports[0], encoding: .utf8).split(separator: "\n").first?.split(separator: ",") ?? []
+        let outcomeColumn = try #require(header.firstIndex(of: "outcome"))
+        let passedRows = rows.joined().filter { $0.split(separator: ",")[outcomeColumn] == "passed" }.count
         #expect(passedRows == 3, "the first process's calls pass, the second's expect keys never sent")
         #expect(passed == passedRows, "passed: Prometheus \(passed), reports \(passedRows)")
         #expect(targets == 2)
@@ -101,6 +103,62 @@ struct LoadAggregationTests {
         #expect(heard.status == 0, "\(heard.out.suffix(2000)) \(heard.err.suffix(1000))")
         let row = try String(contentsOf: speech, encoding: .utf8)
         #expect(row.contains("\"outcome\":\"passed\""), "\(row)")
+    }
+
+    @Test("--register --user-range through callwire server: each user registers and calls as itself (digest per user), the bindings are removed at the end")
+    func userRangeThroughServer() async throws {
+        let directory = try temporaryDirectory("load-users")
+        let users = directory.appendingPathComponent("users.txt")
+        try (["1000", "1001", "1002", "ivr"].map { "\($0) secret" }.joined(separator: "\n") + "\n")
+            .write(to: users, atomically: true, encoding: .utf8)
+        let serverPort = FreePort.next([.udp]), metricsPort = FreePort.next([.tcp]), ivrPort = FreePort.next([.udp, .tcp])
+        let callwire = try callwireExecutable().path
+        let server = try PeerProcess(callwire, ["server", "-l", "127.0.0.1:\(serverPort)", "-t", "udp", "-r", "localhost",
+                                                "--users", users.path, "--metrics", "127.0.0.1:\(metricsPort)"])
+        defer { server.killGroup() }
+        try Readiness.waitUntilListeningSync(port: metricsPort, tcp: true)
+        let ivr = try PeerProcess(callwire, [
+            "--listen", "--register", "--user", "ivr", "--authuser", "ivr", "--authpass", "secret", "--domain", "localhost",
+            "--proxy", "127.0.0.1:\(serverPort)", "--int-ip", "127.0.0.1", "--port", String(ivrPort), "--max-calls", "10",
+            "--auto-respond-after", "0", "--pipeline",
+            "sine freq=1000 level=-12dB ! @encoder ! @rtp-out  @rtp-in ! jitter-buffer ! @decoder ! null-sink"])
+        defer { ivr.killGroup() }
+        try await ivr.waitFor("registered with SIP server")
+        #expect(Self.bindings(port: metricsPort) == 1)
+
+        let report = directory.appendingPathComponent("calls.csv")
+        let load = try PeerProcess(callwire, [
+            "load", "--to", "sip:ivr@localhost", "--domain", "localhost", "--proxy", "127.0.0.1:\(serverPort)", "--int-ip", "127.0.0.1",
+            "--user-range", "1000-1002", "--register", "--authpass", "secret", "--calls", "6", "--rate", "3", "--concurrent", "6",
+            "--duration", "3s", "--expect-tone", "1000", "--report", report.path, "--progress-interval", "60"])
+        defer { load.killGroup() }
+        try await load.waitFor("registered 3 of 3 user(s)", timeout: .seconds(30))
+        #expect(Self.bindings(port: metricsPort) == 4, "the IVR and the three load users")
+        #expect(await load.finish(timeout: .seconds(60)) == 0, "\(load.text.suffix(2_000))")
+        #expect(Self.bindings(port: metricsPort) == 1, "the load users' bindings are removed at the end")
+        let lines = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        let header = lines.first?.split(separator: ",").map(String.init) ?? []
+        let userColumn = try #require(header.firstIndex(of: "user")), outcomeColumn = try #require(header.firstIndex(of: "outcome"))
+        let rows = lines.dropFirst().map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        #expect(rows.count == 6)
+        #expect(rows.allSatisfy { $0[outcomeColumn] == "passed" }, "\(lines)")
+        #expect(Dictionary(grouping: rows.map { $0[userColumn] }, by: { $0 }).mapValues(\.count) == ["1000": 2, "1001": 2, "1002": 2])
+
+        // A wrong password: no user registers, and the exit status says authentication failed.
+        let refused = try runProcess(callwire, [
+            "load", "--to", "sip:ivr@localhost", "--domain", "localhost", "--proxy", "127.0.0.1:\(serverPort)", "--int-ip", "127.0.0.1",
+            "--user-range", "1000-1001", "--register", "--authpass", "wrong", "--calls", "1"])
+        #expect(refused.status == 4, "\(refused.out) \(refused.err)")
+        #expect(refused.err.contains("2 user(s) not registered") && refused.err.contains("1000"), "\(refused.err)")
+        _ = await ivr.interrupt()
+        _ = await server.interrupt()
+    }
+
+    /// `callwire_server_bindings` from the server's metrics (nil when unreadable).
+    static func bindings(port: Int) -> Int? {
+        guard let answer = try? httpGet(port: port, path: "/metrics"), answer.status == 200 else { return nil }
+        return answer.body.split(separator: "\n").first { $0.hasPrefix("callwire_server_bindings ") }
+            .flatMap { Double($0.split(separator: " ")[1]) }.map { Int($0) }
     }
 
     /// An instant query's single value, as an integer.

@@ -57,6 +57,33 @@ struct LoadCommandTests {
         #expect(throws: CommandFailure.self) { try settings(["--to", "ivr"]) }
     }
 
+    @Test("--user-range lists the users (keeping leading zeros), each answers challenges itself; bad ranges and --authuser with it are refused by name")
+    func userRange() throws {
+        let s = try settings(["--user-range", "1000-1004", "--authpass", "secret", "--register"])
+        #expect(s.users == ["1000", "1001", "1002", "1003", "1004"])
+        #expect(s.register)
+        #expect(s.options.userPassword == "secret")
+        #expect(try settings(["--user-range", "0098-0101"]).users == ["0098", "0099", "0100", "0101"])
+        #expect(try settings([]).users == ["load"], "without a range, calls come from --user")
+        for bad in [["--user-range", "5-1"], ["--user-range", "a-b"], ["--user-range", "1000"], ["--user-range", "0-100000"],
+                    ["--user-range", "1-2", "--authuser", "x"]] {
+            do {
+                _ = try settings(bad)
+                Issue.record("\(bad) was accepted")
+            } catch let failure as CommandFailure {
+                #expect(failure.description.contains(bad.count > 2 ? "--authuser" : "--user-range"), "\(failure)")
+            }
+        }
+        let tone = try #require(try settings(["--expect-tone", "1000"]).options.pipeline)
+        #expect(tone.contains("tone-detector freq=1000"))
+        do {
+            _ = try settings(["--expect-tone", "20"])
+            Issue.record("--expect-tone 20 was accepted")
+        } catch let failure as CommandFailure {
+            #expect(failure.description.contains("--expect-tone"))
+        }
+    }
+
     @Test("the default pipeline speaks, reports DTMF, and recognizes only when --expect-text asks")
     func defaultPipeline() throws {
         #expect(try settings().options.pipeline?.contains("recognizer") == false)
@@ -104,6 +131,7 @@ struct LoadCommandTests {
         call.reason = "BYE, from \"them\""
         call.heard = "hello"
         call.outcome = .passed
+        call.user = "1007"
         for name in ["calls.csv", "calls.jsonl"] {
             let path = directory.appendingPathComponent(name).path
             let writer = try LoadReportWriter(path: path)
@@ -113,8 +141,8 @@ struct LoadCommandTests {
             let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n")
             if name.hasSuffix(".csv") {
                 #expect(lines.count == 3)
-                #expect(lines[0].hasPrefix("call,call_id,start_s,outcome,status"))
-                #expect(lines[1].hasPrefix("7,,0.500,passed,200,\"BYE, from \"\"them\"\"\""))
+                #expect(lines[0].hasPrefix("call,call_id,user,start_s,outcome,status"))
+                #expect(lines[1].hasPrefix("7,,1007,0.500,passed,200,\"BYE, from \"\"them\"\"\""))
             } else {
                 #expect(lines.count == 2)
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
