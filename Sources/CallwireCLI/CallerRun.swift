@@ -1,3 +1,4 @@
+import CallwireMetrics
 import Endpoint
 import Foundation
 import Synchronization
@@ -26,6 +27,13 @@ struct CallerRun {
             environment.out(options.pipeline ?? ShippedPipelines.text(for: options))
             return ExitStatus.success
         }
+        var metricsAddress: (host: String, port: Int)?
+        if let text = command.control.metrics {
+            guard let parsed = MetricsServer.parseAddress(text) else {
+                throw CommandFailure.error("--metrics must be HOST:PORT, got '\(text)'", status: ExitStatus.usage)
+            }
+            metricsAddress = parsed
+        }
         let caller: Caller
         do {
             caller = try await Caller(options, registry: environment.registry)
@@ -36,10 +44,23 @@ struct CallerRun {
                                              : CommandFailure.error(text, status: error.exitStatus)
         }
         let ladderPath = command.control.ladder
+        let metrics = metricsAddress.map { _ in CallerMetrics() }
+        var metricsServer: MetricsServer?
+        if let metrics, let address = metricsAddress {
+            let registry = MetricsRegistry()
+            registry.register { metrics.families }
+            do {
+                metricsServer = try await MetricsServer.start(host: address.host, port: address.port, registry: registry)
+            } catch {
+                await caller.close()
+                throw CommandFailure.error("--metrics: cannot listen on \(address.host):\(address.port): \(error)", status: ExitStatus.networkError)
+            }
+        }
         let printer = Task { [environment, options] () -> [SIPMessageRecord] in
             let start = Date()
             var records: [SIPMessageRecord] = []
             for await event in caller.events {
+                metrics?.observe(event)
                 if ladderPath != nil, case .sipMessage(let record) = event { records.append(record) }
                 Self.print(event, options: options, environment: environment, start: start)
             }
@@ -55,6 +76,7 @@ struct CallerRun {
         await caller.close()
         await interrupted.withLock({ $0 })?.value
         let records = await printer.value
+        await metricsServer?.close()
         if let ladderPath {
             let diagram = LadderDiagram(records: records)
             do {

@@ -21,6 +21,9 @@ struct ControlArguments: ParsableArguments {
     var optionsPing = 0.0
     @Option(help: "Write the SIP ladder diagram (SVG) of every call to this file on exit.")
     var ladder: String?
+    @Option(help: ArgumentHelp("Serve Prometheus metrics of the calls (started, ended, active, setup time, MOS, loss) at http://HOST:PORT/metrics.",
+                               valueName: "HOST:PORT"))
+    var metrics: String?
 }
 
 extension CallerOptions {

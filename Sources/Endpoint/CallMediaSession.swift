@@ -294,7 +294,7 @@ final class CallMediaSession: @unchecked Sendable {
         }
         let stats = statistics
         report(.rtpStatistics(call: callID, received: stats.received, lost: stats.lost, jitterMilliseconds: stats.jitterMilliseconds,
-                              roundTripMilliseconds: stats.roundTrip.map { $0 * 1_000 }))
+                              roundTripMilliseconds: stats.roundTrip.map { $0 * 1_000 }, lateFrames: stats.lateFrames))
         if let recording { report(.fileWritten(path: recording, seconds: outcome.report?.mediaDuration.secondsDouble ?? 0)) }
         closeSession(done: done)
     }

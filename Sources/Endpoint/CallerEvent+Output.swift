@@ -22,7 +22,7 @@ extension CallerEvent {
         case .toneDetected(_, let frequency, let start): (.info, "heard a \(frequency) Hz tone at \(formatNumber(start, digits: 2)) s", false)
         case .messageReceived(_, let text): (.info, "<<< \(text)", true)
         case .messageSent: nil
-        case .rtpStatistics(_, let received, let lost, let jitter, let rtt):
+        case .rtpStatistics(_, let received, let lost, let jitter, let rtt, _):
             (.info, "media received \(received) packets, \(lost) lost, jitter \(formatNumber(jitter, digits: 1)) ms"
                 + (rtt.map { ", round trip \(formatNumber($0, digits: 1)) ms" } ?? ""), false)
         case .offerRejected(_, let status, let reason): (.warning, "offer refused: \(status) \(reason)", false)
@@ -80,10 +80,10 @@ extension CallerEvent {
             name = "message_received"; fields = [("from", .string(from)), ("text", .string(text))]
         case .messageSent(let to, let text, let status):
             name = "message_sent"; fields = [("to", .string(to)), ("text", .string(text)), ("status", .int(status))]
-        case .rtpStatistics(let call, let received, let lost, let jitter, let rtt):
+        case .rtpStatistics(let call, let received, let lost, let jitter, let rtt, let late):
             name = "rtp_stats"
             fields = [("call", .string(call)), ("received", .int(received)), ("lost", .int(lost)), ("jitter_ms", .double(jitter)),
-                      ("rtt_ms", rtt.map(JSONValue.double) ?? .null)]
+                      ("rtt_ms", rtt.map(JSONValue.double) ?? .null), ("late_frames", .int(late))]
         case .offerRejected(let call, let status, let reason):
             name = "offer_rejected"; fields = [("call", .string(call)), ("status", .int(status)), ("reason", .string(reason))]
         case .fileWritten(let path, let seconds):

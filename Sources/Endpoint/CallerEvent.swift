@@ -35,8 +35,10 @@ public enum CallerEvent: Sendable, Equatable {
     case messageReceived(from: String, text: String)
     /// A MESSAGE we sent was accepted.
     case messageSent(to: String, text: String, status: Int)
-    /// RTP reception at the end of a call, and the round-trip time from RTCP when measured.
-    case rtpStatistics(call: String, received: Int, lost: Int, jitterMilliseconds: Double, roundTripMilliseconds: Double?)
+    /// RTP reception at the end of a call, the round-trip time from RTCP when measured, and the
+    /// media ticks that ran more than a period late.
+    case rtpStatistics(call: String, received: Int, lost: Int, jitterMilliseconds: Double, roundTripMilliseconds: Double?,
+                       lateFrames: Int)
     /// An offer inside a call was refused: by the peer (ours), or by us (the peer's, 488).
     case offerRejected(call: String, status: Int, reason: String)
     /// A file was written (a recording).

@@ -17,12 +17,12 @@ struct LoadProcessTests {
         """
 
     /// Starts the IVR on a free port; the caller terminates it.
-    static func startIVR(maxCalls: Int) throws -> (Process, Int) {
+    static func startIVR(maxCalls: Int, extra: [String] = []) throws -> (Process, Int) {
         let port = FreePort.next([.udp, .tcp])
         let ivr = Process()
         ivr.executableURL = try callwireExecutable()
         ivr.arguments = ["--listen", "--max-calls", String(maxCalls), "--auto-respond-after=0", "--int-ip=127.0.0.1", "--port=\(port)",
-                         "-q", "--pipeline", ivrPipeline]
+                         "-q", "--pipeline", ivrPipeline] + extra
         ivr.standardInput = FileHandle.nullDevice
         ivr.standardOutput = FileHandle.nullDevice
         try ivr.run()
@@ -93,10 +93,11 @@ struct LoadProcessTests {
         ivr.waitUntilExit()
     }
 
-    @Test("--metrics serves the running test's counters, and promtool check metrics accepts the live exposition")
+    @Test("--metrics serves the running test's counters, and promtool check metrics accepts the live exposition; the far end's caller --metrics counts the same calls")
     func metricsWhileRunning() throws {
         let promtool = try requireTool("promtool")
-        let (ivr, port) = try Self.startIVR(maxCalls: 4)
+        let ivrMetricsPort = FreePort.next([.tcp])
+        let (ivr, port) = try Self.startIVR(maxCalls: 4, extra: ["--metrics", "127.0.0.1:\(ivrMetricsPort)"])
         defer { if ivr.isRunning { ivr.terminate() } }
         let metricsPort = FreePort.next([.tcp])
         let load = Process()
@@ -122,6 +123,23 @@ struct LoadProcessTests {
         #expect(checked.status == 0, "promtool: \(checked.out) \(checked.err)")
         load.waitUntilExit()
         #expect(load.terminationStatus == 0)
+        // The far end (a caller with --metrics) saw four incoming calls, answered and ended,
+        // with their setup times and a MOS each once their media statistics came in.
+        var far = ""
+        try Readiness.waitSync(for: "the far end's metrics to count four ended calls with MOS", timeout: .seconds(20), poll: .milliseconds(200)) {
+            far = Self.scrape(port: ivrMetricsPort) ?? ""
+            return far.contains("callwire_caller_mos_count 4\n")
+        }
+        #expect(far.contains("callwire_caller_calls_started_total{direction=\"incoming\"} 4\n"), "\(far)")
+        #expect(far.contains("callwire_caller_calls_total{outcome=\"answered\"} 4\n"))
+        #expect(far.contains("callwire_caller_active_calls 0\n"))
+        #expect(far.contains("callwire_caller_setup_seconds_count 4\n"))
+        let received = far.split(separator: "\n").first { $0.hasPrefix("callwire_caller_packets_received_total ") }
+        #expect((received.flatMap { Double($0.split(separator: " ")[1]) } ?? 0) > 400, "about 150 packets per 3 s call: \(received ?? "")")
+        let farFile = file.deletingLastPathComponent().appendingPathComponent("far.txt")
+        try far.write(to: farFile, atomically: true, encoding: .utf8)
+        let farChecked = try runProcess("/bin/sh", ["-c", "\(promtool) check metrics < \(farFile.path)"])
+        #expect(farChecked.status == 0, "promtool: \(farChecked.out) \(farChecked.err)")
         ivr.interrupt()
         ivr.waitUntilExit()
     }
