@@ -65,6 +65,8 @@ struct LoadCommand: EnvironmentCommand {
     var showPipeline = false
     @Option(help: "Offer only these codecs, in this order (G.711 by default; e.g. speex/16000,PCMU).")
     var codecs = "PCMU,PCMA"
+    @Option(help: "Media encryption, as the caller's --srtp: off, optional (SRTP when the far end takes it) or mandatory.")
+    var srtp = "optional"
 
     @Option(name: .customLong("expect-dtmf"), help: "Check: the far end sends exactly these keys.")
     var expectDTMF: String?

@@ -1,6 +1,7 @@
 import CallwireMetrics
 import Endpoint
 import Foundation
+import SDP
 import SIPCore
 import SIPTransport
 
@@ -148,6 +149,10 @@ struct LoadSettings: Sendable {
         options.maxCalls = command.concurrent
         options.autoRespond = 486   // a load generator takes no calls
         options.duration = seconds
+        guard let policy = MediaSecurity.Policy(rawValue: command.srtp.lowercased()) else {
+            throw usage("--srtp must be off, optional or mandatory, got '\(command.srtp)'")
+        }
+        options.srtp = policy
         options.codecs = command.codecs.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         if let source = command.pipeline {
             if FileManager.default.fileExists(atPath: source) {
