@@ -1,5 +1,6 @@
 import CFlite
 import Foundation
+import Synchronization
 
 /// flite for the whole process. Its voices are global mutable state, so every synthesis runs
 /// on one serial queue; voices are registered once, on first use.
@@ -12,9 +13,17 @@ final class FliteEngine: @unchecked Sendable {
     /// The voices flite ships in Debian.
     static let voiceNames = ["kal", "kal16", "slt", "rms", "awb"]
 
-    /// Registers `name` (on the synthesis queue) and returns its sample rate.
+    /// Rates of the voices registered so far, readable without waiting for the synthesis queue.
+    private let rates = Mutex<[String: Int]>([:])
+
+    /// Registers `name` (on the synthesis queue, the first time) and returns its sample rate.
+    /// A voice already known answers at once: a node is made on the thread attaching a call's
+    /// media, which must not wait behind other calls' syntheses.
     func rate(of name: String) -> Int? {
-        queue.sync { voice(name)?.rate }
+        if let known = rates.withLock({ $0[name] }) { return known }
+        let rate = queue.sync { voice(name)?.rate }
+        if let rate { rates.withLock { $0[name] = rate } }
+        return rate
     }
 
     private func voice(_ name: String) -> (pointer: UnsafeMutableRawPointer, rate: Int)? {

@@ -18,6 +18,14 @@ final class DecoderPool: Sendable {
     private struct State: ~Copyable {
         var idle: [Key: [SpeechDecoder]] = [:]
         var loaded = 0
+        /// Model and search pairs a decoder has taken once (bounded by the distinct searches a
+        /// process's pipelines name).
+        var validated: Set<Validation> = []
+    }
+
+    private struct Validation: Hashable {
+        var model: SpeechModel
+        var search: RecognitionSearch
     }
 
     private let state = Mutex(State())
@@ -50,5 +58,16 @@ final class DecoderPool: Sendable {
     /// broken model fails the graph before any audio flows.
     func preload(_ model: SpeechModel) throws(RecognizerError) {
         try withDecoder(for: model) { _ in }
+    }
+
+    /// Checks once per process that `model` loads and takes `search` (every word in the
+    /// dictionary, the grammar parses). Later graphs with the same pair skip it: a graph starts
+    /// on a media thread, and borrowing a decoder while every one is busy decoding would load
+    /// another model there (a second or more, with the thread's other calls waiting).
+    func validate(_ search: RecognitionSearch, for model: SpeechModel) throws(RecognizerError) {
+        let pair = Validation(model: model, search: search)
+        if state.withLock({ $0.validated.contains(pair) }) { return }
+        try withDecoder(for: model) { decoder throws(RecognizerError) in try decoder.select(search) }
+        state.withLock { _ = $0.validated.insert(pair) }
     }
 }

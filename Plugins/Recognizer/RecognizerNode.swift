@@ -61,7 +61,8 @@ public final class RecognizerNode: MediaNode {
     private var frame: UnsafeMutablePointer<Int16>?
     private var transcriber: Transcriber?
     private var counters: Transcriber.Counters?
-    private let worker = DispatchQueue(label: "callwire.recognizer")
+    /// This node's utterances, decoded in order on one of the process's recognition lanes.
+    private let worker = DispatchQueue(label: "callwire.recognizer", target: RecognitionLanes.next())
     /// Audio of the utterance in progress not yet handed to the live decoder (partial results).
     private var pending: [Int16] = []
     private var pendingThrough: Int64 = 0
@@ -95,7 +96,7 @@ public final class RecognizerNode: MediaNode {
         do {
             // Load the model and install the search now, so a bad grammar or a word missing from
             // the dictionary fails the graph before any audio flows.
-            try DecoderPool.shared.withDecoder(for: model) { decoder throws(RecognizerError) in try decoder.select(search) }
+            try DecoderPool.shared.validate(search, for: model)
         } catch {
             throw error.description.hasPrefix("recognizer:") ? .configuration(error.description) : .unavailable(error.description)
         }

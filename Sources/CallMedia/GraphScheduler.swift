@@ -64,8 +64,11 @@ struct ScheduledGraph {
         return ScheduledGraph(ticket: ticket, onEnd: onEnd, startedAt: .now)
     }
 
-    /// Runs one tick. Returns false once the graph has finished (and `onEnd` was called).
-    func tick() -> Bool {
+    /// Runs one tick. Returns false once the graph is done: it is then finished (nodes stopped,
+    /// files closed) and `onEnd` called — inline, or through `finisher` when given, so a node
+    /// whose stop waits (a recognizer finishing its last utterance, a recorder closing a file)
+    /// does not hold up the other graphs of a media thread.
+    func tick(finisher: ((@escaping @Sendable () -> Void) -> Void)? = nil) -> Bool {
         let graph = ticket.graph
         var failure: GraphRunError?
         if !graph.isStopRequested {
@@ -75,10 +78,16 @@ struct ScheduledGraph {
                 failure = error
             }
         }
-        do { try graph.finish() } catch { failure = failure ?? error }
-        let wall = ContinuousClock.now - startedAt
-        onEnd(GraphOutcome(report: graph.report(wallTime: wall, stoppedEarly: graph.isStopRequested), error: failure,
-                           lateTicks: ticket.lateTicks))
+        // The graph is ticked no more: whoever finishes it is its only user from here on.
+        let finish: @Sendable () -> Void = { [ticket, onEnd, startedAt, failure] in
+            var failure = failure
+            let graph = ticket.graph
+            do throws(GraphRunError) { try graph.finish() } catch { failure = failure ?? error }
+            let wall = ContinuousClock.now - startedAt
+            onEnd(GraphOutcome(report: graph.report(wallTime: wall, stoppedEarly: graph.isStopRequested), error: failure,
+                               lateTicks: ticket.lateTicks))
+        }
+        if let finisher { finisher(finish) } else { finish() }
         return false
     }
 }

@@ -48,6 +48,9 @@ private final class Worker: Sendable {
     let periodNanoseconds: Int64
     private let pending = Mutex(Pending())
     private let wake = DispatchSemaphore(value: 0)
+    /// Finishes a graph that is done off the media thread: a node's stop may wait (a recognizer
+    /// decoding its last utterance), and the thread's other graphs must tick on time meanwhile.
+    static func finish(_ work: @escaping @Sendable () -> Void) { DispatchQueue.global().async(execute: work) }
     private let count = Atomic<Int>(0)
 
     init(index: Int, period: Duration) {
@@ -107,7 +110,7 @@ private final class Worker: Sendable {
                 for graph in graphs { graph.ticket.noteLate() }
             }
             let before = graphs.count
-            graphs.removeAll { !$0.tick() }
+            graphs.removeAll { !$0.tick(finisher: Self.finish) }
             count.subtract(before - graphs.count, ordering: .relaxed)
             tick += 1
         }
