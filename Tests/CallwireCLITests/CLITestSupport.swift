@@ -75,6 +75,16 @@ func runProcess(_ executable: String, _ arguments: [String], input: Data? = nil,
     return (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self))
 }
 
+/// The rows of a `callwire load --report FILE.jsonl`, one object per call.
+func reportRows(_ url: URL) throws -> [[String: Any]] {
+    try String(contentsOf: url, encoding: .utf8).split(separator: "\n").map { row in
+        guard let object = try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any] else {
+            throw TestSetupError("not a JSON object: \(row)")
+        }
+        return object
+    }
+}
+
 /// A fresh temporary directory.
 func temporaryDirectory(_ prefix: String) throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID())")

@@ -84,10 +84,10 @@ struct LoadAggregationTests {
             "load", "--to", "sip:service@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "5", "--calls", "4",
             "--concurrent", "4", "--duration", "3s", "--min-mos", "4", "--report", report.path])
         #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
-        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        let rows = try reportRows(report)
         #expect(rows.count == 4)
-        for row in rows {
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+        for object in rows {
+            let row = object.description
             #expect(object["outcome"] as? String == "passed", "\(row)")
             #expect(object["codec"] as? String == "PCMU/8000")
             #expect((object["packets_received"] as? Int ?? 0) > 100, "its own media comes back: \(row)")

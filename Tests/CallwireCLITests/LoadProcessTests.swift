@@ -41,10 +41,10 @@ struct LoadProcessTests {
             "--concurrent", "10", "--duration", "3s", "--expect-dtmf", "42",
             "--report", report.path, "--svg", chart.path, "--progress-interval", "1"])
         #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
-        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        let rows = try reportRows(report)
         #expect(rows.count == 20)
-        for row in rows {
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+        for object in rows {
+            let row = object.description
             #expect(object["outcome"] as? String == "passed", "\(row)")
             #expect(object["dtmf"] as? String == "42", "\(row)")
             #expect(object["status"] as? Int == 200)
@@ -75,10 +75,10 @@ struct LoadProcessTests {
             "--concurrent", "1", "--duration", "4s", "--expect-dtmf", "42", "--expect-text", "one two three four five",
             "--max-wer", "20%", "--report", report.path])
         #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
-        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        let rows = try reportRows(report)
         #expect(rows.count == 3)
-        for row in rows {
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+        for object in rows {
+            let row = object.description
             #expect(object["outcome"] as? String == "passed", "\(row)")
             #expect((object["heard"] as? String ?? "").contains("three four five"), "\(row)")
             #expect((object["wer"] as? Double ?? 1) <= 0.2, "\(row)")
@@ -179,10 +179,10 @@ struct LoadProcessTests {
             "load", "--to", "sip:tone@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "5", "--calls", "3",
             "--concurrent", "3", "--duration", "2s", "--expect-tone", "1000", "--report", report.path])
         #expect(run.status == 0, "\(run.out.suffix(3000)) \(run.err.suffix(2000))")
-        let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n")
+        let rows = try reportRows(report)
         #expect(rows.count == 3)
-        for row in rows {
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
+        for object in rows {
+            let row = object.description
             #expect(object["outcome"] as? String == "passed", "\(row)")
             #expect(object["tones_hz"] as? String == "1000", "\(row)")
         }
@@ -226,9 +226,7 @@ struct LoadProcessTests {
                 "load", "--to", "sip:ivr@127.0.0.1:\(port)", "--int-ip", "127.0.0.1", "--rate", "4", "--calls", "4",
                 "--concurrent", "4", "--duration", "6s", "--expect-tone", "1000", "--expect-dtmf", "42", "--report", report.path])
             #expect(result.status == 0, "the checks pass: \(result.out.suffix(2500))")
-            let rows = try String(contentsOf: report, encoding: .utf8).split(separator: "\n").map { row in
-                try #require(try JSONSerialization.jsonObject(with: Data(row.utf8)) as? [String: Any])
-            }
+            let rows = try reportRows(report)
             #expect(rows.count == 4)
             let mean = { (key: String) in rows.map { $0[key] as? Double ?? .nan }.reduce(0, +) / Double(max(rows.count, 1)) }
             return (mean("r_factor"), mean("mos"), mean("loss_pct"))
