@@ -6,9 +6,10 @@ import Glibc
 
 /// Where every recognizer of the process decodes: one serial lane per processor. Each node's
 /// own queue targets one lane (its utterances stay in order), so however many calls transcribe
-/// at once, at most that many utterances are decoded at the same moment — the CPU is not
-/// oversubscribed under the media threads, and the decoder pool loads at most one model per
-/// lane (50 calls used to load 50 models, 5 GB).
+/// at once, at most that many whole utterances are decoded at the same moment — the CPU is not
+/// oversubscribed under the media threads, and whole-utterance decoding needs at most one model
+/// per lane (50 calls used to load 50 models, 5 GB). Live decoding for `partial=true` holds a
+/// decoder for as long as an utterance lasts, so it still needs one per call speaking at once.
 enum RecognitionLanes {
     /// The lanes: one per online processor, at utility priority (media comes first).
     private static let lanes: [DispatchQueue] = {
@@ -22,6 +23,9 @@ enum RecognitionLanes {
 
     /// The next lane, round robin.
     static func next() -> DispatchQueue {
-        lanes[counter.wrappingAdd(1, ordering: .relaxed).oldValue % lanes.count]
+        lane(counter.wrappingAdd(1, ordering: .relaxed).oldValue)
     }
+
+    /// The lane the `index`-th recognizer gets.
+    static func lane(_ index: Int) -> DispatchQueue { lanes[Int(index.magnitude % UInt(lanes.count))] }
 }

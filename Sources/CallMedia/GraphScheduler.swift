@@ -13,7 +13,8 @@ public protocol GraphScheduler: Sendable {
     var isRealtime: Bool { get }
 
     /// Starts `graph` on the scheduler and steps it from the next tick.
-    /// - Parameter onEnd: called once, on the scheduler's thread, after the graph finished.
+    /// - Parameter onEnd: called once after the graph finished: on the scheduler's thread, or on
+    ///   a queue of its own for a real-time pool (finishing may wait for a node's stop).
     /// - Returns: the handle that stops it.
     func run(_ graph: Graph, onEnd: @escaping @Sendable (GraphOutcome) -> Void) -> GraphTicket
 }

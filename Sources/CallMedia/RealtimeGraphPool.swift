@@ -34,7 +34,8 @@ public final class RealtimeGraphPool: GraphScheduler, Sendable {
     /// Graphs running on each thread.
     public var loads: [Int] { workers.map(\.load) }
 
-    /// Stops every thread once its graphs are finished (they are stopped first).
+    /// Stops every graph and then every thread; the last graphs may still be finishing (their
+    /// `onEnd` comes from the finishing queue) when this returns.
     public func shutdown() { for worker in workers { worker.shutdown() } }
 }
 
@@ -48,13 +49,16 @@ private final class Worker: Sendable {
     let periodNanoseconds: Int64
     private let pending = Mutex(Pending())
     private let wake = DispatchSemaphore(value: 0)
-    /// Finishes a graph that is done off the media thread: a node's stop may wait (a recognizer
-    /// decoding its last utterance), and the thread's other graphs must tick on time meanwhile.
-    static func finish(_ work: @escaping @Sendable () -> Void) { DispatchQueue.global().async(execute: work) }
+    /// Finishes this thread's graphs that are done, one after another, off the media thread: a
+    /// node's stop may wait (a recognizer decoding its last utterance), and the thread's other
+    /// graphs must tick on time meanwhile. One serial queue per media thread, so however many
+    /// calls end at once, at most one system thread per media thread waits on such a stop.
+    private let finisher: DispatchQueue
     private let count = Atomic<Int>(0)
 
     init(index: Int, period: Duration) {
         self.index = index
+        finisher = DispatchQueue(label: "callwire-media-\(index)-finish")
         periodNanoseconds = period.components.seconds * 1_000_000_000 + period.components.attoseconds / 1_000_000_000
     }
 
@@ -80,6 +84,7 @@ private final class Worker: Sendable {
     private func loop() {
         var graphs: [ScheduledGraph] = []
         var epoch: Int64 = 0, tick: Int64 = 0
+        let finish: (@escaping @Sendable () -> Void) -> Void = { [finisher] work in finisher.async(execute: work) }
         while true {
             let (arrivals, closing) = pending.withLock { p -> ([(GraphTicket, @Sendable (GraphOutcome) -> Void)], Bool) in
                 defer { p.arrivals.removeAll(keepingCapacity: true) }
@@ -110,7 +115,7 @@ private final class Worker: Sendable {
                 for graph in graphs { graph.ticket.noteLate() }
             }
             let before = graphs.count
-            graphs.removeAll { !$0.tick(finisher: Self.finish) }
+            graphs.removeAll { !$0.tick(finisher: finish) }
             count.subtract(before - graphs.count, ordering: .relaxed)
             tick += 1
         }

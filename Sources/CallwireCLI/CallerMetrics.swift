@@ -5,9 +5,11 @@ import Synchronization
 /// `callwire --metrics HOST:PORT`: the caller's calls as Prometheus families, tallied from its
 /// events — what the far end of a load test (`callwire --listen --max-calls N`) reports.
 ///
-/// Only counters and fixed histogram buckets are kept, plus the calls that are up (at most
-/// `--max-calls`) and the codecs of calls whose statistics have not arrived yet (at most
-/// ``pendingLimit``): nothing grows with the number of calls handled.
+/// Only counters and fixed histogram buckets are kept, plus the calls under way (at most
+/// ``liveLimit``: a call that rings unanswered with `--auto-respond 0` and is never cancelled
+/// would otherwise stay) and the codecs of calls whose statistics have not arrived yet (at most
+/// ``pendingLimit``): nothing grows with the number of calls handled. A call ends at its
+/// `call_ended` event or its `closed` state, whichever comes first.
 final class CallerMetrics: Sendable {
     /// Setup-time histogram bounds, seconds (the load tool's).
     static let setupBounds = LoadTally.setupBounds
@@ -15,6 +17,8 @@ final class CallerMetrics: Sendable {
     static let mosBounds = LoadTally.mosBounds
     /// Ended calls waiting for their media statistics, at most.
     static let pendingLimit = 1_024
+    /// Calls followed at once, at most (more are counted as started, not timed).
+    static let liveLimit = 65_536
 
     private struct LiveCall {
         var began: ContinuousClock.Instant
@@ -44,10 +48,12 @@ final class CallerMetrics: Sendable {
         state.withLock { s in
             switch event {
             case .incomingCall(let call, _):
-                s.live[call] = LiveCall(began: now, incoming: true)
+                if s.live.count < Self.liveLimit { s.live[call] = LiveCall(began: now, incoming: true) }
                 s.started["incoming", default: 0] += 1
+            case .callState(let call, "closed", _):
+                Self.end(call, in: &s)
             case .callState(let call, let name, _):
-                if s.live[call] == nil, name != "closed", name != "terminating" {
+                if s.live[call] == nil, name != "terminating", s.live.count < Self.liveLimit {
                     s.live[call] = LiveCall(began: now, incoming: false)
                     s.started["outgoing", default: 0] += 1
                 }
@@ -61,12 +67,7 @@ final class CallerMetrics: Sendable {
             case .codec(let call, let codec, _, _, _):
                 s.live[call]?.codec = codec
             case .callEnded(let call, _):
-                guard let live = s.live.removeValue(forKey: call) else { break }
-                s.ended[live.answered ? "answered" : "not-answered", default: 0] += 1
-                if live.answered {
-                    if s.pending.count >= Self.pendingLimit { s.pending.removeFirst() }
-                    s.pending.append((call, live.codec))
-                }
+                Self.end(call, in: &s)
             case .rtpStatistics(let call, let received, let lost, _, let rtt, let late):
                 s.packetsReceived += received
                 s.packetsLost += lost
@@ -82,6 +83,16 @@ final class CallerMetrics: Sendable {
             default:
                 break
             }
+        }
+    }
+
+    /// Counts `call` as ended (once: its `callEnded` and `closed` state both say so).
+    private static func end(_ call: String, in s: inout State) {
+        guard let live = s.live.removeValue(forKey: call) else { return }
+        s.ended[live.answered ? "answered" : "not-answered", default: 0] += 1
+        if live.answered {
+            if s.pending.count >= pendingLimit { s.pending.removeFirst() }
+            s.pending.append((call, live.codec))
         }
     }
 

@@ -20,6 +20,7 @@ import Darwin
 public enum CallwireCLI {
     /// Parses the process's arguments, runs the command, and exits with its status.
     public static func main(plugins: [any MediaPlugin.Type]) async -> Never {
+        OpenFileLimit.raise()
         let registry: NodeRegistry
         do {
             registry = try NodeRegistry(plugins: plugins)

@@ -156,7 +156,7 @@ struct LoadRun {
         tally.started()
         let call: Call
         do {
-            call = settings.users.count > 1 || settings.options.userPassword != nil
+            call = settings.dialsAsUsers
                 ? try await endpoint.dial(settings.to, uri: settings.uri, as: result.user)
                 : try await endpoint.dial(settings.to, uri: settings.uri)
         } catch {

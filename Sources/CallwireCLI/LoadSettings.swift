@@ -34,6 +34,8 @@ struct LoadSettings: Sendable {
     var users: [String]
     /// Register ``users`` before the first call.
     var register: Bool
+    /// The calls are placed as ``users`` (`--user-range` was given), not as the endpoint's user.
+    var dialsAsUsers: Bool
     var verbose: Bool
 
     /// How many failed calls still exit 0.
@@ -91,8 +93,12 @@ struct LoadSettings: Sendable {
         if let text = command.expectText, text.split(separator: " ").isEmpty { throw usage("--expect-text needs at least one word") }
         expectText = command.expectText
         if let frequency = command.expectTone {
-            // G.711 carries 300–3400 Hz; a wideband codec more, which tone-detector checks against the call's rate.
-            guard (50...20_000).contains(frequency) else { throw usage("--expect-tone must be a frequency of 50 to 20000 Hz, got \(frequency)") }
+            // Every codec that may be negotiated must carry the tone: below half the lowest audio rate.
+            let rate = Self.lowestAudioRate(command.codecs)
+            guard frequency >= 50, frequency < rate / 2 else {
+                throw usage("--expect-tone must be 50 Hz or more and below \(rate / 2) Hz (half of \(rate) Hz audio, "
+                            + "the lowest of --codecs \(command.codecs)), got \(frequency)")
+            }
             expectTone = frequency
         }
         guard command.progressInterval > 0 else { throw usage("--progress-interval must be more than 0 seconds") }
@@ -142,6 +148,7 @@ struct LoadSettings: Sendable {
         } else {
             users = [n.user]
         }
+        dialsAsUsers = n.userRange != nil
         register = n.register
         options.to = address
         options.uri = uri
@@ -226,6 +233,22 @@ struct LoadSettings: Sendable {
             let digits = String(number)
             return String(repeating: "0", count: max(0, width - digits.count)) + digits
         }
+    }
+
+    /// The lowest audio sample rate among `codecs` (`PCMU,speex/16000,G722`): G.711 and GSM are
+    /// 8 kHz, G.722 16 kHz (its RTP clock says 8000, RFC 3551 §4.5.2), Opus 48 kHz, others as
+    /// written (8 kHz when not).
+    static func lowestAudioRate(_ codecs: String) -> Int {
+        let rates = codecs.split(separator: ",").map { token -> Int in
+            let parts = token.trimmingCharacters(in: .whitespaces).lowercased().split(separator: "/")
+            switch parts.first ?? "" {
+            case "pcmu", "pcma", "gsm": return 8_000
+            case "g722": return 16_000
+            case "opus": return 48_000
+            default: return parts.count > 1 ? Int(parts[1]) ?? 8_000 : 8_000
+            }
+        }
+        return rates.min() ?? 8_000
     }
 
     /// `0.25` or `25%`.

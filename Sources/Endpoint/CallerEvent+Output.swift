@@ -27,6 +27,7 @@ extension CallerEvent {
                 + (rtt.map { ", round trip \(formatNumber($0, digits: 1)) ms" } ?? ""), false)
         case .offerRejected(_, let status, let reason): (.warning, "offer refused: \(status) \(reason)", false)
         case .fileWritten(let path, let seconds): (.info, "wrote \(formatNumber(seconds, digits: 2)) s to \(path)", false)
+        case .callEnded(_, let reason) where reason.hasPrefix("refused with"): (.debug, "incoming call \(reason)", false)
         case .callEnded(_, let reason): (.info, reason == "remote BYE" ? "call closed by remote party" : "call closed (\(reason))", false)
         case .sipMessage: nil
         case .transferRequested(_, let target): (.info, "transfer to \(target) requested", false)

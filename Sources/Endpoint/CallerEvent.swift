@@ -43,7 +43,8 @@ public enum CallerEvent: Sendable, Equatable {
     case offerRejected(call: String, status: Int, reason: String)
     /// A file was written (a recording).
     case fileWritten(path: String, seconds: Double)
-    /// A call ended.
+    /// A call ended; an incoming call refused before it was set up ends with the reason
+    /// `refused with STATUS` (501, 486, 488, 503, or `--auto-respond`'s status).
     case callEnded(call: String, reason: String)
     /// A SIP message sent or received (with ``CallerOptions/reportSIPMessages``: `--events
     /// json`, `--ladder`).

@@ -113,21 +113,31 @@ extension Endpoint {
         let from = sip.request.headers[.from].flatMap { try? NameAddress.parse($0) }
         let peer = from.map { NameAddress(displayName: $0.displayName, uri: $0.uri).description } ?? "unknown"
         report(.incomingCall(call: sip.callID, from: peer))
+        // A call refused here never becomes a Call: say it ended, so whoever counts calls
+        // (--metrics) sees every incoming call end.
+        func refuse(_ status: Int) -> Int {
+            report(.callEnded(call: sip.callID, reason: "refused with \(status)"))
+            return status
+        }
         // An INVITE with Replaces (RFC 3891) takes the place of a call we have: it is taken even
         // when not listening or busy (the user agent checked the dialog).
         let replacing = sip.replaces.flatMap { calls[$0.callID] }
-        guard options.listen || replacing != nil else { return 501 }
+        guard options.listen || replacing != nil else { return refuse(501) }
         if replacing == nil, calls.values.filter({ $0.machine.state.isLive }).count >= options.maxCalls {
             report(.log(level: .info, text: "rejecting incoming call as already busy"))
-            return 486
+            return refuse(486)
         }
-        guard (200...299).contains(options.autoRespond), let pipeline else { return nil }
+        guard (200...299).contains(options.autoRespond), let pipeline else {
+            // --auto-respond 4xx-6xx: the user agent refuses it with that status.
+            if options.autoRespond >= 300 { _ = refuse(options.autoRespond) }
+            return nil
+        }
         let session: RTPSession
         do {
             session = try runtime.rtp.bind(host: rtpHost)
         } catch {
             report(.log(level: .warning, text: "cannot answer: \(error)"))
-            return 503
+            return refuse(503)
         }
         callCount += 1
         let number = callCount
@@ -147,7 +157,7 @@ extension Endpoint {
                 sip.rejectionWarning = error.warningHeader(agent: agent.stack.advertised.host)
                 session.closeSoon()
                 callCount -= 1
-                return 488
+                return refuse(488)
             }
         }
         calls[sip.callID] = call

@@ -21,7 +21,9 @@ extension Endpoint {
 
     /// Registers each of `users` of our domain with the domain's registrar (or the proxy), at
     /// most `parallel` REGISTER transactions at a time. Bindings that succeed are refreshed
-    /// before they expire; ones that fail are retried after `--retry-interval` in the background.
+    /// before they expire; what happens to ones that fail is what a registration does after a
+    /// failure (``Registration/register()``: tried again after `--retry-interval`, except when
+    /// the credentials were refused).
     public func register(users: [String], parallel: Int = 16) async -> UserRegistrations {
         var outcome = UserRegistrations()
         let width = max(1, parallel)

@@ -83,7 +83,8 @@ public final class UDPSocketPair: RTPSocketPair {
         }
         guard let bound else { throw RTPSessionError("cannot bind an RTP port pair on \(host): \(lastError)") }
         rtpPort = bound.port
-        let sending = (rtp: Glibc.dup(bound.rtp), rtcp: Glibc.dup(bound.rtcp))
+        // Close-on-exec, as SwiftNIO's own descriptors are: a child process must not inherit them.
+        let sending = (rtp: fcntl(bound.rtp, F_DUPFD_CLOEXEC, 0), rtcp: fcntl(bound.rtcp, F_DUPFD_CLOEXEC, 0))
         guard sending.rtp >= 0, sending.rtcp >= 0 else {
             let reason = String(cString: strerror(errno))
             for descriptor in [bound.rtp, bound.rtcp, sending.rtp, sending.rtcp] where descriptor >= 0 { Glibc.close(descriptor) }
@@ -136,7 +137,7 @@ public final class UDPSocketPair: RTPSocketPair {
     private static func bindSocket(host: String, port: Int) throws -> CInt {
         let address = try SocketAddress(ipAddress: host, port: port)
         let family: CInt = address.protocol == .inet6 ? AF_INET6 : AF_INET
-        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        let descriptor = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard descriptor >= 0 else { throw RTPSessionError("socket() failed: \(String(cString: strerror(errno)))") }
         let result = address.withSockAddr { pointer, length in Glibc.bind(descriptor, pointer, socklen_t(length)) }
         guard result == 0 else {

@@ -94,7 +94,7 @@ extension SIPUserAgent {
         // A request from one of a range of users answers as that user (Options.userPassword).
         let user = (try? request.from)?.uri.user
         let asUser = options.userPassword.flatMap { password in
-            user.flatMap { $0 == credentials?.username ? nil : userCredentials[$0] ?? DigestClient(username: $0, password: password) }
+            user.flatMap { $0 == self.options.user ? nil : userCredentials[$0] ?? DigestClient(username: $0, password: password) }
         }
         guard var client = asUser ?? credentials else { return nil }
         var retry = request

@@ -58,9 +58,9 @@ public final class SIPUserAgent: @unchecked Sendable {
         public var subject = ""
         /// Credentials for 401/407 challenges (`--authuser`/`--authpass`); nil fails them.
         public var credentials: DigestClient?
-        /// When set, a challenge to a request from another user than ``credentials``' — one of
-        /// a range of users (`callwire load --user-range`) — is answered as that user (the From
-        /// URI's user) with this password.
+        /// When set, a challenge to a request from another user than ``user`` — one of a range
+        /// of users (`callwire load --user-range`) — is answered as that user (the From URI's
+        /// user) with this password; our own user's requests keep ``credentials``.
         public var userPassword: String?
         /// An outbound proxy for requests outside dialogs (the seed's `--proxy`); requests go to
         /// it with a Route header (loose routing, `;lr`) unless ``strictRoute`` is set.

@@ -76,12 +76,15 @@ struct LoadCommandTests {
         }
         let tone = try #require(try settings(["--expect-tone", "1000"]).options.pipeline)
         #expect(tone.contains("tone-detector freq=1000"))
-        do {
-            _ = try settings(["--expect-tone", "20"])
-            Issue.record("--expect-tone 20 was accepted")
-        } catch let failure as CommandFailure {
-            #expect(failure.description.contains("--expect-tone"))
+        for bad in [["--expect-tone", "20"], ["--expect-tone", "4000"], ["--expect-tone", "7000", "--codecs", "speex/16000,PCMU"]] {
+            do {
+                _ = try settings(bad)
+                Issue.record("\(bad) was accepted")
+            } catch let failure as CommandFailure {
+                #expect(failure.description.contains("--expect-tone") && failure.description.contains("4000 Hz"), "\(failure)")
+            }
         }
+        #expect(try settings(["--expect-tone", "7000", "--codecs", "G722,opus"]).expectTone == 7_000)
     }
 
     @Test("the default pipeline speaks, reports DTMF, and recognizes only when --expect-text asks")

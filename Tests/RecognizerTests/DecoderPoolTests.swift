@@ -23,11 +23,11 @@ struct DecoderPoolTests {
 
     @Test("recognizers share one lane per processor, handed out in turn")
     func lanes() {
-        let first = RecognitionLanes.next(), second = RecognitionLanes.next()
         let count = RecognitionLanes.count
         #expect(count >= 1)
-        var seen = [first, second]
-        for _ in 0..<(2 * count) { seen.append(RecognitionLanes.next()) }
-        #expect(Set(seen.map(ObjectIdentifier.init)).count == count, "every lane is used, and no more than one per processor")
+        let lanes = (0..<(3 * count)).map { ObjectIdentifier(RecognitionLanes.lane($0)) }
+        #expect(Set(lanes).count == count, "every lane is used")
+        #expect((0..<count).allSatisfy { lanes[$0] == lanes[$0 + count] }, "in turn: the lane after the last is the first")
+        #expect(ObjectIdentifier(RecognitionLanes.lane(-1)) == ObjectIdentifier(RecognitionLanes.lane(1)), "a wrapped counter still picks a lane")
     }
 }
