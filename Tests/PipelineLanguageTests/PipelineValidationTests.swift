@@ -58,7 +58,7 @@ struct PipelineValidationTests {
     @Test("unknown slot and duplicate names")
     func slotsAndNames() {
         #expect(diagnostics("@rtp-inn ! null-sink")
-                == ["t.pipeline:1:1: error: unknown slot '@rtp-inn' (did you mean '@rtp-in'?); slots are @rtp-in, @rtp-out, @encoder, @decoder"])
+                == ["t.pipeline:1:1: error: unknown slot '@rtp-inn' (did you mean '@rtp-in'?); slots are @rtp-in, @rtp-out, @encoder, @decoder, @network"])
         #expect(diagnostics("sine name=a ! null-sink name=a").count == 1)
     }
 
