@@ -103,6 +103,7 @@ struct LoadAggregationTests {
         #expect(heard.status == 0, "\(heard.out.suffix(2000)) \(heard.err.suffix(1000))")
         let row = try String(contentsOf: speech, encoding: .utf8)
         #expect(row.contains("\"outcome\":\"passed\""), "\(row)")
+        _ = await far.interrupt()
     }
 
     @Test("--register --user-range through callwire server: each user registers and calls as itself (digest per user), the bindings are removed at the end")

@@ -91,10 +91,12 @@ public final class PeerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// SIGKILL to the program and everything it started: the child leads its own process group,
-    /// and a program that forks workers (Kamailio) would otherwise leave them running.
+    /// SIGKILL to the program and everything it started: a child that leads its own process
+    /// group (Kamailio under its waiting shell) takes its forked workers with it; one that does
+    /// not (sipp, prometheus) is killed by its own pid.
     public func killGroup() {
         kill(-process.processIdentifier, SIGKILL)
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     /// One SIGINT (ctrl-C), then the exit status.
