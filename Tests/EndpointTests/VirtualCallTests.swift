@@ -93,7 +93,13 @@ struct VirtualCallTests {
         await world.close()
     }
 
-    @Test("re-INVITEs that cross (both sides hold at once): 491 both ways, then the §14.1 retries succeed")
+    /// Through a proxy, glare need not show on both sides: when one side's 491 gets back before
+    /// the other side's re-INVITE has been forwarded, that re-INVITE meets no pending offer and
+    /// is answered 200 (RFC 3261 §14.2 asks for 491 only while an offer is pending). What must
+    /// hold is that the crossing is detected, the refused side retries after the §14.1 wait,
+    /// and both holds end 200 with the call held both ways. (The dialog-layer glare test, with
+    /// no proxy between the two, sees 491 both ways.)
+    @Test("re-INVITEs that cross (both sides hold at once) through the proxy: a 491, the §14.1 retry, and both holds succeed")
     func glare() async throws {
         let world = try VirtualWorld()
         let (alice, bob, call) = try await world.aliceCallsBob(bob: VirtualWorld.tone(700), alice: VirtualWorld.tone(500))
@@ -102,8 +108,10 @@ struct VirtualCallTests {
         let aliceHold = Task { await call.hold() }, bobHold = Task { await bobCall.hold() }
         try await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { world.net.sip.requestsHeld("INVITE") >= 2 }
         world.net.sip.resumeDelivery()
-        let retried = await world.net.run(until: .seconds(10)) { alice.events.contains { if case .response("INVITE", 491, _, _, _) = $0 { true } else { false } } }
-        #expect(retried, "a 491 came back")
+        let refused = { (probe: CallerProbe) in probe.events.contains { if case .response("INVITE", 491, _, _, _) = $0 { true } else { false } } }
+        let crossed = await world.net.run(until: .seconds(10)) { refused(alice) || refused(bob) }
+        let responses = { (probe: CallerProbe) in probe.events.filter { if case .response = $0 { true } else { false } } }
+        #expect(crossed, "a 491 came back; alice saw \(responses(alice)); bob saw \(responses(bob))")
         let statuses = try await world.net.perform { (await aliceHold.value, await bobHold.value) }
         #expect(statuses.0 == 200 && statuses.1 == 200, "\(statuses)")
         #expect(await call.state == .held([.local, .remote]))
