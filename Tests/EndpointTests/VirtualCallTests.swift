@@ -106,7 +106,7 @@ struct VirtualCallTests {
         let bobCall = try await world.onlyCall(of: bob)
         world.net.sip.suspendDelivery()
         let aliceHold = Task { await call.hold() }, bobHold = Task { await bobCall.hold() }
-        try await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { world.net.sip.requestsHeld("INVITE") >= 2 }
+        try await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { world.net.sip.invitesHeld >= 2 }
         world.net.sip.resumeDelivery()
         let refused = { (probe: CallerProbe) in probe.events.contains { if case .response("INVITE", 491, _, _, _) = $0 { true } else { false } } }
         let crossed = await world.net.run(until: .seconds(10)) { refused(alice) || refused(bob) }

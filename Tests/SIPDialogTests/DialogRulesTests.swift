@@ -186,7 +186,7 @@ struct ProxyGlareTests {
         network.suspendDelivery()
         async let a = alice.agent.reinvite(aliceCall, body: sdp)
         async let b = bob.agent.reinvite(bobCall, body: sdp)
-        let bothSent: Void? = try? await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { network.requestsHeld("INVITE") >= 2 }
+        let bothSent: Void? = try? await Readiness.wait(for: "both re-INVITEs sent", timeout: .seconds(10)) { network.invitesHeld >= 2 }
         network.resumeDelivery()
         let (fromAlice, fromBob) = await (a, b)
         #expect(bothSent != nil, "both re-INVITEs were sent while the network was held")
