@@ -85,11 +85,7 @@ public final class ToneDetector: MediaNode {
     static func holdsTone(_ samples: UnsafeBufferPointer<Int16>, filter: Goertzel, minimumPower: Double) -> Bool {
         let power = filter.power(samples)
         guard power >= minimumPower else { return false }
-        var energy = 0.0
-        for s in samples { energy += Double(s) * Double(s) }
-        let meanSquare = energy / Double(max(samples.count, 1)) / (32_768.0 * 32_768.0)
-        // A sine of peak A measures A²/4 here and has mean square A²/2.
-        return power * 2 >= meanSquare * dominance
+        return power * 2 >= Goertzel.meanSquare(samples) * dominance
     }
 
     /// Seconds to the millisecond, as text.

@@ -87,9 +87,7 @@ public final class DTMFDetector: MediaNode {
         for i in 0..<4 where i != row && powers[i] * 4 > low { return nil }
         for i in 4..<8 where i != column && powers[i] * 4 > high { return nil }
         // The two tones carry most of the block's energy (speech spreads it out).
-        var energy = 0.0
-        for s in samples { energy += Double(s) * Double(s) }
-        let meanSquare = energy / Double(samples.count) / (32_768.0 * 32_768.0)
+        let meanSquare = Goertzel.meanSquare(samples)
         // A sine of peak A has power ≈ A²/4 here and mean square A²/2, so this is the tones'
         // share of the window's energy: ≈ 0.97 for a key filling the window (after G.711), far
         // less for speech, and the filled fraction for a key shorter than the window.

@@ -30,6 +30,15 @@ public struct Goertzel: Sendable {
         return (s1 * s1 + s2 * s2 - coefficient * s1 * s2) / (n * n)
     }
 
+    /// The mean square of `samples` relative to full scale — on the scale of ``power(_:)``, where
+    /// a sine of peak A measures A²/4 and has mean square A²/2, so `2 · power / meanSquare` is
+    /// the share of the block's energy at the frequency (tone and DTMF detectors).
+    public static func meanSquare(_ samples: UnsafeBufferPointer<Int16>) -> Double {
+        var energy = 0.0
+        for s in samples { energy += Double(s) * Double(s) }
+        return energy / Double(max(samples.count, 1)) / (32_768.0 * 32_768.0)
+    }
+
     /// The power of the frequency in `samples` (array convenience).
     public func power(_ samples: [Int16]) -> Double {
         samples.withUnsafeBufferPointer { power($0) }
