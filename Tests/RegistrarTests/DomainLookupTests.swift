@@ -69,7 +69,7 @@ struct DomainLookupTests {
         let server = try await TestServer()
         let uasPort = try freeUDPPort()
         let uas = try Sipp.start(["-sn", "uas", "-i", "127.0.0.1", "-p", String(uasPort), "-nostdin"])
-        defer { uas.terminate() }
+        defer { Sipp.stop(uas) }
         let socket = try UDPClient(port: server.port)
         let register = """
             REGISTER sip:localhost SIP/2.0\r

@@ -53,7 +53,7 @@ struct FloodTests {
         }
         let uasPort = try freeUDPPort()
         let uas = try Sipp.start(["-sn", "uas", "-i", "127.0.0.1", "-p", String(uasPort), "-nostdin"])
-        defer { uas.terminate() }
+        defer { Sipp.stop(uas) }
         let socket = try UDPClient(port: server.port)
         let register = "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:\(uasPort);branch=z9hG4bK-svc\r\nMax-Forwards: 70\r\n"
             + "From: <sip:service@localhost>;tag=s\r\nTo: <sip:service@localhost>\r\nCall-ID: svc@127.0.0.1\r\nCSeq: 1 REGISTER\r\n"

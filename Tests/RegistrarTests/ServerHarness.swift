@@ -82,7 +82,7 @@ enum Sipp {
         }
     }
 
-    /// Starts a long-running sipp (a uas); terminate it when done.
+    /// Starts a long-running sipp (a uas); ``stop(_:)`` it when done.
     static func start(_ arguments: [String], in directory: URL? = nil) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try executable())
@@ -93,6 +93,13 @@ enum Sipp {
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process
+    }
+
+    /// Stops a sipp from ``start(_:in:)`` and reaps it. SIGKILL: `sipp -sn uas` ignores SIGTERM,
+    /// so `terminate()` left one running after each test that used it (six per `make test`).
+    static func stop(_ process: Process) {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
     }
 }
 

@@ -14,7 +14,7 @@ struct WorkerTests {
         let server = try await TestServer { $0.workers = 4 }
         let uasPort = try freeUDPPort()
         let uas = try Sipp.start(["-sn", "uas", "-i", "127.0.0.1", "-p", String(uasPort), "-nostdin"])
-        defer { uas.terminate() }
+        defer { Sipp.stop(uas) }
         let socket = try UDPClient(port: server.port)
         let register = "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:\(uasPort);branch=z9hG4bK-w1\r\nMax-Forwards: 70\r\n"
             + "From: <sip:service@localhost>;tag=w\r\nTo: <sip:service@localhost>\r\nCall-ID: w@127.0.0.1\r\nCSeq: 1 REGISTER\r\n"
