@@ -159,7 +159,7 @@ struct ServerCommand: EnvironmentCommand {
                 throw CommandFailure.error("--metrics: cannot listen on \(metrics): \(error)", status: ExitStatus.networkError)
             }
             if let metricsServer {
-                let host = metricsServer.host.contains(":") ? "[\(metricsServer.host)]" : metricsServer.host
+                let host = metricsServer.host.bracketedHost
                 environment.out("\(CallerRun.timestamp()) sip.server INFO - metrics at http://\(host):\(metricsServer.port)/metrics")
             }
         }

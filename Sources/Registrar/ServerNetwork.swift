@@ -11,7 +11,7 @@ import SIPTransport
 ///
 /// Each UDP listener is one socket per worker, all bound to the same address with
 /// `SO_REUSEPORT`: a worker sends from its own socket (the peer sees the listening port) without
-/// leaving its loop. The kernel hands each datagram to one of the sockets; the loop that reads
+/// leaving its loop, with a direct `sendto(2)` (``WorkerDatagramSocket``). The kernel hands each datagram to one of the sockets; the loop that reads
 /// it checks the source's rate, finds the Call-ID in the raw bytes, and passes the bytes to the
 /// worker that owns the Call-ID (``CallIDShard``), which parses and processes them. TCP and TLS
 /// go through a ``SIPNetworkTransport``, whose messages are dispatched the same way.
@@ -20,6 +20,8 @@ final class ServerNetwork: @unchecked Sendable {
     private let loops: [any EventLoop]
     /// UDP channels: `udp[worker][listener]`.
     private let udp: [[any Channel]]
+    /// Their sockets for sending, in the same order (each used on its worker's loop only).
+    private let senders: [[WorkerDatagramSocket]]
     private let streams: SIPNetworkTransport
     private let options: TransportOptions
     /// Set once by ``attach(_:)`` before reading starts.
@@ -28,10 +30,12 @@ final class ServerNetwork: @unchecked Sendable {
     private var addresses: [AddressCache] = []
     private var state: ServerState?
 
-    private init(listening: [SIPDestination], loops: [any EventLoop], udp: [[any Channel]], streams: SIPNetworkTransport, options: TransportOptions) {
+    private init(listening: [SIPDestination], loops: [any EventLoop], udp: [[any Channel]], senders: [[WorkerDatagramSocket]],
+                 streams: SIPNetworkTransport, options: TransportOptions) {
         self.listening = listening
         self.loops = loops
         self.udp = udp
+        self.senders = senders
         self.streams = streams
         self.options = options
     }
@@ -42,6 +46,7 @@ final class ServerNetwork: @unchecked Sendable {
         streamOptions.listeners = options.listeners.filter { $0.kind != .udp }
         let streams = try await SIPNetworkTransport.start(streamOptions)
         var channels: [[any Channel]] = loops.map { _ in [] }
+        var senders: [[WorkerDatagramSocket]] = loops.map { _ in [] }
         var listening: [SIPDestination] = []
         var streamIndex = 0
         let holder = DispatchTarget()
@@ -54,12 +59,15 @@ final class ServerNetwork: @unchecked Sendable {
                 }
                 var port = listener.port
                 for (index, loop) in loops.enumerated() {
+                    let (descriptor, sender) = try WorkerDatagramSocket.bind(host: listener.host, port: port)
+                    senders[index].append(sender)
                     let channel = try await DatagramBootstrap(group: loop)
-                        .channelOption(.socketOption(.so_reuseaddr), value: 1)
-                        .channelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
                         .channelOption(.autoRead, value: false)
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
                         .channelOption(.datagramVectorReadMessageCount, value: 32)
+                        // One recvmmsg(2) per wake-up (up to 32 datagrams): a second would mostly
+                        // return EAGAIN, and the socket stays readable for the next turn anyway.
+                        .channelOption(.maxMessagesPerRead, value: 1)
                         .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                         .channelInitializer { channel in
                             channel.eventLoop.makeCompletedFuture {
@@ -67,7 +75,7 @@ final class ServerNetwork: @unchecked Sendable {
                                                                                                   maximumSize: options.maximumSize))
                             }
                         }
-                        .bind(host: listener.host, port: port).get()
+                        .withBoundSocket(descriptor).get()
                     // A flood fills the socket buffer faster than any reader in bursts, and the
                     // kernel then drops legitimate datagrams with it: 8 MiB past rmem_max when
                     // allowed (root), else what SO_RCVBUF got.
@@ -82,7 +90,7 @@ final class ServerNetwork: @unchecked Sendable {
             await streams.close()
             throw error
         }
-        let network = ServerNetwork(listening: listening, loops: loops, udp: channels, streams: streams, options: options)
+        let network = ServerNetwork(listening: listening, loops: loops, udp: channels, senders: senders, streams: streams, options: options)
         holder.network = network
         return network
     }
@@ -104,6 +112,9 @@ final class ServerNetwork: @unchecked Sendable {
 
     func close() async {
         for channel in udp.joined() { try? await channel.close() }
+        for (index, sockets) in senders.enumerated() where !sockets.isEmpty {
+            try? await loops[index].submit { for socket in sockets { socket.close() } }.get()
+        }
         await streams.close()
     }
 
@@ -168,13 +179,16 @@ final class ServerNetwork: @unchecked Sendable {
             return
         }
         guard let address = addresses[index].address(for: destination) else { return }
-        let channels = udp[index]
-        guard let channel = channels.first(where: { $0.localAddress?.protocol == address.protocol }) ?? channels.first else {
+        let sockets = senders[index]
+        guard let listener = sockets.firstIndex(where: { $0.family == address.protocol }) ?? (sockets.isEmpty ? nil : 0) else {
             // No UDP listener: the stream transport can still send a datagram.
             streams.send(message, to: destination) { _ in }
             return
         }
         let bytes = message.serialized(lineEnding: options.lineEnding)
+        if sockets[listener].send(bytes, to: address) { return }
+        // The socket buffer is full: the channel queues the datagram until it drains.
+        let channel = udp[index][listener]
         var buffer = channel.allocator.buffer(capacity: bytes.count)
         buffer.writeBytes(bytes)
         channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)

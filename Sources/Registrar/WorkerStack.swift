@@ -210,7 +210,9 @@ final class WorkerStack: @unchecked Sendable {
             case .terminated(let id):
                 clientHandlers[id] = nil
                 destinations[id] = nil
-                for timer in TransactionTimer.allCases { wheel.cancel(TimerKey(id: id, timer: timer)) }
+                for timer in TransactionTimer.armable(invite: id.method == .invite, server: id.isServer) {
+                    wheel.cancel(TimerKey(id: id, timer: timer))
+                }
             }
         }
     }

@@ -12,26 +12,40 @@ extension SIPMessage {
     /// The message in canonical form: canonical header names, folded values unfolded, and a
     /// Content-Length computed from the body (replacing any present).
     public func serialized(lineEnding: SIPLineEnding = .crlf) -> [UInt8] {
-        let eol = lineEnding.bytes
+        // Appended in place, no temporary array or string per line: a proxy serializes every
+        // message it forwards.
+        let crlf = lineEnding == .crlf
         var out: [UInt8] = []
-        out.reserveCapacity(256 + headers.count * 48 + body.count)
+        out.reserveCapacity(64 + headers.fields.count * 24 + headers.buffer.count + body.count)
+        func endLine() {
+            if crlf { out.append(ASCII.cr) }
+            out.append(ASCII.lf)
+        }
         switch startLine {
         case .request(let method, let uri):
-            out += Array("\(method) \(uri) SIP/2.0".utf8)
+            out.append(contentsOf: method.rawValue.utf8)
+            out.append(ASCII.space)
+            out.append(contentsOf: uri.description.utf8)
+            out.append(contentsOf: " SIP/2.0".utf8)
         case .response(let status, let reason):
-            out += Array("SIP/2.0 \(status) \(reason)".utf8)
+            out.append(contentsOf: "SIP/2.0 ".utf8)
+            out.append(contentsOf: String(status).utf8)
+            out.append(ASCII.space)
+            out.append(contentsOf: reason.utf8)
         }
-        out += eol
+        endLine()
         for field in headers.fields where field.name != .contentLength {
-            out += Array(field.name.canonical.utf8)
-            out += [ASCII.colon, ASCII.space]
-            if field.folded { out += Array(headers.text(field).utf8) } else { out += headers.buffer[field.range] }
-            out += eol
+            out.append(contentsOf: field.name.canonical.utf8)
+            out.append(ASCII.colon)
+            out.append(ASCII.space)
+            if field.folded { out.append(contentsOf: headers.text(field).utf8) } else { out.append(contentsOf: headers.buffer[field.range]) }
+            endLine()
         }
-        out += Array("Content-Length: \(body.count)".utf8)
-        out += eol
-        out += eol
-        out += body
+        out.append(contentsOf: "Content-Length: ".utf8)
+        out.append(contentsOf: String(body.count).utf8)
+        endLine()
+        endLine()
+        out.append(contentsOf: body)
         return out
     }
 

@@ -79,11 +79,11 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether the host is an IPv6 reference.
-    public var isIPv6: Bool { host.contains(":") }
+    public var isIPv6: Bool { host.utf8.contains(UInt8(ascii: ":")) }
 
     /// `host` or `[v6]` with `:port` when a port is given.
     public var hostPort: String {
-        let bracketed = isIPv6 ? "[\(host)]" : host
+        let bracketed = host.bracketedHost
         return port.map { "\(bracketed):\($0)" } ?? bracketed
     }
 
@@ -134,6 +134,11 @@ extension SIPURI.Parameter {
 }
 
 extension String {
+    /// This host as it is written in a URI, Via or host:port: an IPv6 address (it holds a colon)
+    /// in brackets (RFC 3261 §25.1 `IPv6reference`). A byte scan: Foundation's `contains` made
+    /// it a string search, on every message the server forwards.
+    public var bracketedHost: String { utf8.contains(UInt8(ascii: ":")) ? "[\(self)]" : self }
+
     /// This text in ASCII lower case; the same string, uncopied, when it already is (parsed
     /// tokens usually are).
     var asciiLowercased: String { utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? lowercased() : self }

@@ -62,7 +62,7 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
 
     /// `sent-by` as written: `host[:port]` with IPv6 brackets.
     public var sentBy: String {
-        let bracketed = host.contains(":") ? "[\(host)]" : host
+        let bracketed = host.bracketedHost
         return port.map { "\(bracketed):\($0)" } ?? bracketed
     }
 

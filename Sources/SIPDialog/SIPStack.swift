@@ -216,7 +216,9 @@ public final class SIPStack: @unchecked Sendable {
                 clientHandlers[id] = nil
                 destinations[id] = nil
                 transportErrors[id] = nil
-                for timer in TransactionTimer.allCases { timers.removeValue(forKey: TimerKey(id: id, timer: timer))?.cancel() }
+                for timer in TransactionTimer.armable(invite: id.method == .invite, server: id.isServer) {
+                    timers.removeValue(forKey: TimerKey(id: id, timer: timer))?.cancel()
+                }
             }
         }
     }

@@ -52,6 +52,22 @@ public enum TransactionTimer: String, Hashable, Sendable, CaseIterable {
     case l
     /// INVITE client, Accepted: wait for more 2xx (RFC 6026).
     case m
+
+    /// The timers a transaction of this kind can arm (RFC 3261 §17.1.1, §17.1.2, §17.2.1,
+    /// §17.2.2; RFC 6026 §8.4, §8.7): what a runtime cancels when the transaction ends.
+    public static func armable(invite: Bool, server: Bool) -> [TransactionTimer] {
+        switch (invite, server) {
+        case (true, false): inviteClient
+        case (false, false): nonInviteClient
+        case (true, true): inviteServer
+        case (false, true): nonInviteServer
+        }
+    }
+
+    private static let inviteClient: [TransactionTimer] = [.a, .b, .d, .m]
+    private static let nonInviteClient: [TransactionTimer] = [.e, .f, .k]
+    private static let inviteServer: [TransactionTimer] = [.g, .h, .i, .l]
+    private static let nonInviteServer: [TransactionTimer] = [.j]
 }
 
 /// What a transaction asks its runtime to do.

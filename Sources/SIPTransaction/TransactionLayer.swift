@@ -1,16 +1,56 @@
 public import SIPCore
 
 /// Identifies a transaction (RFC 3261 §17.1.3 and §17.2.3).
+///
+/// The fields live in one shared, immutable box with their hash computed once: an ID is copied
+/// into every event, timer key and table lookup of its transaction, and a server keyed on four
+/// separately retained and hashed fields spent more time copying and hashing IDs than parsing
+/// (perf, 200 proxied calls/s). Copying is one retain; hashing combines one integer.
 public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
+    private final class Fields: Sendable {
+        let branch: String
+        let method: SIPMethod
+        let sentBy: String?
+        let isServer: Bool
+        let hash: Int
+
+        init(branch: String, method: SIPMethod, sentBy: String?, isServer: Bool) {
+            self.branch = branch
+            self.method = method
+            self.sentBy = sentBy
+            self.isServer = isServer
+            var hasher = Hasher()
+            hasher.combine(branch)
+            hasher.combine(method)
+            hasher.combine(sentBy)
+            hasher.combine(isServer)
+            hash = hasher.finalize()
+        }
+    }
+
+    private let fields: Fields
+
+    /// An ID from the fields that identify a transaction.
+    public init(branch: String, method: SIPMethod, sentBy: String?, isServer: Bool) {
+        fields = Fields(branch: branch, method: method, sentBy: sentBy, isServer: isServer)
+    }
+
     /// The top Via branch; for an RFC 2543 peer without the magic cookie, a key made of the
     /// request's identifying fields.
-    public var branch: String
+    public var branch: String { fields.branch }
     /// The method (CSeq method; ACK is matched to its INVITE by the layer).
-    public var method: SIPMethod
+    public var method: SIPMethod { fields.method }
     /// The top Via sent-by, for server transactions (branches are unique per sender only).
-    public var sentBy: String?
+    public var sentBy: String? { fields.sentBy }
     /// Whether this side is the server.
-    public var isServer: Bool
+    public var isServer: Bool { fields.isServer }
+
+    public static func == (lhs: TransactionID, rhs: TransactionID) -> Bool {
+        let a = lhs.fields, b = rhs.fields
+        return a === b || (a.hash == b.hash && a.isServer == b.isServer && a.branch == b.branch && a.method == b.method && a.sentBy == b.sentBy)
+    }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(fields.hash) }
 
     public var description: String { "\(isServer ? "server" : "client") \(method.rawValue) \(branch)" }
 }
@@ -118,16 +158,18 @@ public struct TransactionLayer: Sendable {
         }
         // §17.1.3: the response's top Via branch and CSeq method pick the client transaction.
         let id = TransactionID(branch: core.topVia.branch ?? "", method: core.cseq.method, sentBy: nil, isServer: false)
-        guard clients[id] != nil else { return [.strayResponse(message)] }
-        return stepClient(id, { $0.receive(message) }, { $0.receive(message) })
+        guard let actions = Self.step(&clients, id, { $0.receive(message) }, { $0.receive(message) }) else {
+            return [.strayResponse(message)]
+        }
+        return events(actions, id)
     }
 
     private mutating func receiveRequest(_ request: SIPMessage, core: CoreHeaders, reliable: Bool) -> [TransactionEvent] {
         let method = core.cseq.method
         let matchMethod = method == .ack ? SIPMethod.invite : method
         let id = Self.serverID(for: request, core: core, method: matchMethod)
-        if servers[id] != nil {
-            return stepServer(id, { $0.receive(request) }, { $0.receive(request) })
+        if let actions = Self.step(&servers, id, { $0.receive(request) }, { $0.receive(request) }) {
+            return events(actions, id)
         }
         if method == .ack { return [.ack(request)] }
         // §8.2.2.2: the same request arriving by another path (a different branch) is a loop
@@ -223,16 +265,14 @@ public struct TransactionLayer: Sendable {
         return events(actions, id)
     }
 
-    /// Steps the transaction `id` of `table`. It is taken out of the table while it runs, so its
-    /// state is not copied on write, and put back before the actions run, since termination
-    /// removes it.
+    /// Steps the transaction `id` of `table` where it lies (nil when there is none): the
+    /// optional-chained subscript finds it once and lends it in place, so its state is neither
+    /// copied on write nor deleted and re-inserted (which shifted the table's large entries on
+    /// every message). The actions run after, since termination removes it.
     private static func step<Invite, Other>(_ table: inout [TransactionID: Machine<Invite, Other>], _ id: TransactionID,
                                             _ invite: (inout Invite) -> [TransactionAction],
                                             _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction]? {
-        guard var machine = table.removeValue(forKey: id) else { return nil }
-        let actions = machine.step(invite, other)
-        table[id] = machine
-        return actions
+        table[id]?.step(invite, other)
     }
 
     private mutating func events(_ actions: [TransactionAction], _ id: TransactionID) -> [TransactionEvent] {

@@ -9,6 +9,8 @@ struct VirtualRuntime {
     var timers: [TimerKey: Duration] = [:]
     var sent: [(at: Duration, message: SIPMessage)] = []
     var told: [(at: Duration, event: TransactionEvent)] = []
+    /// Every timer started, with its transaction.
+    var started: [(id: TransactionID, timer: TransactionTimer)] = []
 
     struct TimerKey: Hashable {
         var id: TransactionID
@@ -19,7 +21,9 @@ struct VirtualRuntime {
         for event in events {
             switch event {
             case .send(let message, _): sent.append((now, message))
-            case .startTimer(let id, let timer, let after): timers[TimerKey(id: id, timer: timer)] = now + after
+            case .startTimer(let id, let timer, let after):
+                timers[TimerKey(id: id, timer: timer)] = now + after
+                started.append((id, timer))
             case .cancelTimer(let id, let timer): timers[TimerKey(id: id, timer: timer)] = nil
             default: told.append((now, event))
             }
