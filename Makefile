@@ -66,15 +66,17 @@ test-unit:
 
 # ThreadSanitizer over the SIP dialog, endpoint and registrar tests, in its own build folder.
 # Left out, by test ID (--skip matches IDs such as Module.Type/function(), not display names):
-# the 10,000-REGISTER load suite, the 100,000-call steady-cost test and the 1,000-password guessing
-# test measure throughput, which TSan's slowdown (5–15×) turns into timeouts rather than races
-# (the normal phase runs them all); the two-hour session-timer call
+# the 10,000-REGISTER load suite, the 100,000-call steady-cost test, the 1,000-password guessing
+# test and the 10,000-requests/s flood measure throughput, which TSan's slowdown (5–15×) turns into
+# timeouts and lost calls rather than races (the normal phase runs them all; under TSan on a loaded
+# machine the flood cost 18 of 150 calls); the two-hour session-timer call
 # is 360,000 media ticks per side (minutes under TSan; its timers run in the other timer tests).
 TSAN_FILTER := SIPDialogTests|EndpointTests|RegistrarTests
 tsan:
 	$(SWIFT) build --build-tests --sanitize=thread --scratch-path .build-tsan
 	TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" $(SWIFT) test --skip-build --sanitize=thread \
-	    --scratch-path .build-tsan --no-parallel --filter '$(TSAN_FILTER)' --skip 'SippRegisterTests' --skip 'SteadyCostTests' --skip 'ScanAndGuessTests/guessing' --skip 'VirtualSessionTimerTests/twoHourCall'
+	    --scratch-path .build-tsan --no-parallel --filter '$(TSAN_FILTER)' --skip 'SippRegisterTests' --skip 'SteadyCostTests' --skip 'ScanAndGuessTests/guessing' --skip 'FloodTests/floodFromOneSource' \
+	    --skip 'VirtualSessionTimerTests/twoHourCall'
 
 # The example package adds its own node type to the same CLI: build it, test it, and run a
 # pipeline that uses the custom node.

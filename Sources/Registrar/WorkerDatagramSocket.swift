@@ -27,13 +27,14 @@ final class WorkerDatagramSocket: @unchecked Sendable {
     static func bind(host: String, port: Int) throws(ServerError) -> (bound: CInt, socket: WorkerDatagramSocket) {
         let address: SocketAddress
         do {
-            address = try SocketAddress(ipAddress: host, port: port)
+            // An address, or a name such as `localhost` (resolved as SwiftNIO's bind did).
+            address = try (try? SocketAddress(ipAddress: host, port: port)) ?? SocketAddress.makeAddressResolvingHost(host, port: port)
         } catch {
-            throw ServerError("cannot listen on \(host):\(port): not an IP address")
+            throw ServerError("\(host):\(port): \(error)")
         }
         let family: CInt = address.protocol == .inet6 ? AF_INET6 : AF_INET
         let bound = socket(family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard bound >= 0 else { throw ServerError("cannot listen on \(host):\(port): socket(): \(Self.lastError)") }
+        guard bound >= 0 else { throw ServerError("\(host):\(port): socket(): \(Self.lastError)") }
         var on: CInt = 1
         setsockopt(bound, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<CInt>.size))
         setsockopt(bound, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<CInt>.size))
@@ -42,7 +43,7 @@ final class WorkerDatagramSocket: @unchecked Sendable {
         guard sending >= 0 else {
             let reason = Self.lastError
             Glibc.close(bound)
-            throw ServerError("cannot listen on \(host):\(port): \(reason)")
+            throw ServerError("\(host):\(port): \(reason)")
         }
         return (bound, WorkerDatagramSocket(descriptor: sending, family: address.protocol))
     }

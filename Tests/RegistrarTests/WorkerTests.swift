@@ -4,6 +4,9 @@ import Registrar
 import SIPCore
 import SIPTransport
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Several workers: a call's messages all reach the worker that owns its Call-ID, over UDP and
 /// over TCP, so transactions and dialogs stay whole.
@@ -31,6 +34,35 @@ struct WorkerTests {
         #expect(calls.status == 0, "\(calls.output)")
         #expect(server.server.statistics().workers == 4)
         await server.close()
+    }
+
+    @Test("every worker binds the UDP address (a name such as localhost too); an address another socket holds is refused, naming it")
+    func binding() async throws {
+        var options = SIPServer.Options()
+        options.workers = 2
+        let named = try await SIPServer.start(options, transport: TransportOptions(listeners: [.init(kind: .udp, host: "localhost", port: 0)]))
+        #expect(named.listening.count == 1 && named.listening[0].port > 0)
+        await named.close()
+
+        // A socket without SO_REUSEPORT holds a port: the workers' sockets cannot join it.
+        let held = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(held) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(held, $0, length) == 0 && getsockname(held, $0, &length) == 0 }
+        }
+        try #require(bound)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        do {
+            let server = try await SIPServer.start(SIPServer.Options(), transport: TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: port)]))
+            await server.close()
+            Issue.record("the server listened on a port another socket holds")
+        } catch {
+            #expect("\(error)" == "cannot listen: 127.0.0.1:\(port): Address already in use", "\(error)")
+        }
     }
 
     @Test("calls and messages over TCP through a server with 3 workers")
