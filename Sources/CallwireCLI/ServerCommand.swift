@@ -137,6 +137,7 @@ struct ServerCommand: EnvironmentCommand {
         }
         let server: Registrar.SIPServer
         do {
+            AllocatorTuning.keepFreedMemory()
             server = try await Registrar.SIPServer.start(options, transport: transportOptions, advertisedHost: CallerDefaults.localAddress)
         } catch {
             await postgres?.close()
