@@ -53,6 +53,29 @@ public enum TransactionTimer: String, Hashable, Sendable, CaseIterable {
     /// INVITE client, Accepted: wait for more 2xx (RFC 6026).
     case m
 
+    /// The case's position: what equality and hashing use. (The defaults that `RawRepresentable`
+    /// brings compare and hash the raw string, and a server hashes timer keys on every message.)
+    private var ordinal: UInt8 {
+        switch self {
+        case .a: 0
+        case .b: 1
+        case .d: 2
+        case .e: 3
+        case .f: 4
+        case .g: 5
+        case .h: 6
+        case .i: 7
+        case .j: 8
+        case .k: 9
+        case .l: 10
+        case .m: 11
+        }
+    }
+
+    public static func == (lhs: TransactionTimer, rhs: TransactionTimer) -> Bool { lhs.ordinal == rhs.ordinal }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+
     /// The timers a transaction of this kind can arm (RFC 3261 §17.1.1, §17.1.2, §17.2.1,
     /// §17.2.2; RFC 6026 §8.4, §8.7): what a runtime cancels when the transaction ends.
     public static func armable(invite: Bool, server: Bool) -> [TransactionTimer] {
