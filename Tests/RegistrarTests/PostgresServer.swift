@@ -68,18 +68,9 @@ private func tool_runuser() throws -> String { try tool("runuser", package: "uti
 
 /// A TCP port the OS says is free now (bound to port 0 and read back, then released).
 func freeTCPPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard descriptor >= 0 else { throw ServerTestFailure("no socket") }
-    defer { close(descriptor) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
-    }
-    guard bound else { throw ServerTestFailure("cannot bind a TCP socket to 127.0.0.1:0") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    let (descriptor, port) = try boundLoopbackSocket(SOCK_STREAM)
+    close(descriptor)
+    return port
 }
 
 /// Runs a program to its end with posix_spawn and waitpid: status and output. (Foundation's

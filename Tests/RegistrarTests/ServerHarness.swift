@@ -103,11 +103,11 @@ enum Sipp {
     }
 }
 
-/// A UDP port the OS says is free now (bound to port 0 and read back, then released).
-func freeUDPPort() throws -> Int {
-    let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+/// A socket of `type` bound to 127.0.0.1 on a port the OS chose, still open: the caller holds the
+/// port until it closes the descriptor.
+func boundLoopbackSocket(_ type: __socket_type) throws -> (descriptor: CInt, port: Int) {
+    let descriptor = socket(AF_INET, Int32(type.rawValue), 0)
     guard descriptor >= 0 else { throw ServerTestFailure("no socket") }
-    defer { close(descriptor) }
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
@@ -115,6 +115,16 @@ func freeUDPPort() throws -> Int {
     let bound = withUnsafeMutablePointer(to: &address) { pointer in
         pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
     }
-    guard bound else { throw ServerTestFailure("cannot bind a UDP socket to 127.0.0.1:0") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    guard bound else {
+        close(descriptor)
+        throw ServerTestFailure("cannot bind a socket to 127.0.0.1:0")
+    }
+    return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
+}
+
+/// A UDP port the OS says is free now (bound to port 0 and read back, then released).
+func freeUDPPort() throws -> Int {
+    let (descriptor, port) = try boundLoopbackSocket(SOCK_DGRAM)
+    close(descriptor)
+    return port
 }

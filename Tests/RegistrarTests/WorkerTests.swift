@@ -45,17 +45,8 @@ struct WorkerTests {
         await named.close()
 
         // A socket without SO_REUSEPORT holds a port: the workers' sockets cannot join it.
-        let held = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        let (held, port) = try boundLoopbackSocket(SOCK_DGRAM)
         defer { close(held) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(held, $0, length) == 0 && getsockname(held, $0, &length) == 0 }
-        }
-        try #require(bound)
-        let port = Int(UInt16(bigEndian: address.sin_port))
         do {
             let server = try await SIPServer.start(SIPServer.Options(), transport: TransportOptions(listeners: [.init(kind: .udp, host: "127.0.0.1", port: port)]))
             await server.close()
