@@ -5,12 +5,13 @@ import Glibc
 /// glibc's allocator settings for a long-running server.
 ///
 /// By default glibc hands the free top of each thread's heap back to the kernel as soon as it
-/// passes 128 KiB (`M_TRIM_THRESHOLD`, which it also moves up and down with the mmap threshold).
+/// passes 128 KiB (`M_TRIM_THRESHOLD`, which it only raises as large blocks are freed).
 /// A proxy frees and allocates the same few megabytes every second, so its workers' heaps shrank
 /// and grew again all the time: `mprotect(2)` and page faults were 6 % of `callwire server`'s
 /// processor time at 200 calls/s (perf; strace counted 2.4 `mprotect` calls per proxied call).
 /// Keeping up to 64 MiB of free top per heap ends that; the mmap threshold is pinned where glibc's
-/// dynamic one tops out (32 MiB), so large buffers still come from the heaps.
+/// dynamic one tops out (32 MiB), so large buffers still come from the heaps. The price: memory
+/// freed after a burst (a flood, a spike of calls) stays with the process, up to 64 MiB per heap.
 enum AllocatorTuning {
     /// `mallopt(3)` parameters (`<malloc.h>`, which the Glibc module does not import).
     private static let trimThreshold: Int32 = -1   // M_TRIM_THRESHOLD

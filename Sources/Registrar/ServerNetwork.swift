@@ -11,10 +11,11 @@ import SIPTransport
 ///
 /// Each UDP listener is one socket per worker, all bound to the same address with
 /// `SO_REUSEPORT`: a worker sends from its own socket (the peer sees the listening port) without
-/// leaving its loop, with a direct `sendto(2)` (``WorkerDatagramSocket``). The kernel hands each datagram to one of the sockets; the loop that reads
-/// it checks the source's rate, finds the Call-ID in the raw bytes, and passes the bytes to the
-/// worker that owns the Call-ID (``CallIDShard``), which parses and processes them. TCP and TLS
-/// go through a ``SIPNetworkTransport``, whose messages are dispatched the same way.
+/// leaving its loop, with a direct `sendto(2)` (``WorkerDatagramSocket``). The kernel hands each
+/// datagram to one of the sockets; the loop that reads it checks the source's rate, finds the
+/// Call-ID in the raw bytes, and passes the bytes to the worker that owns the Call-ID
+/// (``CallIDShard``), which parses and processes them. TCP and TLS go through a
+/// ``SIPNetworkTransport``, whose messages are dispatched the same way.
 final class ServerNetwork: @unchecked Sendable {
     let listening: [SIPDestination]
     private let loops: [any EventLoop]
@@ -76,6 +77,7 @@ final class ServerNetwork: @unchecked Sendable {
                             }
                         }
                         .withBoundSocket(descriptor).get()
+                    try await loop.submit { sender.adopt(channel) }.get()
                     // A flood fills the socket buffer faster than any reader in bursts, and the
                     // kernel then drops legitimate datagrams with it: 8 MiB past rmem_max when
                     // allowed (root), else what SO_RCVBUF got.
@@ -111,10 +113,8 @@ final class ServerNetwork: @unchecked Sendable {
     }
 
     func close() async {
+        // Each channel's close closes its sending duplicate too (WorkerDatagramSocket.adopt).
         for channel in udp.joined() { try? await channel.close() }
-        for (index, sockets) in senders.enumerated() where !sockets.isEmpty {
-            try? await loops[index].submit { for socket in sockets { socket.close() } }.get()
-        }
         await streams.close()
     }
 
@@ -185,13 +185,7 @@ final class ServerNetwork: @unchecked Sendable {
             streams.send(message, to: destination) { _ in }
             return
         }
-        let bytes = message.serialized(lineEnding: options.lineEnding)
-        if sockets[listener].send(bytes, to: address) { return }
-        // The socket buffer is full: the channel queues the datagram until it drains.
-        let channel = udp[index][listener]
-        var buffer = channel.allocator.buffer(capacity: bytes.count)
-        buffer.writeBytes(bytes)
-        channel.writeAndFlush(AddressedEnvelope(remoteAddress: address, data: buffer), promise: nil)
+        sockets[listener].send(message.serialized(lineEnding: options.lineEnding), to: address)
     }
 }
 

@@ -4,8 +4,6 @@ public enum SIPLineEnding: Sendable {
     case crlf
     /// Bare LF, for peers that mishandle CRLF (rtclite's `--use-lf`).
     case lf
-
-    var bytes: [UInt8] { self == .crlf ? [ASCII.cr, ASCII.lf] : [ASCII.lf] }
 }
 
 extension SIPMessage {

@@ -135,8 +135,8 @@ extension SIPURI.Parameter {
 
 extension String {
     /// This host as it is written in a URI, Via or host:port: an IPv6 address (it holds a colon)
-    /// in brackets (RFC 3261 §25.1 `IPv6reference`). A byte scan: Foundation's `contains` made
-    /// it a string search, on every message the server forwards.
+    /// in brackets (RFC 3261 §25.1 `IPv6reference`). A byte scan: `contains(":")` was a
+    /// substring search, on every message the server forwards.
     public var bracketedHost: String { utf8.contains(UInt8(ascii: ":")) ? "[\(self)]" : self }
 
     /// This text in ASCII lower case; the same string, uncopied, when it already is (parsed

@@ -31,7 +31,7 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     private let fields: Fields
 
     /// An ID from the fields that identify a transaction.
-    public init(branch: String, method: SIPMethod, sentBy: String?, isServer: Bool) {
+    init(branch: String, method: SIPMethod, sentBy: String?, isServer: Bool) {
         fields = Fields(branch: branch, method: method, sentBy: sentBy, isServer: isServer)
     }
 

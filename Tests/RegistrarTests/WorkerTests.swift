@@ -56,6 +56,51 @@ struct WorkerTests {
         }
     }
 
+    @Test("a server on [::1] registers over IPv6: its answer leaves from its own IPv6 socket")
+    func ipv6() async throws {
+        var options = SIPServer.Options()
+        options.workers = 2
+        let server = try await SIPServer.start(options, transport: TransportOptions(listeners: [.init(kind: .udp, host: "::1", port: 0)]))
+        let client = socket(AF_INET6, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(client) }
+        var local = sockaddr_in6()
+        local.sin6_family = sa_family_t(AF_INET6)
+        local.sin6_addr = in6addr_loopback
+        var length = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let bound = withUnsafeMutablePointer(to: &local) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(client, $0, length) == 0 && getsockname(client, $0, &length) == 0 }
+        }
+        try #require(bound)
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let clientPort = Int(UInt16(bigEndian: local.sin6_port))
+        let register = "REGISTER sip:localhost SIP/2.0\r\nVia: SIP/2.0/UDP [::1]:\(clientPort);branch=z9hG4bK-v6\r\nMax-Forwards: 70\r\n"
+            + "From: <sip:alice@localhost>;tag=a\r\nTo: <sip:alice@localhost>\r\nCall-ID: v6@[::1]\r\nCSeq: 1 REGISTER\r\n"
+            + "Contact: <sip:alice@[::1]:\(clientPort)>\r\nExpires: 600\r\nContent-Length: 0\r\n\r\n"
+        var target = sockaddr_in6()
+        target.sin6_family = sa_family_t(AF_INET6)
+        target.sin6_addr = in6addr_loopback
+        target.sin6_port = in_port_t(UInt16(server.listening[0].port).bigEndian)
+        let sent = withUnsafePointer(to: &target) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                Array(register.utf8).withUnsafeBytes { sendto(client, $0.baseAddress, $0.count, 0, address, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+            }
+        }
+        #expect(sent == register.utf8.count)
+        var reply = [UInt8](repeating: 0, count: 4_096)
+        var from = sockaddr_in6()
+        var fromLength = socklen_t(MemoryLayout<sockaddr_in6>.size)
+        let received = withUnsafeMutablePointer(to: &from) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                reply.withUnsafeMutableBytes { recvfrom(client, $0.baseAddress, $0.count, 0, address, &fromLength) }
+            }
+        }
+        let text = received > 0 ? String(decoding: reply.prefix(received), as: UTF8.self) : ""
+        #expect(text.hasPrefix("SIP/2.0 200"), "answer: \(text.prefix(200))")
+        #expect(Int(UInt16(bigEndian: from.sin6_port)) == server.listening[0].port, "the answer comes from the listening port")
+        await server.close()
+    }
+
     @Test("calls and messages over TCP through a server with 3 workers")
     func tcp() async throws {
         let server = try await SIPServer.start({ var options = SIPServer.Options(); options.workers = 3; return options }(),
