@@ -82,10 +82,7 @@ public struct SIPURI: Hashable, Sendable, CustomStringConvertible {
     public var isIPv6: Bool { host.utf8.contains(UInt8(ascii: ":")) }
 
     /// `host` or `[v6]` with `:port` when a port is given.
-    public var hostPort: String {
-        let bracketed = host.bracketedHost
-        return port.map { "\(bracketed):\($0)" } ?? bracketed
-    }
+    public var hostPort: String { host.hostPort(port) }
 
     /// The `transport` parameter, lower-cased.
     public var transport: String? { self["transport"]?.lowercased() }
@@ -138,6 +135,12 @@ extension String {
     /// in brackets (RFC 3261 §25.1 `IPv6reference`). A byte scan: `contains(":")` was a
     /// substring search, on every message the server forwards.
     public var bracketedHost: String { utf8.contains(UInt8(ascii: ":")) ? "[\(self)]" : self }
+
+    /// This host bracketed as ``bracketedHost``, with `:port` when there is a port: `host[:port]`
+    /// as in a URI's hostport or a Via's sent-by (RFC 3261 §25.1).
+    public func hostPort(_ port: Int?) -> String {
+        port.map { "\(bracketedHost):\($0)" } ?? bracketedHost
+    }
 
     /// This text in ASCII lower case; the same string, uncopied, when it already is (parsed
     /// tokens usually are).

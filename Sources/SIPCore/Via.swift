@@ -61,10 +61,7 @@ public struct Via: Hashable, Sendable, CustomStringConvertible {
     public var ttl: Int? { parameters["ttl"].flatMap { Int($0) } }
 
     /// `sent-by` as written: `host[:port]` with IPv6 brackets.
-    public var sentBy: String {
-        let bracketed = host.bracketedHost
-        return port.map { "\(bracketed):\($0)" } ?? bracketed
-    }
+    public var sentBy: String { host.hostPort(port) }
 
     public var description: String {
         "\(protocolName)/\(protocolVersion)/\(transport) \(sentBy)\(parameters)"

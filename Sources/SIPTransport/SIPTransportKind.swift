@@ -44,7 +44,7 @@ public struct SIPDestination: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// `host:port` with IPv6 literals bracketed.
-    public var hostPort: String { host.bracketedHost + ":\(port)" }
+    public var hostPort: String { host.hostPort(port) }
 
     public var description: String { "\(kind.rawValue):\(hostPort)" }
 }
