@@ -135,9 +135,9 @@ struct ServerCommand: EnvironmentCommand {
             options.log = { log("DEBUG", $0) }
             options.trace = { log("DEBUG", $0) }
         }
+        AllocatorTuning.keepFreedMemory()
         let server: Registrar.SIPServer
         do {
-            AllocatorTuning.keepFreedMemory()
             server = try await Registrar.SIPServer.start(options, transport: transportOptions, advertisedHost: CallerDefaults.localAddress)
         } catch {
             await postgres?.close()
