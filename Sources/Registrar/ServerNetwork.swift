@@ -64,10 +64,13 @@ final class ServerNetwork: @unchecked Sendable {
                     senders[index].append(sender)
                     let channel = try await DatagramBootstrap(group: loop)
                         .channelOption(.autoRead, value: false)
-                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 65_536))
-                        .channelOption(.datagramVectorReadMessageCount, value: 32)
-                        // One recvmmsg(2) per wake-up (up to 32 datagrams): a second would mostly
-                        // return EAGAIN, and the socket stays readable for the next turn anyway.
+                        // SwiftNIO splits the receive buffer evenly between the datagrams of one
+                        // recvmmsg(2), so each slice must hold the largest UDP datagram (with 32
+                        // slices of one 64 KiB buffer, a 3 kB INVITE was cut to 2 kB and refused).
+                        .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * 65_536))
+                        .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
+                        // One recvmmsg(2) per wake-up: a second would mostly return EAGAIN, and
+                        // the socket stays readable for the next turn anyway.
                         .channelOption(.maxMessagesPerRead, value: 1)
                         .channelOption(.socketOption(.so_rcvbuf), value: 4 << 20)
                         .channelInitializer { channel in
@@ -147,6 +150,8 @@ final class ServerNetwork: @unchecked Sendable {
     }
 
     static let responsePrefix = Array("SIP/2.0 ".utf8)
+    /// Datagrams one read takes at most (a flood is read in batches; one call's are not).
+    static let datagramsPerRead = 8
 
     private func receivedStream(_ inbound: SIPInbound) {
         guard let state else { return }

@@ -36,6 +36,27 @@ struct WorkerTests {
         await server.close()
     }
 
+    @Test("UDP requests of 3 kB, 20 kB and 60 kB (a large SDP) are read whole and answered 200, like a small one")
+    func largeDatagrams() async throws {
+        let server = try await TestServer { $0.workers = 2 }
+        let client = try UDPClient(port: server.port)
+        for size in [500, 3_000, 20_000, 60_000] {
+            let body = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\na=x-pad:"
+                + String(repeating: "p", count: size) + "\r\n"
+            let request = "OPTIONS sip:127.0.0.1:\(server.port) SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-big\(size);rport\r\n"
+                + "Max-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=b\r\nTo: <sip:127.0.0.1:\(server.port)>\r\nCall-ID: big\(size)@127.0.0.1\r\n"
+                + "CSeq: 1 OPTIONS\r\nContent-Type: application/sdp\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            var answers: [String] = []
+            for _ in 0..<100 where answers.isEmpty {
+                if answers.isEmpty { client.send(Array(request.utf8)) }
+                try await Task.sleep(for: .milliseconds(20))
+                answers = client.drain()
+            }
+            #expect(answers.first?.hasPrefix("SIP/2.0 200") == true, "\(request.utf8.count)-byte OPTIONS: \(answers.first?.prefix(60) ?? "no answer")")
+        }
+        await server.close()
+    }
+
     @Test("every worker binds the UDP address (a name such as localhost too); an address another socket holds is refused, naming it")
     func binding() async throws {
         var options = SIPServer.Options()
