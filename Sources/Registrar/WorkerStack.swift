@@ -27,6 +27,13 @@ enum ClientEvent: Sendable {
 /// ``TimerWheel``, confined to one event loop — every call comes in on that loop and runs to the
 /// end without hopping. The network hands it messages (``receive(_:from:)``) and sends what it
 /// asks through ``transmit``; tests drive the same code on an embedded loop with virtual time.
+///
+/// The wheel has 10 ms slots and moves in two ways: each message that arrives first advances it
+/// to the present, so while traffic flows timers fire within 10 ms of their deadline at no extra
+/// cost; between messages a repeating 50 ms task advances it. (A 10 ms task, as before, woke the
+/// loop 100 times a second and cost five system calls a tick, 0.6 % of a core at idle and about
+/// a seventh of the proxy's system calls at 200 calls/s. Kamailio's timers tick at 16 Hz; RFC 3261
+/// timers are 500 ms and longer, so 50 ms late at worst on an idle server is harmless.)
 final class WorkerStack: @unchecked Sendable {
     struct TimerKey: Hashable, Sendable {
         var id: TransactionID
@@ -54,8 +61,12 @@ final class WorkerStack: @unchecked Sendable {
     private var destinations: [TransactionID: SIPDestination] = [:]
     private var ticker: RepeatedTask?
     private var random: FastRandom
-    /// The wheel's tick.
+    /// The wheel's resolution.
     static let tick = TimeAmount.milliseconds(10)
+    /// How often the wheel advances when no message arrives.
+    static let idleTick = TimeAmount.milliseconds(50)
+    /// When the wheel's next slot begins: a message arriving at or after it advances the wheel.
+    private var nextSlotNanos: Int64
 
     init(eventLoop: any EventLoop, advertised: SIPDestination, timers: SIPTimers = SIPTimers()) {
         self.eventLoop = eventLoop
@@ -64,12 +75,13 @@ final class WorkerStack: @unchecked Sendable {
         // 4,096 ticks of 10 ms: one turn (41 s) covers every RFC 3261 timer but Timer C.
         wheel = TimerWheel(tickNanos: Self.tick.nanoseconds, slotCount: 4_096, startNanos: Int64(eventLoop.now.uptimeNanoseconds))
         random = FastRandom()
+        nextSlotNanos = Int64(eventLoop.now.uptimeNanoseconds)
     }
 
     /// Starts the wheel's ticks (call on any thread).
     func start() {
         eventLoop.execute { [self] in
-            ticker = eventLoop.scheduleRepeatedTask(initialDelay: Self.tick, delay: Self.tick) { [weak self] _ in self?.advance() }
+            ticker = eventLoop.scheduleRepeatedTask(initialDelay: Self.idleTick, delay: Self.idleTick) { [weak self] _ in self?.advance() }
         }
     }
 
@@ -87,12 +99,20 @@ final class WorkerStack: @unchecked Sendable {
     /// Transactions alive.
     var transactionCount: Int { layer.count }
 
-    /// Fires the timers due.
+    /// Fires the timers due, then runs ``onTick``.
     func advance() {
-        for due in wheel.advance(toNanos: nowNanos) where wheel.take(due) {
+        let now = nowNanos
+        nextSlotNanos = (now / wheel.tickNanos + 1) * wheel.tickNanos
+        for due in wheel.advance(toNanos: now) where wheel.take(due) {
             run(layer.fire(due.key.timer, for: due.key.id))
         }
         onTick()
+    }
+
+    /// Advances the wheel when a slot has begun since it last moved (one clock read otherwise).
+    @inline(__always)
+    private func advanceIfDue() {
+        if nowNanos >= nextSlotNanos { advance() }
     }
 
     // MARK: Identifiers
@@ -173,6 +193,7 @@ final class WorkerStack: @unchecked Sendable {
 
     /// A message from the network.
     func receive(_ message: SIPMessage, from source: SIPDestination) {
+        advanceIfDue()
         trace?("received from \(source):\n\(String(decoding: message.serialized(), as: UTF8.self))")
         run(layer.receive(message, reliable: source.kind.isReliable), source: source)
     }
