@@ -27,4 +27,28 @@ enum AllocatorTuning {
         _ = mallopt(mmapThreshold, 32 << 20)
         #endif
     }
+
+    /// Grows the calling thread's heap by `bytes` up front and leaves it free (call on each
+    /// worker's thread, after ``keepFreedMemory()``).
+    ///
+    /// glibc grows a thread's heap (a non-main arena) by exactly what each allocation lacks, so
+    /// a worker reaching its working set at 200 calls/s (transactions live 32 s) made one
+    /// `mprotect(2)` per new 4 KiB page: strace counted about 400 a second for its first 15 s.
+    /// Taking and freeing megabyte blocks raises the heap's writable size in one go; the freed
+    /// space stays with the heap (the trim threshold above) and the kernel only backs pages as
+    /// they are used, so the resident size is unchanged. A thread heap holds at most 64 MiB and a
+    /// later one is unmapped once wholly free, so only the first can be reserved this way: with
+    /// 48 MiB, strace counts none in the first 15 s and about 220 a second in the next 15 s.
+    static func reserveThreadHeap(bytes: Int = 48 << 20) {
+        #if canImport(Glibc)
+        let block = 1 << 20
+        var blocks: [UnsafeMutableRawPointer] = []
+        blocks.reserveCapacity(bytes / block)
+        for _ in 0..<(bytes / block) {
+            guard let pointer = malloc(block) else { break }
+            blocks.append(pointer)
+        }
+        for pointer in blocks { free(pointer) }
+        #endif
+    }
 }

@@ -136,6 +136,7 @@ struct ServerCommand: EnvironmentCommand {
             options.trace = { log("DEBUG", $0) }
         }
         AllocatorTuning.keepFreedMemory()
+        options.prepareWorkerThread = { AllocatorTuning.reserveThreadHeap() }
         let server: Registrar.SIPServer
         do {
             server = try await Registrar.SIPServer.start(options, transport: transportOptions, advertisedHost: CallerDefaults.localAddress)

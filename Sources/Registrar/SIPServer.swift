@@ -60,6 +60,9 @@ public final class SIPServer: Sendable {
         /// Security events, always logged (see ``SecurityEvent``): failed authentication,
         /// bans, rate limiting. A fail2ban filter matches these lines (`contrib/fail2ban/`).
         public var security: (@Sendable (String) -> Void)?
+        /// Runs once on each worker's thread before the worker starts (the executable reserves
+        /// allocator memory for the thread there; see `AllocatorTuning`).
+        public var prepareWorkerThread: (@Sendable () -> Void)?
         /// Creates the defaults.
         public init() {}
     }
@@ -106,6 +109,9 @@ public final class SIPServer: Sendable {
         let advertised = SIPDestination(kind: first.kind, host: host, port: first.port)
         let state = ServerState(options: options, listening: network.listening, advertised: advertised, now: Self.uptime(loops[0]))
         let workers = loops.enumerated().map { index, loop in ServerWorker(index: index, eventLoop: loop, advertised: advertised, state: state) }
+        if let prepare = options.prepareWorkerThread {
+            for loop in loops { loop.execute(prepare) }
+        }
         network.attach(workers)
         for worker in workers { worker.start() }
         return SIPServer(options: options, listening: network.listening, state: state, workers: workers,
