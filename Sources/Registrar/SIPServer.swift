@@ -61,7 +61,8 @@ public final class SIPServer: Sendable {
         /// bans, rate limiting. A fail2ban filter matches these lines (`contrib/fail2ban/`).
         public var security: (@Sendable (String) -> Void)?
         /// Runs once on each worker's thread before the worker starts (the executable reserves
-        /// allocator memory for the thread there; see `AllocatorTuning`).
+        /// allocator memory for the thread there; see `AllocatorTuning`). A server started on a
+        /// caller's transport and loop does not run it.
         public var prepareWorkerThread: (@Sendable () -> Void)?
         /// Creates the defaults.
         public init() {}

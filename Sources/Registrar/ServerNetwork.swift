@@ -65,8 +65,11 @@ final class ServerNetwork: @unchecked Sendable {
                     let channel = try await DatagramBootstrap(group: loop)
                         .channelOption(.autoRead, value: false)
                         // SwiftNIO splits the receive buffer evenly between the datagrams of one
-                        // recvmmsg(2), so each slice must hold the largest UDP datagram (with 32
-                        // slices of one 64 KiB buffer, a 3 kB INVITE was cut to 2 kB and refused).
+                        // recvmmsg(2) and does not report truncation, so each slice must hold the
+                        // largest UDP payload (65,527 bytes over IPv6): with 32 slices of one
+                        // 64 KiB buffer, a 3 kB INVITE was cut to 2 kB and refused. The 2 MiB
+                        // buffer is reused from read to read (about 2 MB more resident memory per
+                        // worker than one 64 KiB buffer, measured).
                         .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: Self.datagramsPerRead * 65_536))
                         .channelOption(.datagramVectorReadMessageCount, value: Self.datagramsPerRead)
                         // One recvmmsg(2) per wake-up: a second would mostly return EAGAIN, and
@@ -150,8 +153,8 @@ final class ServerNetwork: @unchecked Sendable {
     }
 
     static let responsePrefix = Array("SIP/2.0 ".utf8)
-    /// Datagrams one read takes at most (a flood is read in batches; one call's are not).
-    static let datagramsPerRead = 8
+    /// Datagrams one recvmmsg(2) takes at most: a flood is read 32 at a time.
+    static let datagramsPerRead = 32
 
     private func receivedStream(_ inbound: SIPInbound) {
         guard let state else { return }

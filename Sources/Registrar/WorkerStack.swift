@@ -28,12 +28,13 @@ enum ClientEvent: Sendable {
 /// end without hopping. The network hands it messages (``receive(_:from:)``) and sends what it
 /// asks through ``transmit``; tests drive the same code on an embedded loop with virtual time.
 ///
-/// The wheel has 10 ms slots and moves in two ways: each message that arrives first advances it
-/// to the present, so while traffic flows timers fire within 10 ms of their deadline at no extra
-/// cost; between messages a repeating 50 ms task advances it. (A 10 ms task, as before, woke the
-/// loop 100 times a second and cost five system calls a tick, 0.6 % of a core at idle and about
-/// a seventh of the proxy's system calls at 200 calls/s. Kamailio's timers tick at 16 Hz; RFC 3261
-/// timers are 500 ms and longer, so 50 ms late at worst on an idle server is harmless.)
+/// The wheel has 10 ms slots and moves in two ways: each message handed to ``receive(_:from:)``
+/// first advances it to the present, so while traffic flows timers fire within about 10 ms of
+/// their deadline at no extra cost; between messages a task repeating every 50 ms advances it.
+/// (A 10 ms task, as before, woke the loop 100 times a second and cost five system calls a tick:
+/// 0.6 % of a core at idle and about a seventh of the proxy's system calls at 200 calls/s.
+/// Kamailio's timers tick at 16 Hz; RFC 3261 timers are 500 ms and longer, so firing up to 60 ms
+/// late on a server that receives nothing is harmless.)
 final class WorkerStack: @unchecked Sendable {
     struct TimerKey: Hashable, Sendable {
         var id: TransactionID
@@ -50,7 +51,8 @@ final class WorkerStack: @unchecked Sendable {
     var onRequest: (IncomingRequest) -> Void = { _ in }
     var onACK: (SIPMessage, SIPDestination) -> Void = { _, _ in }
     var onStray: (SIPMessage) -> Void = { _ in }
-    /// Runs on every tick, after the transaction timers (the worker's own timers).
+    /// Runs each time the wheel advances (from a message or the idle task), after the
+    /// transaction timers: the worker's own timers.
     var onTick: () -> Void = {}
     /// A SIP trace (`-d`).
     var trace: (@Sendable (String) -> Void)?

@@ -46,13 +46,16 @@ struct WorkerTests {
             let request = "OPTIONS sip:127.0.0.1:\(server.port) SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:9;branch=z9hG4bK-big\(size);rport\r\n"
                 + "Max-Forwards: 70\r\nFrom: <sip:a@127.0.0.1>;tag=b\r\nTo: <sip:127.0.0.1:\(server.port)>\r\nCall-ID: big\(size)@127.0.0.1\r\n"
                 + "CSeq: 1 OPTIONS\r\nContent-Type: application/sdp\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            // Only answers to this request count (a late answer to the previous size may arrive
+            // now), and every one must be 200: a resent request is answered again.
             var answers: [String] = []
             for _ in 0..<100 where answers.isEmpty {
-                if answers.isEmpty { client.send(Array(request.utf8)) }
+                client.send(Array(request.utf8))
                 try await Task.sleep(for: .milliseconds(20))
-                answers = client.drain()
+                answers = client.drain().filter { $0.contains("Call-ID: big\(size)@127.0.0.1\r\n") }
             }
-            #expect(answers.first?.hasPrefix("SIP/2.0 200") == true, "\(request.utf8.count)-byte OPTIONS: \(answers.first?.prefix(60) ?? "no answer")")
+            #expect(!answers.isEmpty && answers.allSatisfy { $0.hasPrefix("SIP/2.0 200") },
+                    "\(request.utf8.count)-byte OPTIONS: \(answers.map { $0.prefix(40) })")
         }
         await server.close()
     }
