@@ -5,16 +5,20 @@
 #   sipp uac ──INVITE──▶ proxy ──▶ sipp uas (registered as "service"), UDP, record-route, 127.0.0.1
 #
 #   (a) CPU % of the server process at RATE calls/s over RUNS consecutive CALLS-call runs on one
-#       server process: callwire --workers 1 against Kamailio children=1.
+#       server process: callwire --workers 1 against Kamailio children=1, both running, taking
+#       turns run by run.
 #   (b) the highest clean call rate (doubling from START until a run fails, then STEPS bisections):
 #       callwire --workers 1 against Kamailio children=1 with SIPp's built-in uac; callwire with
 #       every worker against Kamailio children=<cores> with uac-late-180.xml for both (Kamailio's
 #       workers reorder a 180 behind its 200 under load, which the built-in uac counts as failed).
 #   (c) REGISTERs per second, distinct users, 0 failures, plain and with digest: callwire server
 #       (every worker) against Kamailio's registrar (children=<cores>).
+#   (i) CPU % of an idle server over IDLE seconds (one registered contact, no calls):
+#       callwire --workers 1 against Kamailio children=1. Not in the default parts.
 #
 #   benchmarks/proxy/proxy-vs-kamailio.sh            # all parts; .build/release/callwire (built if missing)
 #   benchmarks/proxy/proxy-vs-kamailio.sh b          # one part
+#   IDLE=60 benchmarks/proxy/proxy-vs-kamailio.sh i   # idle cost
 #   RUNS=3 CALLS=3000 RATE=200 START=100 STEPS=3 REGISTERS=5000 benchmarks/proxy/proxy-vs-kamailio.sh
 #
 # The machine is shared: the load average is printed before each part. Kamailio's module folder is
@@ -29,6 +33,7 @@ RATE=${RATE:-200}
 START=${START:-100}
 STEPS=${STEPS:-3}
 REGISTERS=${REGISTERS:-5000}
+IDLE=${IDLE:-30}
 CALLWIRE=${CALLWIRE:-.build/release/callwire}
 CORES=$(nproc)
 PORT=${PROXY_PORT:-35060}
@@ -151,17 +156,15 @@ search() {
 calls_with() { run_calls "$2" "$1"; }
 registers_with() { run_registers "$2" "$1"; }
 
-# (a) CPU % of the server for each of RUNS runs at RATE.
-cpu_runs() {
-    local run before after start end
-    for run in $(seq "$RUNS"); do
-        before=$(ticks "$SERVER")
-        start=$(date +%s.%N)
-        if ! run_calls "$RATE"; then echo "run $run failed" >&2; fi
-        end=$(date +%s.%N)
-        after=$(ticks "$SERVER")
-        awk -v t=$((after - before)) -v hz="$TICKS" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f ", 100 * t / hz / (e - s) }'
-    done
+# (a) CPU % of the server $SERVER (listening on $PORT) over one run at RATE.
+cpu_run() {
+    local before after start end
+    before=$(ticks "$SERVER")
+    start=$(date +%s.%N)
+    if ! run_calls "$RATE"; then echo "a run through port $PORT failed" >&2; fi
+    end=$(date +%s.%N)
+    after=$(ticks "$SERVER")
+    awk -v t=$((after - before)) -v hz="$TICKS" -v s="$start" -v e="$end" 'BEGIN { printf "%.1f ", 100 * t / hz / (e - s) }'
 }
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
@@ -173,13 +176,26 @@ echo "cores: $CORES; calls per run: $CALLS (sipp uac -> proxy -> sipp uas, UDP, 
 
 if [[ " $PARTS " == *" a "* ]]; then
     load
+    # Both servers run at once on two ports and take turns, run by run: the machine's speed
+    # drifts by 10-30 % over minutes (seen for both servers), and alternating lets a drift weigh
+    # on both alike instead of on whichever ran second. Each still serves ten consecutive runs.
+    CW_PORT=$PORT KAM_PORT=$((PORT + 100))
     start_callwire 1
     register_service
-    CW_CPU=$(cpu_runs)
-    stop_server
+    CW_PID=$SERVER
+    PORT=$KAM_PORT
     start_kamailio 1 kamailio-proxy.cfg
     register_service
-    KAM_CPU=$(cpu_runs)
+    KAM_PID=$SERVER
+    CW_CPU="" KAM_CPU=""
+    for _ in $(seq "$RUNS"); do
+        PORT=$CW_PORT SERVER=$CW_PID
+        CW_CPU+=$(cpu_run)
+        PORT=$KAM_PORT SERVER=$KAM_PID
+        KAM_CPU+=$(cpu_run)
+    done
+    stop_server
+    PORT=$CW_PORT SERVER=$CW_PID
     stop_server
     CW_FIRST=$(echo "$CW_CPU" | awk '{ print $1 }')
     CW_LAST=$(echo "$CW_CPU" | awk '{ print $NF }')
@@ -237,6 +253,31 @@ if [[ " $PARTS " == *" c "* ]]; then
               "    plain:  callwire $CW_REG, kamailio $KAM_REG — ratio $(ratio "$CW_REG" "$KAM_REG")"
               "    digest: callwire $CW_AUTH, kamailio $KAM_AUTH — ratio $(ratio "$CW_AUTH" "$KAM_AUTH")")
     printf '%s\n' "${SUMMARY[@]: -3}"
+fi
+
+# (i) CPU % of the server while it sits idle for IDLE seconds (after 2 s to settle).
+idle_cpu() {
+    local before after
+    sleep 2
+    before=$(ticks "$SERVER")
+    sleep "$IDLE"
+    after=$(ticks "$SERVER")
+    awk -v t=$((after - before)) -v hz="$TICKS" -v s="$IDLE" 'BEGIN { printf "%.2f", 100 * t / hz / s }'
+}
+
+if [[ " $PARTS " == *" i "* ]]; then
+    load
+    start_callwire 1
+    register_service
+    CW_IDLE=$(idle_cpu)
+    stop_server
+    start_kamailio 1 kamailio-proxy.cfg
+    register_service
+    KAM_IDLE=$(idle_cpu)
+    stop_server
+    SUMMARY+=("(i) CPU % idle over $IDLE s (one contact registered, no calls):"
+              "    callwire --workers 1: $CW_IDLE, kamailio children=1 (all processes): $KAM_IDLE")
+    printf '%s\n' "${SUMMARY[@]: -2}"
 fi
 
 echo "=== summary ($(load)) ==="
