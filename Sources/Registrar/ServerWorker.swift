@@ -19,7 +19,7 @@ final class ServerWorker: @unchecked Sendable {
     var timerC: TimerWheel<TransactionID>
     /// Timer C's value: more than three minutes (§16.6 step 11).
     static let timerCSeconds = 181.0
-    /// Table sizes, published on every tick for readers on other threads (metrics).
+    /// Table sizes, published each time the timer wheel moves, for readers on other threads (metrics).
     let gauges = WorkerGauges()
 
     init(index: Int, eventLoop: any EventLoop, advertised: SIPDestination, state: ServerState) {
@@ -52,6 +52,7 @@ final class ServerWorker: @unchecked Sendable {
     /// A datagram for this worker: parsed here, on the worker's loop.
     func receive(datagram bytes: [UInt8], from source: SIPDestination) {
         guard let message = try? SIPMessage(datagram: bytes) else {
+            stack.advanceIfDue()
             state.counters.malformed.add(1, ordering: .relaxed)
             // §16.3 step 1 / §8.2: answer 400 when the request names where to answer.
             if let reply = BadRequest.response(to: bytes, reason: "Bad Request (unparsable)"), let response = try? SIPMessage(datagram: reply) {
@@ -66,6 +67,8 @@ final class ServerWorker: @unchecked Sendable {
 
     /// A parsed message for this worker.
     func receive(_ message: SIPMessage, from source: SIPDestination) {
+        // Timers due first: a transaction whose Timer J or K has run out no longer counts below.
+        stack.advanceIfDue()
         if message.isRequest {
             state.counters.requests.add(1, ordering: .relaxed)
             if stack.transactionCount >= options.maximumTransactions, message.method != .ack {
@@ -263,7 +266,7 @@ final class ServerWorker: @unchecked Sendable {
     }
 }
 
-/// A worker's table sizes as of its last tick (10 ms), readable from any thread.
+/// A worker's table sizes as of its last timer-wheel step (at most about 60 ms old), readable from any thread.
 final class WorkerGauges: Sendable {
     let transactions = Atomic<Int>(0)
     let contexts = Atomic<Int>(0)

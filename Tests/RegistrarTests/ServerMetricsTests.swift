@@ -28,8 +28,14 @@ struct ServerMetricsTests {
                                           "-i", "127.0.0.1", "-p", String(try freeUDPPort()), "-m", "3", "-nostdin", "-timeout", "30s",
                                           "127.0.0.1:\(port)"], in: directory)
         #expect(guessed.status == 0, "\(guessed.output)")
-        try await Task.sleep(for: .milliseconds(50))   // the workers publish their table sizes every 10 ms
-        let scrape = try httpGet(port: metricsPort, path: "/metrics")
+        // The workers publish their table sizes each time their timer wheel moves (at least every
+        // 50 ms): scrape until the binding shows, for up to 5 s.
+        var scrape = try httpGet(port: metricsPort, path: "/metrics")
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !scrape.body.contains("callwire_server_bindings 1\n"), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+            scrape = try httpGet(port: metricsPort, path: "/metrics")
+        }
         #expect(scrape.status == 200)
         for expected in ["callwire_server_requests_total 16", "callwire_server_auth_failures_total 3", "callwire_server_bindings 1",
                          "callwire_server_workers 2", "# TYPE callwire_server_transactions gauge"] {

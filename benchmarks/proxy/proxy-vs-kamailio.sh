@@ -43,12 +43,24 @@ REG_PORT=$((PORT + 30))
 TICKS=$(getconf CLK_TCK)
 WORK=$(mktemp -d)
 SERVER=""
-trap 'stop_server; kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+CW_PID="" KAM_PID=""
+# On any exit: stop whichever servers are running (part (a) runs two), then the rest.
+cleanup() {
+    local pid
+    for pid in $CW_PID $KAM_PID $SERVER; do kill -INT "$pid" 2>/dev/null || true; done
+    for pid in $CW_PID $KAM_PID $SERVER; do wait "$pid" 2>/dev/null || true; done
+    kill $(jobs -p) 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 [ -x "$CALLWIRE" ] || swift build -c release --product callwire
 CALLWIRE=$(realpath "$CALLWIRE")
 command -v sipp >/dev/null || { echo "sipp is missing: make deps (sip-tester)"; exit 1; }
 command -v kamailio >/dev/null || { echo "kamailio is missing: make deps"; exit 1; }
+if [[ " $PARTS " == *" i "* ]]; then
+    command -v perf >/dev/null || { echo "part i needs perf: apt-get install linux-perf"; exit 1; }
+fi
 MULTIARCH=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || gcc -print-multiarch 2>/dev/null || true)
 MPATH=/usr/lib/$MULTIARCH/kamailio/modules/
 [ -f "$MPATH/tm.so" ] || MPATH=$(dirname "$(ls /usr/lib/*/kamailio/modules/tm.so | head -1)")/
@@ -178,7 +190,7 @@ if [[ " $PARTS " == *" a "* ]]; then
     load
     # Both servers run at once on two ports and take turns, run by run: the machine's speed
     # drifts by 10-30 % over minutes (seen for both servers), and alternating lets a drift weigh
-    # on both alike instead of on whichever ran second. Each still serves ten consecutive runs.
+    # on both alike instead of on whichever ran second. Each serves RUNS consecutive runs of its own.
     CW_PORT=$PORT KAM_PORT=$((PORT + 100))
     start_callwire 1
     register_service
@@ -197,6 +209,7 @@ if [[ " $PARTS " == *" a "* ]]; then
     stop_server
     PORT=$CW_PORT SERVER=$CW_PID
     stop_server
+    CW_PID="" KAM_PID=""
     CW_FIRST=$(echo "$CW_CPU" | awk '{ print $1 }')
     CW_LAST=$(echo "$CW_CPU" | awk '{ print $NF }')
     CW_MEAN=$(echo "$CW_CPU" | awk '{ for (i = 1; i <= NF; i++) s += $i; printf "%.1f", s / NF }')
@@ -255,14 +268,15 @@ if [[ " $PARTS " == *" c "* ]]; then
     printf '%s\n' "${SUMMARY[@]: -3}"
 fi
 
-# (i) CPU % of the server while it sits idle for IDLE seconds (after 2 s to settle).
+# (i) CPU % of the server while it sits idle for IDLE seconds (after 2 s to settle). An idle
+# server's CPU is a few clock ticks a minute, rounded per process in /proc/PID/stat, so it is
+# counted in nanoseconds with `perf stat -e task-clock` over every process of the server.
 idle_cpu() {
-    local before after
+    local pids milliseconds
     sleep 2
-    before=$(ticks "$SERVER")
-    sleep "$IDLE"
-    after=$(ticks "$SERVER")
-    awk -v t=$((after - before)) -v hz="$TICKS" -v s="$IDLE" 'BEGIN { printf "%.2f", 100 * t / hz / s }'
+    pids=$(echo "$SERVER" $(ps -o pid= --ppid "$SERVER" 2>/dev/null) | tr -s ' ' ',')
+    milliseconds=$(perf stat -x, -e task-clock -p "$pids" -- sleep "$IDLE" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }')
+    awk -v ms="$milliseconds" -v s="$IDLE" 'BEGIN { printf "%.3f", ms / 10 / s }'
 }
 
 if [[ " $PARTS " == *" i "* ]]; then
