@@ -30,12 +30,14 @@ enum ClientEvent: Sendable {
 ///
 /// The wheel has 10 ms slots and moves in two ways: the worker advances it to the present as
 /// each datagram arrives (``advanceIfDue()``), so while traffic flows timers fire within about
-/// 10 ms of their deadline at no extra cost; and a task repeating every 50 ms advances it
-/// whatever the traffic, so a quiet worker's timers fire at most about 60 ms late.
-/// (A 10 ms task, as before, woke the loop 100 times a second and cost five system calls a tick:
-/// 0.6 % of a core at idle and about a seventh of the proxy's system calls at 200 calls/s.
-/// Kamailio's timers tick at 16 Hz; RFC 3261 timers are 500 ms and longer, so firing up to 60 ms
-/// late on a server that receives nothing is harmless.)
+/// 10 ms of their deadline at no extra cost; and a wake-up of its own advances it whatever the
+/// traffic: every 50 ms while any transaction timer is armed, so a quiet worker's timers fire
+/// at most about 60 ms late, and once a second while none is (the worker's own timers, Timer C
+/// and the published table sizes, have one-second resolution). Arming a timer while the next
+/// wake-up is a second away brings it forward. (A 10 ms task, as before, woke the loop 100
+/// times a second and cost five system calls a tick: 0.6 % of a core at idle and about a
+/// seventh of the proxy's system calls at 200 calls/s. RFC 3261 timers are 500 ms and longer,
+/// so firing up to 60 ms late on a server that receives nothing is harmless.)
 final class WorkerStack: @unchecked Sendable {
     struct TimerKey: Hashable, Sendable {
         var id: TransactionID
@@ -62,12 +64,17 @@ final class WorkerStack: @unchecked Sendable {
     private(set) var wheel: TimerWheel<TimerKey>
     private var clientHandlers: [TransactionID: (ClientEvent) -> Void] = [:]
     private var destinations: [TransactionID: SIPDestination] = [:]
-    private var ticker: RepeatedTask?
+    /// The next wake-up, and when it is due; nil once stopped.
+    private var wakeUp: Scheduled<Void>?
+    private var wakeUpNanos: Int64 = .max
+    private var running = false
     private var random: FastRandom
     /// The wheel's resolution.
     static let tick = TimeAmount.milliseconds(10)
-    /// How often the wheel advances when no message arrives.
+    /// How often the wheel advances when no message arrives and a transaction timer is armed.
     static let idleTick = TimeAmount.milliseconds(50)
+    /// How often it advances when no transaction timer is armed.
+    static let quietTick = TimeAmount.seconds(1)
     /// When the wheel's next slot begins: a message arriving at or after it advances the wheel.
     private var nextSlotNanos: Int64
 
@@ -81,18 +88,33 @@ final class WorkerStack: @unchecked Sendable {
         nextSlotNanos = Int64(eventLoop.now.uptimeNanoseconds)
     }
 
-    /// Starts the wheel's ticks (call on any thread).
+    /// Starts the wheel's wake-ups (call on any thread).
     func start() {
         eventLoop.execute { [self] in
-            ticker = eventLoop.scheduleRepeatedTask(initialDelay: Self.idleTick, delay: Self.idleTick) { [weak self] _ in self?.advance() }
+            running = true
+            scheduleWakeUp(after: Self.idleTick)
         }
     }
 
-    /// Stops the ticks.
+    /// Stops the wake-ups.
     func stop() {
         eventLoop.execute { [self] in
-            ticker?.cancel()
-            ticker = nil
+            running = false
+            wakeUp?.cancel()
+            wakeUp = nil
+            wakeUpNanos = .max
+        }
+    }
+
+    /// Replaces the pending wake-up with one `delay` from now.
+    private func scheduleWakeUp(after delay: TimeAmount) {
+        wakeUp?.cancel()
+        wakeUpNanos = nowNanos + delay.nanoseconds
+        wakeUp = eventLoop.scheduleTask(in: delay) { [weak self] in
+            guard let self, running else { return }
+            wakeUp = nil
+            advance()
+            scheduleWakeUp(after: wheel.count == 0 ? Self.quietTick : Self.idleTick)
         }
     }
 
@@ -209,7 +231,10 @@ final class WorkerStack: @unchecked Sendable {
                 guard let destination = destinations[id] else { continue }
                 send(message, to: destination, transaction: id)
             case .startTimer(let id, let timer, let after):
-                wheel.schedule(TimerKey(id: id, timer: timer), atNanos: nowNanos + after.nanoseconds)
+                let now = nowNanos
+                wheel.schedule(TimerKey(id: id, timer: timer), atNanos: now + after.nanoseconds)
+                // A quiet worker sleeps a second at a time: wake within 50 ms for this timer.
+                if running, wakeUpNanos > now + Self.idleTick.nanoseconds { scheduleWakeUp(after: Self.idleTick) }
             case .cancelTimer(let id, let timer):
                 wheel.cancel(TimerKey(id: id, timer: timer))
             case .request(let message, let id):
