@@ -268,12 +268,13 @@ if [[ " $PARTS " == *" c "* ]]; then
     printf '%s\n' "${SUMMARY[@]: -3}"
 fi
 
-# (i) CPU % of the server while it sits idle for IDLE seconds (after 2 s to settle). An idle
+# (i) CPU % of the server while it sits idle for IDLE seconds, from 35 s after the contact
+# registered (its REGISTER transaction lingers 32 s, Timer J, keeping a timer armed). An idle
 # server's CPU is a few clock ticks a minute, rounded per process in /proc/PID/stat, so it is
 # counted in nanoseconds with `perf stat -e task-clock` over every process of the server.
 idle_cpu() {
     local pids milliseconds
-    sleep 2
+    sleep 35
     pids=$(echo "$SERVER" $(ps -o pid= --ppid "$SERVER" 2>/dev/null) | tr -s ' ' ',')
     milliseconds=$(perf stat -x, -e task-clock -p "$pids" -- sleep "$IDLE" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }')
     awk -v ms="$milliseconds" -v s="$IDLE" 'BEGIN { printf "%.3f", ms / 10 / s }'
