@@ -154,7 +154,7 @@ public final class SIPServer: Sendable {
     /// Requests answered with a final response (by this server or relayed).
     public var handled: Int { state.counters.finalResponses.load(ordering: .relaxed) }
 
-    /// Counters now, and table sizes as of each worker's last timer-wheel step (at most about 60 ms old).
+    /// Counters now, and table sizes as of each worker's last timer-wheel step (about a second old at most).
     public func statistics() -> ServerStatistics {
         var statistics = state.statistics()
         for worker in workers {

@@ -266,7 +266,7 @@ final class ServerWorker: @unchecked Sendable {
     }
 }
 
-/// A worker's table sizes as of its last timer-wheel step (at most about 60 ms old), readable from any thread.
+/// A worker's table sizes as of its last timer-wheel step (about a second old at most), readable from any thread.
 final class WorkerGauges: Sendable {
     let transactions = Atomic<Int>(0)
     let contexts = Atomic<Int>(0)

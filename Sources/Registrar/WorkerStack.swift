@@ -54,7 +54,7 @@ final class WorkerStack: @unchecked Sendable {
     var onRequest: (IncomingRequest) -> Void = { _ in }
     var onACK: (SIPMessage, SIPDestination) -> Void = { _, _ in }
     var onStray: (SIPMessage) -> Void = { _ in }
-    /// Runs each time the wheel advances (from a message or the idle task), after the
+    /// Runs each time the wheel advances (from a message or the worker's own wake-up), after the
     /// transaction timers: the worker's own timers.
     var onTick: () -> Void = {}
     /// A SIP trace (`-d`).
@@ -68,6 +68,9 @@ final class WorkerStack: @unchecked Sendable {
     private var wakeUp: Scheduled<Void>?
     private var wakeUpNanos: Int64 = .max
     private var running = false
+    /// Which wake-up is current: a cancelled one that SwiftNIO had already taken into the batch
+    /// it is running still runs, and must not start a second chain.
+    private var wakeUpGeneration = 0
     private var random: FastRandom
     /// The wheel's resolution.
     static let tick = TimeAmount.milliseconds(10)
@@ -100,6 +103,7 @@ final class WorkerStack: @unchecked Sendable {
     func stop() {
         eventLoop.execute { [self] in
             running = false
+            wakeUpGeneration &+= 1
             wakeUp?.cancel()
             wakeUp = nil
             wakeUpNanos = .max
@@ -109,9 +113,11 @@ final class WorkerStack: @unchecked Sendable {
     /// Replaces the pending wake-up with one `delay` from now.
     private func scheduleWakeUp(after delay: TimeAmount) {
         wakeUp?.cancel()
+        wakeUpGeneration &+= 1
+        let generation = wakeUpGeneration
         wakeUpNanos = nowNanos + delay.nanoseconds
         wakeUp = eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self, running else { return }
+            guard let self, running, generation == wakeUpGeneration else { return }
             wakeUp = nil
             advance()
             scheduleWakeUp(after: wheel.count == 0 ? Self.quietTick : Self.idleTick)
