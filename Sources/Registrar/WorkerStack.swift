@@ -64,10 +64,9 @@ final class WorkerStack: @unchecked Sendable {
     private(set) var wheel: TimerWheel<TimerKey>
     private var clientHandlers: [TransactionID: (ClientEvent) -> Void] = [:]
     private var destinations: [TransactionID: SIPDestination] = [:]
-    /// The next wake-up, and when it is due; nil once stopped.
+    /// The next wake-up, and when it is due; nil before start, once stopped, and while one runs.
     private var wakeUp: Scheduled<Void>?
     private var wakeUpNanos: Int64 = .max
-    private var running = false
     /// Which wake-up is current: a cancelled one that SwiftNIO had already taken into the batch
     /// it is running still runs, and must not start a second chain.
     private var wakeUpGeneration = 0
@@ -94,7 +93,6 @@ final class WorkerStack: @unchecked Sendable {
     /// Starts the wheel's wake-ups (call on any thread).
     func start() {
         eventLoop.execute { [self] in
-            running = true
             scheduleWakeUp(after: Self.idleTick)
         }
     }
@@ -102,11 +100,9 @@ final class WorkerStack: @unchecked Sendable {
     /// Stops the wake-ups.
     func stop() {
         eventLoop.execute { [self] in
-            running = false
             wakeUpGeneration &+= 1
             wakeUp?.cancel()
             wakeUp = nil
-            wakeUpNanos = .max
         }
     }
 
@@ -117,7 +113,7 @@ final class WorkerStack: @unchecked Sendable {
         let generation = wakeUpGeneration
         wakeUpNanos = nowNanos + delay.nanoseconds
         wakeUp = eventLoop.scheduleTask(in: delay) { [weak self] in
-            guard let self, running, generation == wakeUpGeneration else { return }
+            guard let self, generation == wakeUpGeneration else { return }
             wakeUp = nil
             advance()
             scheduleWakeUp(after: wheel.count == 0 ? Self.quietTick : Self.idleTick)
@@ -239,8 +235,9 @@ final class WorkerStack: @unchecked Sendable {
             case .startTimer(let id, let timer, let after):
                 let now = nowNanos
                 wheel.schedule(TimerKey(id: id, timer: timer), atNanos: now + after.nanoseconds)
-                // A quiet worker sleeps a second at a time: wake within 50 ms for this timer.
-                if running, wakeUpNanos > now + Self.idleTick.nanoseconds { scheduleWakeUp(after: Self.idleTick) }
+                // A quiet worker sleeps a second at a time: wake within 50 ms for this timer. (No
+                // wake-up pending: not started, stopped, or this runs inside one, which re-arms.)
+                if wakeUp != nil, wakeUpNanos > now + Self.idleTick.nanoseconds { scheduleWakeUp(after: Self.idleTick) }
             case .cancelTimer(let id, let timer):
                 wheel.cancel(TimerKey(id: id, timer: timer))
             case .request(let message, let id):

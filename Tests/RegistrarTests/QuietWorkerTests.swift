@@ -13,19 +13,7 @@ struct QuietWorkerTests {
     func quietWakeUps() throws {
         let bench = SteadyCostTests.Bench()
         let stack = bench.worker.stack
-        let register = bench.send("""
-            REGISTER sip:127.0.0.1:5060 SIP/2.0
-            Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-q1
-            From: <sip:service@localhost>;tag=q1
-            To: <sip:service@localhost>
-            Call-ID: quiet-register@127.0.0.1
-            CSeq: 1 REGISTER
-            Contact: <sip:service@127.0.0.1:5070>;expires=7200
-            Max-Forwards: 70
-            Content-Length: 0
-
-
-            """, from: SteadyCostTests.uas)
+        let register = bench.registerService(tag: "q1")
         #expect(register.first?.0.status == 200)
         // The REGISTER's transaction lingers 32 s (Timer J); then nothing is armed.
         for _ in 0..<40 { bench.loop.advanceTime(by: .seconds(1)) }
@@ -39,19 +27,7 @@ struct QuietWorkerTests {
 
         // An INVITE for the registered callee, who never answers: the proxy's client transaction
         // arms Timer A, which must bring the next wake-up forward from up to a second away.
-        let forwarded = bench.send("""
-            INVITE sip:service@127.0.0.1:5060 SIP/2.0
-            Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-qi1
-            From: <sip:sipp@127.0.0.1:5080>;tag=qf1
-            To: <sip:service@127.0.0.1:5060>
-            Call-ID: quiet-invite@127.0.0.1
-            CSeq: 1 INVITE
-            Contact: <sip:sipp@127.0.0.1:5080>
-            Max-Forwards: 70
-            Content-Length: 0
-
-
-            """, from: SteadyCostTests.uac)
+        let forwarded = bench.send(SteadyCostTests.invite(1), from: SteadyCostTests.uac)
         #expect(forwarded.filter { $0.1 == SteadyCostTests.uas && $0.0.method == .invite }.count == 1)
         bench.loop.advanceTime(by: .milliseconds(440))
         #expect(!bench.outbox.contains { $0.1 == SteadyCostTests.uas }, "nothing is retransmitted before Timer A")

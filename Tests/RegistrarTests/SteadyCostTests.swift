@@ -61,6 +61,23 @@ struct SteadyCostTests {
             return outbox
         }
 
+        /// The callee registers as `sip:service@localhost` at the uas address; returns the answers.
+        func registerService(tag: String = "r1") -> [(SIPMessage, SIPDestination)] {
+            send("""
+                REGISTER sip:127.0.0.1:5060 SIP/2.0
+                Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-\(tag)
+                From: <sip:service@localhost>;tag=\(tag)
+                To: <sip:service@localhost>
+                Call-ID: register-\(tag)@127.0.0.1
+                CSeq: 1 REGISTER
+                Contact: <sip:service@127.0.0.1:5070>;expires=7200
+                Max-Forwards: 70
+                Content-Length: 0
+
+
+                """, from: SteadyCostTests.uas)
+        }
+
         /// The work units so far: wheel and queue entries touched, messages in and out.
         var work: Int {
             worker.stack.wheel.visited + worker.timerC.visited + worker.state.location.withLock { $0.expiryWork } + messages
@@ -70,22 +87,27 @@ struct SteadyCostTests {
     /// One call as sipp's built-in uac and uas make it: INVITE to the proxy's address, 180 and
     /// 200 from the callee, ACK and BYE to the proxy's address again (no Route), 200 for the BYE.
     /// - Returns: whether the caller got its 200 for the INVITE and for the BYE.
+    /// Call `number`'s INVITE from sipp's uac to the proxy's address.
+    static func invite(_ number: Int) -> String {
+        """
+        INVITE sip:service@127.0.0.1:5060 SIP/2.0
+        Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-i\(number)
+        From: <sip:sipp@127.0.0.1:5080>;tag=f\(number)
+        To: <sip:service@127.0.0.1:5060>
+        Call-ID: call-\(number)@127.0.0.1
+        CSeq: 1 INVITE
+        Contact: <sip:sipp@127.0.0.1:5080>
+        Max-Forwards: 70
+        Content-Length: 0
+
+
+        """
+    }
+
     static func call(_ number: Int, through bench: Bench) -> Bool {
         let callID = "call-\(number)@127.0.0.1"
         let from = "<sip:sipp@127.0.0.1:5080>;tag=f\(number)"
-        let out = bench.send("""
-            INVITE sip:service@127.0.0.1:5060 SIP/2.0
-            Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-i\(number)
-            From: \(from)
-            To: <sip:service@127.0.0.1:5060>
-            Call-ID: \(callID)
-            CSeq: 1 INVITE
-            Contact: <sip:sipp@127.0.0.1:5080>
-            Max-Forwards: 70
-            Content-Length: 0
-
-
-            """, from: uac)
+        let out = bench.send(invite(number), from: uac)
         guard let invite = out.first(where: { $0.1 == uas })?.0 else { return false }
         var answers: [(SIPMessage, SIPDestination)] = []
         for status in [180, 200] {
@@ -135,19 +157,7 @@ struct SteadyCostTests {
     @Test("100,000 calls at 200 calls/s of virtual time: the work per 1,000 calls at the end is within 10 % of the start")
     func steadyCost() throws {
         let bench = Bench()
-        let register = bench.send("""
-            REGISTER sip:127.0.0.1:5060 SIP/2.0
-            Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-r1
-            From: <sip:service@localhost>;tag=r1
-            To: <sip:service@localhost>
-            Call-ID: register-1@127.0.0.1
-            CSeq: 1 REGISTER
-            Contact: <sip:service@127.0.0.1:5070>;expires=7200
-            Max-Forwards: 70
-            Content-Length: 0
-
-
-            """, from: Self.uas)
+        let register = bench.registerService()
         #expect(register.first?.0.status == 200, "the callee registers as sip:service@localhost")
         let calls = 100_000, block = 1_000, rate = 200
         var work: [Int] = [], cpu: [Int64] = [], failed = 0

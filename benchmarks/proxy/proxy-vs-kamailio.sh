@@ -68,10 +68,13 @@ ROOT=$PWD
 
 load() { echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"; }
 
-# CPU ticks (user + system) of a process and its children (Kamailio's workers).
+# A server's processes: its own and its children's (Kamailio's workers).
+server_pids() { echo "$1" $(ps -o pid= --ppid "$1" 2>/dev/null); }
+
+# CPU ticks (user + system) of a server's processes.
 ticks() {
     local total=0 pid
-    for pid in "$1" $(ps -o pid= --ppid "$1" 2>/dev/null); do
+    for pid in $(server_pids "$1"); do
         [ -r "/proc/$pid/stat" ] || continue
         total=$((total + $(awk '{ print $14 + $15 }' "/proc/$pid/stat")))
     done
@@ -275,7 +278,7 @@ fi
 idle_cpu() {
     local pids milliseconds
     sleep 35
-    pids=$(echo "$SERVER" $(ps -o pid= --ppid "$SERVER" 2>/dev/null) | tr -s ' ' ',')
+    pids=$(server_pids "$SERVER" | tr -s ' ' ',')
     milliseconds=$(perf stat -x, -e task-clock -p "$pids" -- sleep "$IDLE" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }')
     awk -v ms="$milliseconds" -v s="$IDLE" 'BEGIN { printf "%.3f", ms / 10 / s }'
 }
