@@ -36,7 +36,9 @@ REGISTERS=${REGISTERS:-5000}
 IDLE=${IDLE:-30}
 CALLWIRE=${CALLWIRE:-.build/release/callwire}
 CORES=$(nproc)
-PORT=${PROXY_PORT:-35060}
+# Below the ephemeral range (32768-60999 here): a port the kernel hands to some other program's
+# socket (a test's, bound to port 0) cannot be taken, or mistaken for the server listening.
+PORT=${PROXY_PORT:-25060}
 UAS_PORT=$((PORT + 10))
 UAC_PORT=$((PORT + 20))
 REG_PORT=$((PORT + 30))

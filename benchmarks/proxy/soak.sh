@@ -11,7 +11,9 @@ HERE=benchmarks/proxy
 DURATION=${DURATION:-1800}
 RATE=${RATE:-100}
 CALLWIRE=${CALLWIRE:-.build/release/callwire}
-PORT=${PROXY_PORT:-36060}
+# Below the ephemeral range (32768-60999 here): a port the kernel hands to some other program's
+# socket (a test's, bound to port 0) cannot be taken, or mistaken for the server listening.
+PORT=${PROXY_PORT:-26060}
 UAS_PORT=$((PORT + 10))
 UAC_PORT=$((PORT + 20))
 REG_PORT=$((PORT + 30))
