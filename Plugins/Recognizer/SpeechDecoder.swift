@@ -16,7 +16,9 @@ import Foundation
 /// worse acoustic match keeps more hypotheses inside the beams, and the cap took decoding from
 /// 4.1–4.8× to 6.2–6.7× real time through PCMU, PCMA and Speex NB (16 kHz: 5.9–6.9× to 7.9–8.3×)
 /// with the same words recognized on every path, the flite voices included. 5,000 cost words on
-/// the slt voice; `-maxwpf 20` too.
+/// the slt voice; `-maxwpf 20` too. Measured with the language-model search; pocketsphinx's grammar
+/// search narrows its beams instead while more HMMs than the cap are active, and key-phrase
+/// spotting does not read the option.
 final class SpeechDecoder: @unchecked Sendable {
     let decoder: OpaquePointer
     /// Searches installed besides the language model, most recently used last (bounded).
