@@ -84,17 +84,18 @@ struct SteadyCostTests {
         }
     }
 
-    /// One call as sipp's built-in uac and uas make it: INVITE to the proxy's address, 180 and
-    /// 200 from the callee, ACK and BYE to the proxy's address again (no Route), 200 for the BYE.
-    /// - Returns: whether the caller got its 200 for the INVITE and for the BYE.
+    /// Call `number`'s Call-ID and From, as sipp's uac writes them.
+    static func callID(_ number: Int) -> String { "call-\(number)@127.0.0.1" }
+    static func from(_ number: Int) -> String { "<sip:sipp@127.0.0.1:5080>;tag=f\(number)" }
+
     /// Call `number`'s INVITE from sipp's uac to the proxy's address.
     static func invite(_ number: Int) -> String {
         """
         INVITE sip:service@127.0.0.1:5060 SIP/2.0
         Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-i\(number)
-        From: <sip:sipp@127.0.0.1:5080>;tag=f\(number)
+        From: \(from(number))
         To: <sip:service@127.0.0.1:5060>
-        Call-ID: call-\(number)@127.0.0.1
+        Call-ID: \(callID(number))
         CSeq: 1 INVITE
         Contact: <sip:sipp@127.0.0.1:5080>
         Max-Forwards: 70
@@ -104,16 +105,17 @@ struct SteadyCostTests {
         """
     }
 
+    /// One call as sipp's built-in uac and uas make it: INVITE to the proxy's address, 180 and
+    /// 200 from the callee, ACK and BYE to the proxy's address again (no Route), 200 for the BYE.
+    /// - Returns: whether the caller got its 200 for the INVITE and for the BYE.
     static func call(_ number: Int, through bench: Bench) -> Bool {
-        let callID = "call-\(number)@127.0.0.1"
-        let from = "<sip:sipp@127.0.0.1:5080>;tag=f\(number)"
         let out = bench.send(invite(number), from: uac)
-        guard let invite = out.first(where: { $0.1 == uas })?.0 else { return false }
+        guard let forwardedInvite = out.first(where: { $0.1 == uas })?.0 else { return false }
         var answers: [(SIPMessage, SIPDestination)] = []
         for status in [180, 200] {
-            var response = SIPMessage.response(to: invite, status: status, toTag: "t\(number)")
+            var response = SIPMessage.response(to: forwardedInvite, status: status, toTag: "t\(number)")
             response.headers.add(.contact, "<sip:service@127.0.0.1:5070>")
-            for route in invite.headers.values(.recordRoute) { response.headers.add(.recordRoute, route) }
+            for route in forwardedInvite.headers.values(.recordRoute) { response.headers.add(.recordRoute, route) }
             answers += bench.send(response, from: uas)
         }
         guard answers.contains(where: { $0.1 == uac && $0.0.status == 200 }) else { return false }
@@ -121,9 +123,9 @@ struct SteadyCostTests {
         let ack = bench.send("""
             ACK sip:service@127.0.0.1:5060 SIP/2.0
             Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-a\(number)
-            From: \(from)
+            From: \(from(number))
             To: \(to)
-            Call-ID: \(callID)
+            Call-ID: \(callID(number))
             CSeq: 1 ACK
             Max-Forwards: 70
             Content-Length: 0
@@ -134,9 +136,9 @@ struct SteadyCostTests {
         let bye = bench.send("""
             BYE sip:service@127.0.0.1:5060 SIP/2.0
             Via: SIP/2.0/UDP 127.0.0.1:5080;branch=z9hG4bK-b\(number)
-            From: \(from)
+            From: \(from(number))
             To: \(to)
-            Call-ID: \(callID)
+            Call-ID: \(callID(number))
             CSeq: 2 BYE
             Max-Forwards: 70
             Content-Length: 0
