@@ -6,7 +6,8 @@
 /// once and touches only timers that are armed, so the work per timer is O(1) amortised however
 /// many are alive. (NIO's own scheduled tasks sit in a heap whose cancellation scans it — O(n)
 /// per cancel — and a transaction cancels timers on nearly every step, so the server keeps its
-/// timers here and lets NIO tick the wheel.)
+/// timers on wheels like this one and lets NIO tick them; transaction timers are on
+/// ``TransactionTimerWheel``, which finds its entries without a key.)
 ///
 /// Firing is two steps so the caller can run code that re-arms or cancels timers in between:
 /// ``advance(toNanos:)`` returns the timers due, and ``take(_:)`` claims each one just before it

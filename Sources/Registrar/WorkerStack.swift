@@ -24,7 +24,7 @@ enum ClientEvent: Sendable {
 }
 
 /// One worker's SIP runtime: the transaction layer (RFC 3261 §17) with its timers on a
-/// ``TimerWheel``, confined to one event loop — every call comes in on that loop and runs to the
+/// ``TransactionTimerWheel``, confined to one event loop — every call comes in on that loop and runs to the
 /// end without hopping. The network hands it messages (``receive(_:from:)``) and sends what it
 /// asks through ``transmit``; tests drive the same code on an embedded loop with virtual time.
 ///
@@ -39,11 +39,6 @@ enum ClientEvent: Sendable {
 /// seventh of the proxy's system calls at 200 calls/s. RFC 3261 timers are 500 ms and longer,
 /// so firing up to 60 ms late on a server that receives nothing is harmless.)
 final class WorkerStack: @unchecked Sendable {
-    struct TimerKey: Hashable, Sendable {
-        var id: TransactionID
-        var timer: TransactionTimer
-    }
-
     /// The loop everything runs on.
     let eventLoop: any EventLoop
     /// The address put in Via and Record-Route.
@@ -61,9 +56,9 @@ final class WorkerStack: @unchecked Sendable {
     var trace: (@Sendable (String) -> Void)?
 
     private var layer: TransactionLayer
-    private(set) var wheel: TimerWheel<TimerKey>
-    private var clientHandlers: [TransactionID: (ClientEvent) -> Void] = [:]
-    private var destinations: [TransactionID: SIPDestination] = [:]
+    private(set) var wheel: TransactionTimerWheel
+    /// Each live transaction's destination, handler and timers.
+    private var records: [TransactionID: TransactionRecord] = [:]
     /// The next wake-up, and when it is due; nil before start, once stopped, and while one runs.
     private var wakeUp: Scheduled<Void>?
     private var wakeUpNanos: Int64 = .max
@@ -85,7 +80,7 @@ final class WorkerStack: @unchecked Sendable {
         self.advertised = advertised
         layer = TransactionLayer(timers: timers)
         // 4,096 ticks of 10 ms: one turn (41 s) covers every RFC 3261 timer but Timer C.
-        wheel = TimerWheel(tickNanos: Self.tick.nanoseconds, slotCount: 4_096, startNanos: Int64(eventLoop.now.uptimeNanoseconds))
+        wheel = TransactionTimerWheel(tickNanos: Self.tick.nanoseconds, slotCount: 4_096, startNanos: Int64(eventLoop.now.uptimeNanoseconds))
         random = FastRandom()
         nextSlotNanos = Int64(eventLoop.now.uptimeNanoseconds)
     }
@@ -131,7 +126,7 @@ final class WorkerStack: @unchecked Sendable {
         let now = nowNanos
         nextSlotNanos = (now / wheel.tickNanos + 1) * wheel.tickNanos
         for due in wheel.advance(toNanos: now) where wheel.take(due) {
-            run(layer.fire(due.key.timer, for: due.key.id))
+            run(layer.fire(due.timer, for: due.record.id))
         }
         onTick()
     }
@@ -178,8 +173,9 @@ final class WorkerStack: @unchecked Sendable {
     private func startTransaction(_ request: SIPMessage, to destination: SIPDestination, handler: @escaping (ClientEvent) -> Void) {
         do {
             let (id, events) = try layer.send(request, reliable: destination.kind.isReliable)
-            clientHandlers[id] = handler
-            destinations[id] = destination
+            let record = record(id)
+            record.handler = handler
+            record.destination = destination
             run(events)
         } catch {
             handler(.transportFailed)
@@ -226,28 +222,51 @@ final class WorkerStack: @unchecked Sendable {
         run(layer.receive(message, reliable: source.kind.isReliable), source: source)
     }
 
+    /// The record of `id`, made when the transaction is new.
+    private func record(_ id: TransactionID) -> TransactionRecord {
+        if let record = records[id] { return record }
+        let record = TransactionRecord(id: id)
+        records[id] = record
+        return record
+    }
+
     private func run(_ events: [TransactionEvent], source: SIPDestination? = nil) {
+        // Consecutive events are mostly about one transaction: look its record up once.
+        var last: TransactionRecord?
+        func recordOf(_ id: TransactionID) -> TransactionRecord {
+            if let last, !last.ended, last.id == id { return last }
+            let found = record(id)
+            last = found
+            return found
+        }
+        func existing(_ id: TransactionID) -> TransactionRecord? {
+            if let last, !last.ended, last.id == id { return last }
+            let found = records[id]
+            last = found ?? last
+            return found
+        }
         for event in events {
             switch event {
             case .send(let message, let id):
-                guard let destination = destinations[id] else { continue }
+                guard let destination = existing(id)?.destination else { continue }
                 send(message, to: destination, transaction: id)
             case .startTimer(let id, let timer, let after):
                 let now = nowNanos
-                wheel.schedule(TimerKey(id: id, timer: timer), atNanos: now + after.nanoseconds)
+                wheel.schedule(timer, of: recordOf(id), atNanos: now + after.nanoseconds)
                 // A quiet worker sleeps a second at a time: wake within 50 ms for this timer. (No
                 // wake-up pending: not started, stopped, or this runs inside one, which re-arms.)
                 if wakeUp != nil, wakeUpNanos > now + Self.idleTick.nanoseconds { scheduleWakeUp(after: Self.idleTick) }
             case .cancelTimer(let id, let timer):
-                wheel.cancel(TimerKey(id: id, timer: timer))
+                if let record = existing(id) { wheel.cancel(timer, of: record) }
             case .request(let message, let id):
-                let from = source ?? destinations[id] ?? advertised
-                destinations[id] = from
+                let record = recordOf(id)
+                let from = source ?? record.destination ?? advertised
+                record.destination = from
                 onRequest(IncomingRequest(message: message, source: from, transaction: id))
             case .ack(let message):
                 onACK(message, source ?? advertised)
             case .response(let message, let id):
-                clientHandlers[id]?(.response(message))
+                existing(id)?.handler?(.response(message))
             case .strayResponse(let message):
                 onStray(message)
             case .malformedRequest(let message):
@@ -257,15 +276,13 @@ final class WorkerStack: @unchecked Sendable {
                     send(response, to: source, transaction: nil)
                 }
             case .timedOut(let id):
-                clientHandlers[id]?(.timedOut)
+                existing(id)?.handler?(.timedOut)
             case .transportFailed(let id):
-                clientHandlers[id]?(.transportFailed)
+                existing(id)?.handler?(.transportFailed)
             case .terminated(let id):
-                clientHandlers[id] = nil
-                destinations[id] = nil
-                for timer in TransactionTimer.armable(invite: id.method == .invite, server: id.isServer) {
-                    wheel.cancel(TimerKey(id: id, timer: timer))
-                }
+                guard let record = records.removeValue(forKey: id) else { continue }
+                wheel.cancelAll(of: record)
+                record.clear()
             }
         }
     }

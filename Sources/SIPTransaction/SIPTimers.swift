@@ -72,6 +72,13 @@ public enum TransactionTimer: String, Hashable, Sendable, CaseIterable {
         }
     }
 
+    /// The case's position, 0 up to (not including) ``positions``: an index for a runtime's
+    /// per-transaction timer table.
+    public var position: Int { Int(ordinal) }
+
+    /// How many positions there are (one per case).
+    public static let positions = 12
+
     public static func == (lhs: TransactionTimer, rhs: TransactionTimer) -> Bool { lhs.ordinal == rhs.ordinal }
 
     public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
