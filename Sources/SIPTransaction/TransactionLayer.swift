@@ -87,24 +87,33 @@ public enum TransactionEvent: Sendable {
 /// machines. Pure: no sockets and no clocks — the runtime executes the returned events and
 /// reports timers as they fire, so tests drive it with virtual time.
 public struct TransactionLayer: Sendable {
-    /// One transaction of either kind on one side: the INVITE machine or the other one.
-    enum Machine<Invite: Sendable, Other: Sendable>: Sendable {
-        case invite(Invite)
-        case other(Other)
+    /// One transaction of either kind on one side, the INVITE machine or the other one, boxed.
+    ///
+    /// A machine is about 380 bytes (a request, a response, timer values). Held by value in the
+    /// tables, each step copied it out and back, and each removal shifted its neighbours in the
+    /// table; boxed, a step changes it where it lies and a table entry is one reference. The
+    /// layer stays a value: a step first makes the box unique (``step(_:_:_:_:)``), so copies of
+    /// a layer never share a machine that changes.
+    final class Machine<Invite: Sendable, Other: Sendable>: @unchecked Sendable {
+        /// Exactly one of the two is set.
+        private(set) var invite: Invite?
+        private(set) var other: Other?
 
-        /// Runs one step on whichever machine this is and keeps its new state.
-        mutating func step(_ invite: (inout Invite) -> [TransactionAction],
-                           _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction] {
-            switch self {
-            case .invite(var transaction):
-                let actions = invite(&transaction)
-                self = .invite(transaction)
-                return actions
-            case .other(var transaction):
-                let actions = other(&transaction)
-                self = .other(transaction)
-                return actions
-            }
+        init(invite: Invite) { self.invite = invite }
+        init(other: Other) { self.other = other }
+        private init(invite: Invite?, other: Other?) {
+            self.invite = invite
+            self.other = other
+        }
+
+        /// A box of its own with the same state.
+        func copy() -> Machine { Machine(invite: invite, other: other) }
+
+        /// Runs one step on whichever machine this is, in place.
+        func step(_ invite: (inout Invite) -> [TransactionAction],
+                  _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction] {
+            if self.invite != nil { return invite(&self.invite!) }
+            return other(&self.other!)
         }
     }
 
@@ -139,12 +148,12 @@ public struct TransactionLayer: Sendable {
         if method == .invite {
             var transaction = InviteClientTransaction(request: request, reliable: reliable, timers: timers)
             let actions = transaction.start()
-            clients[id] = .invite(transaction)
+            clients[id] = Client(invite: transaction)
             return (id, events(actions, id))
         }
         var transaction = NonInviteClientTransaction(request: request, reliable: reliable, timers: timers)
         let actions = transaction.start()
-        clients[id] = .other(transaction)
+        clients[id] = Client(other: transaction)
         return (id, events(actions, id))
     }
 
@@ -188,12 +197,12 @@ public struct TransactionLayer: Sendable {
         if method == .invite {
             var transaction = InviteServerTransaction(request: request, reliable: reliable, timers: timers)
             let actions = transaction.start()
-            servers[id] = .invite(transaction)
+            servers[id] = Server(invite: transaction)
             out = events(merged ? actions.filter { if case .deliver = $0 { false } else { true } } : actions, id)
         } else {
             var transaction = NonInviteServerTransaction(request: request, reliable: reliable, timers: timers)
             let actions = transaction.start()
-            servers[id] = .other(transaction)
+            servers[id] = Server(other: transaction)
             out = merged ? [] : events(actions, id)
         }
         if merged {
@@ -226,8 +235,7 @@ public struct TransactionLayer: Sendable {
 
     /// Whether an INVITE server transaction has sent no final response yet.
     public func isPending(_ id: TransactionID) -> Bool {
-        if case .invite(let transaction)? = servers[id] { return transaction.state == .proceeding }
-        return false
+        servers[id]?.invite?.state == .proceeding
     }
 
     // MARK: Server side
@@ -265,14 +273,15 @@ public struct TransactionLayer: Sendable {
         return events(actions, id)
     }
 
-    /// Steps the transaction `id` of `table` where it lies (nil when there is none): the
-    /// optional-chained subscript finds it once and lends it in place, so its state is neither
-    /// copied on write nor deleted and re-inserted (which shifted the table's large entries on
-    /// every message). The actions run after, since termination removes it.
+    /// Steps the transaction `id` of `table` where it lies (nil when there is none), after
+    /// giving the table its own box if a copy of the layer shares it. The actions run after,
+    /// since termination removes it.
     private static func step<Invite, Other>(_ table: inout [TransactionID: Machine<Invite, Other>], _ id: TransactionID,
                                             _ invite: (inout Invite) -> [TransactionAction],
                                             _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction]? {
-        table[id]?.step(invite, other)
+        guard let index = table.index(forKey: id) else { return nil }
+        if !isKnownUniquelyReferenced(&table.values[index]) { table.values[index] = table.values[index].copy() }
+        return table.values[index].step(invite, other)
     }
 
     private mutating func events(_ actions: [TransactionAction], _ id: TransactionID) -> [TransactionEvent] {

@@ -20,6 +20,23 @@ struct ServerTransactionTests {
         }
     }
 
+    @Test("a copy of the layer is a value: stepping a transaction in one copy leaves the other's as it was")
+    func copiesAreValues() throws {
+        var rt = VirtualRuntime()
+        let invite = Fixture.request(.invite)
+        let id = try #require(newRequest(&rt, invite))
+        let before = rt.layer
+        var after = rt.layer
+        _ = after.respond(Fixture.response(486, to: invite), to: id)
+        #expect(!after.isPending(id))
+        #expect(before.isPending(id), "the copy's INVITE transaction still waits for a final response")
+        // And the copy still works on its own: a final response there sends the 486 too.
+        var other = before
+        let events = other.respond(Fixture.response(486, to: invite), to: id)
+        #expect(events.contains { if case .send(let message, _) = $0 { message.status == 486 } else { false } })
+        #expect(rt.layer.isPending(id))
+    }
+
     @Test("INVITE: 100 Trying at once; a non-2xx is resent on Timer G (T1 doubling to T2) until Timer H = 32 s")
     func noAck() throws {
         var rt = VirtualRuntime()
