@@ -29,10 +29,12 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     }
 
     private let fields: Fields
+    private let hash: Int
 
     /// An ID from the fields that identify a transaction.
     init(branch: String, method: SIPMethod, sentBy: String?, isServer: Bool) {
         fields = Fields(branch: branch, method: method, sentBy: sentBy, isServer: isServer)
+        hash = fields.hash
     }
 
     /// The top Via branch; for an RFC 2543 peer without the magic cookie, a key made of the
@@ -46,11 +48,12 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     public var isServer: Bool { fields.isServer }
 
     public static func == (lhs: TransactionID, rhs: TransactionID) -> Bool {
+        guard lhs.hash == rhs.hash else { return false }
         let a = lhs.fields, b = rhs.fields
-        return a === b || (a.hash == b.hash && a.isServer == b.isServer && a.branch == b.branch && a.method == b.method && a.sentBy == b.sentBy)
+        return a === b || (a.isServer == b.isServer && a.branch == b.branch && a.method == b.method && a.sentBy == b.sentBy)
     }
 
-    public func hash(into hasher: inout Hasher) { hasher.combine(fields.hash) }
+    public func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 
     public var description: String { "\(isServer ? "server" : "client") \(method.rawValue) \(branch)" }
 }
