@@ -96,32 +96,34 @@ public struct TransactionLayer: Sendable {
     /// tables, each step copied it out and back, and each removal shifted its neighbours in the
     /// table; boxed, a step changes it where it lies and a table entry is one reference. The
     /// layer stays a value: a step first makes the box unique (``step(_:_:_:_:)``), so copies of
-    /// a layer never share a machine that changes.
-    final class Machine<Invite: Sendable, Other: Sendable>: @unchecked Sendable {
+    /// a layer never share a machine that changes. The two boxes are concrete classes: a generic
+    /// one looked its type up in the runtime's metadata cache each time one was freed.
+    protocol Machine: AnyObject {
+        associatedtype Invite
+        associatedtype Other
         /// Exactly one of the two is set.
-        private(set) var invite: Invite?
-        private(set) var other: Other?
+        var invite: Invite? { get set }
+        var other: Other? { get set }
+        init(invite: Invite?, other: Other?)
+    }
 
-        init(invite: Invite) { self.invite = invite }
-        init(other: Other) { self.other = other }
-        private init(invite: Invite?, other: Other?) {
+    final class Client: Machine, @unchecked Sendable {
+        var invite: InviteClientTransaction?
+        var other: NonInviteClientTransaction?
+        init(invite: InviteClientTransaction?, other: NonInviteClientTransaction?) {
             self.invite = invite
             self.other = other
         }
-
-        /// A box of its own with the same state.
-        func copy() -> Machine { Machine(invite: invite, other: other) }
-
-        /// Runs one step on whichever machine this is, in place.
-        func step(_ invite: (inout Invite) -> [TransactionAction],
-                  _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction] {
-            if self.invite != nil { return invite(&self.invite!) }
-            return other(&self.other!)
-        }
     }
 
-    typealias Client = Machine<InviteClientTransaction, NonInviteClientTransaction>
-    typealias Server = Machine<InviteServerTransaction, NonInviteServerTransaction>
+    final class Server: Machine, @unchecked Sendable {
+        var invite: InviteServerTransaction?
+        var other: NonInviteServerTransaction?
+        init(invite: InviteServerTransaction?, other: NonInviteServerTransaction?) {
+            self.invite = invite
+            self.other = other
+        }
+    }
 
     private var clients: [TransactionID: Client] = [:]
     private var servers: [TransactionID: Server] = [:]
@@ -151,12 +153,12 @@ public struct TransactionLayer: Sendable {
         if method == .invite {
             var transaction = InviteClientTransaction(request: request, reliable: reliable, timers: timers)
             let actions = transaction.start()
-            clients[id] = Client(invite: transaction)
+            clients[id] = Client(invite: transaction, other: nil)
             return (id, events(actions, id))
         }
         var transaction = NonInviteClientTransaction(request: request, reliable: reliable, timers: timers)
         let actions = transaction.start()
-        clients[id] = Client(other: transaction)
+        clients[id] = Client(invite: nil, other: transaction)
         return (id, events(actions, id))
     }
 
@@ -200,12 +202,12 @@ public struct TransactionLayer: Sendable {
         if method == .invite {
             var transaction = InviteServerTransaction(request: request, reliable: reliable, timers: timers)
             let actions = transaction.start()
-            servers[id] = Server(invite: transaction)
+            servers[id] = Server(invite: transaction, other: nil)
             out = events(merged ? actions.filter { if case .deliver = $0 { false } else { true } } : actions, id)
         } else {
             var transaction = NonInviteServerTransaction(request: request, reliable: reliable, timers: timers)
             let actions = transaction.start()
-            servers[id] = Server(other: transaction)
+            servers[id] = Server(invite: nil, other: transaction)
             out = merged ? [] : events(actions, id)
         }
         if merged {
@@ -279,12 +281,17 @@ public struct TransactionLayer: Sendable {
     /// Steps the transaction `id` of `table` where it lies (nil when there is none), after
     /// giving the table its own box if a copy of the layer shares it. The actions run after,
     /// since termination removes it.
-    private static func step<Invite, Other>(_ table: inout [TransactionID: Machine<Invite, Other>], _ id: TransactionID,
-                                            _ invite: (inout Invite) -> [TransactionAction],
-                                            _ other: (inout Other) -> [TransactionAction]) -> [TransactionAction]? {
+    private static func step<M: Machine>(_ table: inout [TransactionID: M], _ id: TransactionID,
+                                         _ invite: (inout M.Invite) -> [TransactionAction],
+                                         _ other: (inout M.Other) -> [TransactionAction]) -> [TransactionAction]? {
         guard let index = table.index(forKey: id) else { return nil }
-        if !isKnownUniquelyReferenced(&table.values[index]) { table.values[index] = table.values[index].copy() }
-        return table.values[index].step(invite, other)
+        if !isKnownUniquelyReferenced(&table.values[index]) {
+            let shared = table.values[index]
+            table.values[index] = M(invite: shared.invite, other: shared.other)
+        }
+        let machine = table.values[index]
+        if machine.invite != nil { return invite(&machine.invite!) }
+        return other(&machine.other!)
     }
 
     private mutating func events(_ actions: [TransactionAction], _ id: TransactionID) -> [TransactionEvent] {
