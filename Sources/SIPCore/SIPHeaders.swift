@@ -156,6 +156,21 @@ public struct SIPHeaders: Sendable {
         return result
     }
 
+    /// Parses the first value of `name` (the first element of its first line) with `parse`;
+    /// nil when absent. The values after it are not read.
+    func parseFirst<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
+        throws(SIPHeaderError) -> T? {
+        guard let index = fields.firstIndex(where: { $0.name == name }) else { return nil }
+        return try withScanner(fields[index]) { (scanner) throws(SIPHeaderError) -> T in
+            let value = try parse(&scanner)
+            scanner.skipLWS()
+            guard scanner.isAtEnd || scanner.consume(ASCII.comma) else {
+                throw SIPHeaderError("unexpected text in \(name): expected ',' between values")
+            }
+            return value
+        }
+    }
+
     /// Parses the single value of `name`; nil when absent; an error when there are several.
     func parseSingle<T>(_ name: SIPHeaderName, _ parse: (inout ByteScanner) throws(SIPHeaderError) -> T)
         throws(SIPHeaderError) -> T? {

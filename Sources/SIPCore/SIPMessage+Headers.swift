@@ -6,6 +6,10 @@ extension SIPMessage {
     /// Every Via value, top first.
     public var vias: [Via] { get throws(SIPHeaderError) { try headers.parseList(.via, Via.parse) } }
 
+    /// The first Via (the one the last hop added), parsed alone: what a transport stamps with
+    /// `received` and `rport` (RFC 3261 §18.2.1, RFC 3581 §4).
+    public var firstVia: Via? { get throws(SIPHeaderError) { try headers.parseFirst(.via, Via.parse) } }
+
     /// The From header.
     public var from: NameAddress? { get throws(SIPHeaderError) { try headers.parseSingle(.from, NameAddress.parse) } }
 

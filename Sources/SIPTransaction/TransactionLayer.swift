@@ -146,7 +146,7 @@ public struct TransactionLayer: Sendable {
     /// Starts a client transaction for `request` (its top Via must carry a fresh branch).
     /// ACK for a 2xx is not a transaction: send it directly.
     public mutating func send(_ request: SIPMessage, reliable: Bool) throws(SIPHeaderError) -> (TransactionID, [TransactionEvent]) {
-        guard let method = request.method, let via = try request.vias.first else {
+        guard let method = request.method, let via = try request.firstVia else {
             throw SIPHeaderError("a request needs a top Via with a branch")
         }
         let id = TransactionID(branch: via.branch ?? "", method: method, sentBy: nil, isServer: false)

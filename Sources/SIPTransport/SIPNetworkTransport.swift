@@ -44,7 +44,7 @@ public final class SIPNetworkTransport: SIPTransport, @unchecked Sendable {
 
         /// RFC 3261 §18.2.1 and RFC 3581 §4.
         static func stampVia(_ message: inout SIPMessage, host: String, port: Int) {
-            guard let parsed = try? message.vias.first else { return }
+            guard let parsed = try? message.firstVia else { return }
             var via = parsed
             var changed = false
             let sentHost = via.host.hasPrefix("[") ? String(via.host.dropFirst().dropLast()) : via.host

@@ -140,4 +140,21 @@ struct MessageTests {
         headers.prepend(.via, "SIP/2.0/UDP z;branch=z9hG4bK0")
         #expect(headers.values(.via).first == "SIP/2.0/UDP z;branch=z9hG4bK0")
     }
+
+    @Test("firstVia parses the top Via alone: the first element of the first line, whatever follows")
+    func firstVia() throws {
+        func message(_ vias: String) throws -> SIPMessage {
+            try SIPMessage(datagram: Array("OPTIONS sip:x SIP/2.0\r\n\(vias)Call-ID: a\r\nCSeq: 1 OPTIONS\r\n\r\n".utf8))
+        }
+        let two = try message("Via: SIP/2.0/UDP a.example;branch=z9hG4bK1;rport , SIP/2.0/TCP b.example\r\nVia: SIP/2.0/UDP c.example\r\n")
+        let top = try #require(try two.firstVia)
+        #expect(top.host == "a.example" && top.branch == "z9hG4bK1" && top.transport == "UDP")
+        #expect(try two.vias.map(\.host) == ["a.example", "b.example", "c.example"])
+        // A malformed lower Via does not hide the top one (validation rejects the message later).
+        let lowerBad = try message("Via: SIP/2.0/UDP a.example;branch=z9hG4bK1\r\nVia: garbage\r\n")
+        #expect(try lowerBad.firstVia?.host == "a.example")
+        #expect(throws: SIPHeaderError.self) { try lowerBad.vias }
+        #expect(throws: SIPHeaderError.self) { try message("Via: SIP/2.0/UDP a.example;branch=z9hG4bK1 junk\r\n").firstVia }
+        #expect(try message("").firstVia == nil)
+    }
 }
