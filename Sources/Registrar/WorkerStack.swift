@@ -78,7 +78,8 @@ final class WorkerStack: @unchecked Sendable {
     init(eventLoop: any EventLoop, advertised: SIPDestination, timers: SIPTimers = SIPTimers()) {
         self.eventLoop = eventLoop
         self.advertised = advertised
-        layer = TransactionLayer(timers: timers)
+        // A proxy forwards spirals (§16.3 step 4); loops are its own check (ServerWorker.isLoop).
+        layer = TransactionLayer(timers: timers, detectsMergedRequests: false)
         // 4,096 ticks of 10 ms: one turn (41 s) covers every RFC 3261 timer but Timer C.
         wheel = TransactionTimerWheel(tickNanos: Self.tick.nanoseconds, slotCount: 4_096, startNanos: Int64(eventLoop.now.uptimeNanoseconds))
         random = FastRandom()
@@ -248,7 +249,10 @@ final class WorkerStack: @unchecked Sendable {
         for event in events {
             switch event {
             case .send(let message, let id):
-                guard let destination = existing(id)?.destination else { continue }
+                // A response the layer makes as the request arrives goes back to its source.
+                let record = source == nil ? existing(id) : recordOf(id)
+                if let record, record.destination == nil { record.destination = source }
+                guard let destination = record?.destination else { continue }
                 send(message, to: destination, transaction: id)
             case .startTimer(let id, let timer, let after):
                 let now = nowNanos

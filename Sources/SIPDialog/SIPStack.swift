@@ -162,6 +162,9 @@ public final class SIPStack: @unchecked Sendable {
             let events = layer.receive(inbound.message, reliable: inbound.source.kind.isReliable)
             for event in events {
                 if case .request(_, let id) = event { destinations[id] = inbound.source }
+                // A response the layer makes itself as the request arrives (482 to a merged
+                // request, §8.2.2.2) comes with no .request event: it goes back to the source too.
+                if case .send(_, let id) = event, destinations[id] == nil { destinations[id] = inbound.source }
                 if case .ack(let ack) = event { ackHandler?(ack, inbound.source) }
             }
             run(events.filter { if case .ack = $0 { false } else { true } }, source: inbound.source)

@@ -134,9 +134,16 @@ public struct TransactionLayer: Sendable {
     private var pendingKeys: [TransactionID: String] = [:]
     /// The timer values.
     public var timers: SIPTimers
+    /// Whether a request that repeats a pending one's From tag, Call-ID and CSeq on another
+    /// branch is answered 482 (§8.2.2.2, a UAS rule). A proxy turns it off: a spiral (§16.3
+    /// step 4) reaches it again with the same fields on a new branch, and must be forwarded.
+    public let detectsMergedRequests: Bool
 
     /// Creates an empty layer.
-    public init(timers: SIPTimers = SIPTimers()) { self.timers = timers }
+    public init(timers: SIPTimers = SIPTimers(), detectsMergedRequests: Bool = true) {
+        self.timers = timers
+        self.detectsMergedRequests = detectsMergedRequests
+    }
 
     /// How many transactions are alive.
     public var count: Int { clients.count + servers.count }
@@ -189,7 +196,7 @@ public struct TransactionLayer: Sendable {
         // §8.2.2.2: the same request arriving by another path (a different branch) is a loop
         // or a fork merging back: answer 482.
         var merged = false
-        if core.to.tag == nil, let fromTag = core.from.tag {
+        if detectsMergedRequests, core.to.tag == nil, let fromTag = core.from.tag {
             let key = "\(fromTag)|\(core.callID)|\(core.cseq.sequence)|\(method.rawValue)"
             if let earlier = pendingRequests[key], earlier != id, servers[earlier] != nil {
                 merged = true
