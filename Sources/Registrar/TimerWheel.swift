@@ -35,26 +35,19 @@ struct TimerWheel<Key: Hashable & Sendable>: Sendable {
         let token: UInt64
     }
 
-    /// Nanoseconds per tick.
-    let tickNanos: Int64
-    private var slots: [[Entry]]
-    private let mask: Int64
-    /// The last tick processed.
-    private(set) var current: Int64
+    private var ring: TimerSlots<Entry>
     private var armed: [Key: Place] = [:]
     private var nextToken: UInt64 = 0
     /// Entries touched so far: the wheel's work units.
     private(set) var visited = 0
 
+    /// Nanoseconds per tick.
+    var tickNanos: Int64 { ring.tickNanos }
+
     /// A wheel of `slotCount` (rounded up to a power of two) ticks of `tickNanos`, starting at
     /// `startNanos` (on the same clock as later calls).
     init(tickNanos: Int64, slotCount: Int, startNanos: Int64) {
-        var size = 1
-        while size < slotCount { size <<= 1 }
-        self.tickNanos = tickNanos
-        slots = Array(repeating: [], count: size)
-        mask = Int64(size - 1)
-        current = startNanos / tickNanos
+        ring = TimerSlots(tickNanos: tickNanos, slotCount: slotCount, startNanos: startNanos)
     }
 
     /// Timers armed (including due ones not yet taken).
@@ -65,10 +58,9 @@ struct TimerWheel<Key: Hashable & Sendable>: Sendable {
     mutating func schedule(_ key: Key, atNanos dueNanos: Int64) {
         cancel(key)
         nextToken &+= 1
-        let due = max((dueNanos + tickNanos - 1) / tickNanos, current + 1)
-        let slot = Int(due & mask)
-        armed[key] = Place(slot: Int32(slot), index: Int32(slots[slot].count), token: nextToken)
-        slots[slot].append(Entry(key: key, token: nextToken, due: due))
+        let due = ring.tick(forNanos: dueNanos)
+        let place = ring.append(Entry(key: key, token: nextToken, due: due), at: due)
+        armed[key] = Place(slot: Int32(place.slot), index: Int32(place.index), token: nextToken)
         visited += 1
     }
 
@@ -76,15 +68,10 @@ struct TimerWheel<Key: Hashable & Sendable>: Sendable {
     mutating func cancel(_ key: Key) {
         guard let place = armed.removeValue(forKey: key) else { return }
         guard place.index >= 0 else { return }
-        let slot = Int(place.slot), index = Int(place.index)
         visited += 1
-        let last = slots[slot].count - 1
-        if index != last {
-            let moved = slots[slot][last]
-            slots[slot][index] = moved
-            armed[moved.key]?.index = Int32(index)
+        if let moved = ring.remove(slot: Int(place.slot), index: Int(place.index)) {
+            armed[moved.key]?.index = place.index
         }
-        slots[slot].removeLast()
     }
 
     /// Whether `key` is armed.
@@ -92,33 +79,24 @@ struct TimerWheel<Key: Hashable & Sendable>: Sendable {
 
     /// Processes every tick up to `nowNanos` and returns the timers due, in tick order.
     mutating func advance(toNanos nowNanos: Int64) -> [Due] {
-        let target = nowNanos / tickNanos
-        // After an idle gap longer than a turn, each slot is visited once.
-        let size = mask + 1
-        if target - current > size { current = target - size }
         var due: [Due] = []
-        while current < target {
-            current += 1
-            let slot = Int(current & mask)
-            if slots[slot].isEmpty { continue }
-            var entries: [Entry] = []
-            swap(&entries, &slots[slot])
-            for entry in entries {
-                visited += 1
-                if entry.due > current {
-                    // A later turn: back in the slot.
-                    armed[entry.key] = Place(slot: Int32(slot), index: Int32(slots[slot].count), token: entry.token)
-                    slots[slot].append(entry)
-                } else {
-                    armed[entry.key] = Place(slot: Int32(slot), index: -1, token: entry.token)
-                    due.append(Due(key: entry.key, token: entry.token))
-                }
+        var touched = 0
+        // The table moves out while the ring runs (the closure may not touch `self`), then back.
+        var places = armed
+        armed = [:]
+        ring.advance(toNanos: nowNanos) { entry, tick, place in
+            touched += 1
+            if entry.due > tick {
+                // A later turn: back in the slot.
+                places[entry.key] = Place(slot: Int32(place.slot), index: Int32(place.index), token: entry.token)
+                return true
             }
-            if slots[slot].isEmpty && entries.capacity <= 256 {
-                entries.removeAll(keepingCapacity: true)
-                swap(&entries, &slots[slot])
-            }
+            places[entry.key] = Place(slot: Int32(place.slot), index: -1, token: entry.token)
+            due.append(Due(key: entry.key, token: entry.token))
+            return false
         }
+        armed = places
+        visited += touched
         return due
     }
 

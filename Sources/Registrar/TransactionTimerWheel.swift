@@ -25,27 +25,20 @@ struct TransactionTimerWheel {
         fileprivate let token: UInt32
     }
 
-    /// Nanoseconds per tick.
-    let tickNanos: Int64
-    private var slots: [[Entry]]
-    private let mask: Int64
-    /// The last tick processed.
-    private(set) var current: Int64
+    private var ring: TimerSlots<Entry>
     private var nextToken: UInt32 = 0
     /// Timers armed (including due ones not yet taken).
     private(set) var count = 0
     /// Entries touched so far (armed, cancelled, moved, fired or dropped): the wheel's work units.
     private(set) var visited = 0
 
+    /// Nanoseconds per tick.
+    var tickNanos: Int64 { ring.tickNanos }
+
     /// A wheel of `slotCount` (rounded up to a power of two) ticks of `tickNanos`, starting at
     /// `startNanos` (on the same clock as later calls).
     init(tickNanos: Int64, slotCount: Int, startNanos: Int64) {
-        var size = 1
-        while size < slotCount { size <<= 1 }
-        self.tickNanos = tickNanos
-        slots = Array(repeating: [], count: size)
-        mask = Int64(size - 1)
-        current = startNanos / tickNanos
+        ring = TimerSlots(tickNanos: tickNanos, slotCount: slotCount, startNanos: startNanos)
     }
 
     /// Arms `timer` of `record`'s transaction to fire at `dueNanos` (re-arming replaces the
@@ -56,8 +49,8 @@ struct TransactionTimerWheel {
         nextToken &+= 1
         if nextToken == 0 { nextToken = 1 }
         record.tokens[position] = nextToken
-        let due = max((dueNanos + tickNanos - 1) / tickNanos, current + 1)
-        slots[Int(due & mask)].append(Entry(record: record, position: position, token: nextToken, due: due))
+        let due = ring.tick(forNanos: dueNanos)
+        ring.append(Entry(record: record, position: position, token: nextToken, due: due), at: due)
         visited += 1
     }
 
@@ -81,31 +74,16 @@ struct TransactionTimerWheel {
 
     /// Processes every tick up to `nowNanos` and returns the timers due, in tick order.
     mutating func advance(toNanos nowNanos: Int64) -> [Due] {
-        let target = nowNanos / tickNanos
-        // After an idle gap longer than a turn, each slot is visited once.
-        let size = mask + 1
-        if target - current > size { current = target - size }
         var due: [Due] = []
-        while current < target {
-            current += 1
-            let slot = Int(current & mask)
-            if slots[slot].isEmpty { continue }
-            var entries: [Entry] = []
-            swap(&entries, &slots[slot])
-            for entry in entries {
-                visited += 1
-                guard entry.record.tokens[entry.position] == entry.token else { continue }   // cancelled or re-armed
-                if entry.due > current {
-                    slots[slot].append(entry)   // a later turn
-                } else {
-                    due.append(Due(record: entry.record, timer: Self.timers[entry.position], token: entry.token))
-                }
-            }
-            if slots[slot].isEmpty && entries.capacity <= 256 {
-                entries.removeAll(keepingCapacity: true)
-                swap(&entries, &slots[slot])
-            }
+        var touched = 0
+        ring.advance(toNanos: nowNanos) { entry, tick, _ in
+            touched += 1
+            guard entry.record.tokens[entry.position] == entry.token else { return false }   // cancelled or re-armed
+            if entry.due > tick { return true }   // a later turn
+            due.append(Due(record: entry.record, timer: Self.timers[entry.position], token: entry.token))
+            return false
         }
+        visited += touched
         return due
     }
 
