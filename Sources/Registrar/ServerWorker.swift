@@ -229,7 +229,9 @@ final class ServerWorker: @unchecked Sendable {
     }
 
     /// The hash of what routes a request (§16.6 step 8): Request-URI, Call-ID, CSeq, From tag.
-    /// (The URI is hashed as parsed, not as text: this process's workers are the only readers.)
+    /// `Hasher` is seeded once per process (the same on every thread), and only `isLoop(_:)`
+    /// in this process reads the hash, so the URI is hashed as parsed rather than as text. (A
+    /// loop through a restarted server is not seen this way; Max-Forwards ends it.)
     static func loopHash(_ message: SIPMessage) -> String {
         var hasher = Hasher()
         hasher.combine(message.requestURI)
@@ -237,7 +239,7 @@ final class ServerWorker: @unchecked Sendable {
         hasher.combine(message.headers[.cseq] ?? "")
         hasher.combine((try? message.from)?.tag ?? "")
         var value = UInt64(bitPattern: Int64(hasher.finalize()))
-        // 16 hex digits, written directly (the generic radix formatting cost a percent of the server's time).
+        // 16 hex digits, written directly (generic radix formatting cost a percent of the time).
         return String(unsafeUninitializedCapacity: 16) { buffer in
             for index in (0..<16).reversed() {
                 buffer[index] = Self.hexDigits[Int(value & 0xF)]

@@ -24,8 +24,8 @@ enum ClientEvent: Sendable {
 }
 
 /// One worker's SIP runtime: the transaction layer (RFC 3261 §17) with its timers on a
-/// ``TransactionTimerWheel``, confined to one event loop — every call comes in on that loop and runs to the
-/// end without hopping. The network hands it messages (``receive(_:from:)``) and sends what it
+/// ``TransactionTimerWheel``, confined to one event loop — every call comes in on that loop
+/// and runs to the end without hopping. The network hands it messages (``receive(_:from:)``) and sends what it
 /// asks through ``transmit``; tests drive the same code on an embedded loop with virtual time.
 ///
 /// The wheel has 10 ms slots and moves in two ways: the worker advances it to the present as
@@ -79,6 +79,8 @@ final class WorkerStack: @unchecked Sendable {
         self.eventLoop = eventLoop
         self.advertised = advertised
         // A proxy forwards spirals (§16.3 step 4); loops are its own check (ServerWorker.isLoop).
+        // Requests the server answers itself (REGISTER, OPTIONS to it) skip the UAS rule too: a
+        // merged copy of one is answered again, which is harmless for both.
         layer = TransactionLayer(timers: timers, detectsMergedRequests: false)
         // 4,096 ticks of 10 ms: one turn (41 s) covers every RFC 3261 timer but Timer C.
         wheel = TransactionTimerWheel(tickNanos: Self.tick.nanoseconds, slotCount: 4_096, startNanos: Int64(eventLoop.now.uptimeNanoseconds))
@@ -121,6 +123,9 @@ final class WorkerStack: @unchecked Sendable {
 
     /// Transactions alive.
     var transactionCount: Int { layer.count }
+
+    /// Records kept (one per live transaction: tests check the two agree).
+    var recordCount: Int { records.count }
 
     /// Fires the timers due, then runs ``onTick``.
     func advance() {
@@ -249,14 +254,19 @@ final class WorkerStack: @unchecked Sendable {
         for event in events {
             switch event {
             case .send(let message, let id):
-                // A response the layer makes as the request arrives goes back to its source.
-                let record = source == nil ? existing(id) : recordOf(id)
-                if let record, record.destination == nil { record.destination = source }
-                guard let destination = record?.destination else { continue }
+                // A new INVITE's own 100 Trying comes before its record exists and is dropped:
+                // the proxy sends its 100 itself, with its Server header (ServerWorker.forward).
+                guard let destination = existing(id)?.destination else { continue }
                 send(message, to: destination, transaction: id)
             case .startTimer(let id, let timer, let after):
                 let now = nowNanos
-                wheel.schedule(timer, of: recordOf(id), atNanos: now + after.nanoseconds)
+                // Every transaction that arms a timer has a record: made as a client transaction
+                // starts, or as a server transaction's request is delivered.
+                guard let record = existing(id) else {
+                    assertionFailure("timer \(timer) armed for \(id), which has no record")
+                    continue
+                }
+                wheel.schedule(timer, of: record, atNanos: now + after.nanoseconds)
                 // A quiet worker sleeps a second at a time: wake within 50 ms for this timer. (No
                 // wake-up pending: not started, stopped, or this runs inside one, which re-arms.)
                 if wakeUp != nil, wakeUpNanos > now + Self.idleTick.nanoseconds { scheduleWakeUp(after: Self.idleTick) }

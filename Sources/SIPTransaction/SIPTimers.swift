@@ -54,7 +54,8 @@ public enum TransactionTimer: String, Hashable, Sendable, CaseIterable {
     case m
 
     /// The case's position: what equality and hashing use. (The defaults that `RawRepresentable`
-    /// brings compare and hash the raw string, and a server hashes timer keys on every message.)
+    /// brings compare and hash the raw string, and a user agent's stack hashes timer keys on
+    /// every message.)
     private var ordinal: UInt8 {
         switch self {
         case .a: 0

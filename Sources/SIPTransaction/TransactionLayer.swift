@@ -2,29 +2,24 @@ public import SIPCore
 
 /// Identifies a transaction (RFC 3261 §17.1.3 and §17.2.3).
 ///
-/// The fields live in one shared, immutable box with their hash computed once: an ID is copied
-/// into every event, timer key and table lookup of its transaction, and a server keyed on four
+/// The fields live in one shared, immutable box, and their hash, computed once, beside it: an
+/// ID is copied into every event and table lookup of its transaction, and a server keyed on four
 /// separately retained and hashed fields spent more time copying and hashing IDs than parsing
-/// (perf, 200 proxied calls/s). Copying is one retain; hashing combines one integer.
+/// (perf, 200 proxied calls/s). Copying is one retain; hashing combines one integer; and a table
+/// lookup, which compares the key with each entry it probes, tells IDs with different hashes
+/// apart without reading either box (a likely cache miss in a table of tens of thousands).
 public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     private final class Fields: Sendable {
         let branch: String
         let method: SIPMethod
         let sentBy: String?
         let isServer: Bool
-        let hash: Int
 
         init(branch: String, method: SIPMethod, sentBy: String?, isServer: Bool) {
             self.branch = branch
             self.method = method
             self.sentBy = sentBy
             self.isServer = isServer
-            var hasher = Hasher()
-            hasher.combine(branch)
-            hasher.combine(method)
-            hasher.combine(sentBy)
-            hasher.combine(isServer)
-            hash = hasher.finalize()
         }
     }
 
@@ -34,7 +29,12 @@ public struct TransactionID: Hashable, Sendable, CustomStringConvertible {
     /// An ID from the fields that identify a transaction.
     init(branch: String, method: SIPMethod, sentBy: String?, isServer: Bool) {
         fields = Fields(branch: branch, method: method, sentBy: sentBy, isServer: isServer)
-        hash = fields.hash
+        var hasher = Hasher()
+        hasher.combine(branch)
+        hasher.combine(method)
+        hasher.combine(sentBy)
+        hasher.combine(isServer)
+        hash = hasher.finalize()
     }
 
     /// The top Via branch; for an RFC 2543 peer without the magic cookie, a key made of the
@@ -98,7 +98,7 @@ public struct TransactionLayer: Sendable {
     /// layer stays a value: a step first makes the box unique (``step(_:_:_:_:)``), so copies of
     /// a layer never share a machine that changes. The two boxes are concrete classes: a generic
     /// one looked its type up in the runtime's metadata cache each time one was freed.
-    protocol Machine: AnyObject {
+    fileprivate protocol Machine: AnyObject {
         associatedtype Invite
         associatedtype Other
         /// Exactly one of the two is set.
@@ -107,7 +107,8 @@ public struct TransactionLayer: Sendable {
         init(invite: Invite?, other: Other?)
     }
 
-    final class Client: Machine, @unchecked Sendable {
+    // Sendable by the rule above: a box changes only in `step`, after the uniqueness check.
+    fileprivate final class Client: Machine, @unchecked Sendable {
         var invite: InviteClientTransaction?
         var other: NonInviteClientTransaction?
         init(invite: InviteClientTransaction?, other: NonInviteClientTransaction?) {
@@ -116,7 +117,7 @@ public struct TransactionLayer: Sendable {
         }
     }
 
-    final class Server: Machine, @unchecked Sendable {
+    fileprivate final class Server: Machine, @unchecked Sendable {
         var invite: InviteServerTransaction?
         var other: NonInviteServerTransaction?
         init(invite: InviteServerTransaction?, other: NonInviteServerTransaction?) {
@@ -139,7 +140,8 @@ public struct TransactionLayer: Sendable {
     /// step 4) reaches it again with the same fields on a new branch, and must be forwarded.
     public let detectsMergedRequests: Bool
 
-    /// Creates an empty layer.
+    /// Creates an empty layer with these timer values, answering merged requests with 482 unless
+    /// `detectsMergedRequests` is false (a proxy).
     public init(timers: SIPTimers = SIPTimers(), detectsMergedRequests: Bool = true) {
         self.timers = timers
         self.detectsMergedRequests = detectsMergedRequests

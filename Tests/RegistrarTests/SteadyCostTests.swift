@@ -191,5 +191,11 @@ struct SteadyCostTests {
         #expect(peakTransactions <= 33 * rate * 4, "peak transactions \(peakTransactions)")
         #expect(bench.worker.contexts.isEmpty, "every proxied request was answered and forgotten")
         #expect(bench.worker.timerC.count == 0, "every Timer C was cancelled")
+        // One record per live transaction, and none left once every transaction has ended.
+        #expect(bench.worker.stack.recordCount == bench.worker.stack.transactionCount)
+        for _ in 0..<40 { bench.loop.advanceTime(by: .seconds(1)) }
+        #expect(bench.worker.stack.transactionCount == 0)
+        #expect(bench.worker.stack.recordCount == 0)
+        #expect(bench.worker.stack.wheel.count == 0)
     }
 }

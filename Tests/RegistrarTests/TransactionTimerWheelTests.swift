@@ -27,7 +27,7 @@ struct TransactionTimerWheelTests {
         #expect(Set(TransactionTimer.allCases.map(\.position)) == Set(0..<TransactionTimer.positions))
     }
 
-    @Test("timers fire in deadline order, once; cancelled, re-armed and ended ones do not fire at the old deadline")
+    @Test("timers fire in deadline order, once; cancelled, re-armed and all-cancelled ones do not fire at the old deadline")
     func firing() {
         var wheel = TransactionTimerWheel(tickNanos: Self.tick, slotCount: 64, startNanos: 0)
         let one = Self.record("one"), two = Self.record("two"), three = Self.record("three")
