@@ -25,8 +25,9 @@ enum ClientEvent: Sendable {
 
 /// One worker's SIP runtime: the transaction layer (RFC 3261 §17) with its timers on a
 /// ``TransactionTimerWheel``, confined to one event loop — every call comes in on that loop
-/// and runs to the end without hopping. The network hands it messages (``receive(_:from:)``) and sends what it
-/// asks through ``transmit``; tests drive the same code on an embedded loop with virtual time.
+/// and runs to the end without hopping. The network hands it messages (``receive(_:from:)``)
+/// and sends what it asks through ``transmit``; tests drive the same code on an embedded loop
+/// with virtual time.
 ///
 /// The wheel has 10 ms slots and moves in two ways: the worker advances it to the present as
 /// each datagram arrives (``advanceIfDue()``), so while traffic flows timers fire within about

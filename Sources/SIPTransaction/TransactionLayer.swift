@@ -104,26 +104,18 @@ public struct TransactionLayer: Sendable {
         /// Exactly one of the two is set.
         var invite: Invite? { get set }
         var other: Other? { get set }
-        init(invite: Invite?, other: Other?)
+        init()
     }
 
     // Sendable by the rule above: a box changes only in `step`, after the uniqueness check.
     fileprivate final class Client: Machine, @unchecked Sendable {
         var invite: InviteClientTransaction?
         var other: NonInviteClientTransaction?
-        init(invite: InviteClientTransaction?, other: NonInviteClientTransaction?) {
-            self.invite = invite
-            self.other = other
-        }
     }
 
     fileprivate final class Server: Machine, @unchecked Sendable {
         var invite: InviteServerTransaction?
         var other: NonInviteServerTransaction?
-        init(invite: InviteServerTransaction?, other: NonInviteServerTransaction?) {
-            self.invite = invite
-            self.other = other
-        }
     }
 
     private var clients: [TransactionID: Client] = [:]
@@ -328,5 +320,14 @@ public struct TransactionLayer: Sendable {
             }
         }
         return out
+    }
+}
+
+extension TransactionLayer.Machine {
+    /// A box holding one machine (the other nil).
+    fileprivate init(invite: Invite?, other: Other?) {
+        self.init()
+        self.invite = invite
+        self.other = other
     }
 }
